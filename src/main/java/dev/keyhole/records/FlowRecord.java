@@ -1,0 +1,55 @@
+package dev.keyhole.records;
+
+/**
+ * One flow as every flow parser emits it. Uni-directional exports (NetFlow, IPFIX) fill only the
+ * forward counters; bi-directional ones (Zeek conn, IPFIX biflows) also fill the reverse ones.
+ *
+ * @param startMillis  flow start, epoch milliseconds UTC
+ * @param endMillis    flow end, epoch milliseconds UTC
+ * @param protocol     IP protocol number (6 TCP, 17 UDP, ...)
+ * @param tcpFlags     OR of TCP flags seen, 0 when unknown
+ * @param uid          the Zeek connection uid (or another source's connection id), null if none
+ * @param serverName   SNI / HTTP Host / DNS name attached to this flow, null if none yet
+ * @param biflow       true when the source says src is the originator (Zeek conn, biflow IPFIX)
+ */
+public record FlowRecord(
+        long startMillis,
+        long endMillis,
+        Ip src,
+        Ip dst,
+        int srcPort,
+        int dstPort,
+        int protocol,
+        int tcpFlags,
+        long packets,
+        long bytes,
+        long reversePackets,
+        long reverseBytes,
+        boolean biflow,
+        String uid,
+        String serverName,
+        NameSource nameSource) {
+
+    public static final int TCP = 6;
+    public static final int UDP = 17;
+
+    public long totalBytes() {
+        return bytes + reverseBytes;
+    }
+
+    public long totalPackets() {
+        return packets + reversePackets;
+    }
+
+    public FlowRecord withName(String name, NameSource source) {
+        return new FlowRecord(startMillis, endMillis, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes,
+                reversePackets, reverseBytes, biflow, uid, name, source);
+    }
+
+    /** A uni-directional flow with no names, as NetFlow/IPFIX exporters report it. */
+    public static FlowRecord uni(long start, long end, Ip src, Ip dst, int srcPort, int dstPort, int protocol,
+                                 int tcpFlags, long packets, long bytes) {
+        return new FlowRecord(start, end, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes, 0, 0,
+                false, null, null, NameSource.NONE);
+    }
+}

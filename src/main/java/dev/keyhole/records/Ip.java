@@ -1,0 +1,111 @@
+package dev.keyhole.records;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * An IPv4 or IPv6 address as two longs (IPv4 is stored IPv4-mapped, ::ffff:a.b.c.d), so that
+ * addresses compare, hash and sort without allocating InetAddress objects on the hot path.
+ */
+public record Ip(long hi, long lo) implements Comparable<Ip> {
+    private static final long V4_MAPPED_HI = 0L;
+    private static final long V4_MAPPED_LO_PREFIX = 0x0000_ffff_0000_0000L;
+
+    public static Ip ofV4(int v4) {
+        return new Ip(V4_MAPPED_HI, V4_MAPPED_LO_PREFIX | (v4 & 0xffff_ffffL));
+    }
+
+    public static Ip ofV6(long hi, long lo) {
+        return new Ip(hi, lo);
+    }
+
+    /** From 4 or 16 network-order bytes. */
+    public static Ip ofBytes(byte[] b) {
+        if (b.length == 4) {
+            return ofV4(((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff));
+        }
+        if (b.length != 16) throw new IllegalArgumentException("address must be 4 or 16 bytes, got " + b.length);
+        long hi = 0, lo = 0;
+        for (int i = 0; i < 8; i++) hi = (hi << 8) | (b[i] & 0xff);
+        for (int i = 8; i < 16; i++) lo = (lo << 8) | (b[i] & 0xff);
+        return new Ip(hi, lo);
+    }
+
+    /** Parses dotted IPv4 or any textual IPv6 form; never does a DNS lookup. */
+    public static Ip parse(String s) {
+        if (s == null || s.isEmpty()) throw new IllegalArgumentException("empty address");
+        if (s.indexOf(':') < 0) return ofV4(parseV4(s));
+        if (!s.matches("[0-9A-Fa-f:.%a-zA-Z0-9]+")) throw new IllegalArgumentException("not an IP address: " + s);
+        try {
+            String t = s;
+            int pct = t.indexOf('%');
+            if (pct >= 0) t = t.substring(0, pct);
+            return ofBytes(InetAddress.getByName(t).getAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + s);
+        }
+    }
+
+    private static int parseV4(String s) {
+        int value = 0, part = 0, dots = 0, digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (digits == 0 || ++dots > 3) throw new IllegalArgumentException("not an IPv4 address: " + s);
+                value = (value << 8) | part;
+                part = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                part = part * 10 + (c - '0');
+                if (++digits > 3 || part > 255) throw new IllegalArgumentException("not an IPv4 address: " + s);
+            } else {
+                throw new IllegalArgumentException("not an IPv4 address: " + s);
+            }
+        }
+        if (dots != 3 || digits == 0) throw new IllegalArgumentException("not an IPv4 address: " + s);
+        return (value << 8) | part;
+    }
+
+    public boolean isV4() {
+        return hi == V4_MAPPED_HI && (lo & 0xffff_ffff_0000_0000L) == V4_MAPPED_LO_PREFIX;
+    }
+
+    /** The IPv4 address as an int; only meaningful when {@link #isV4()}. */
+    public int v4() {
+        return (int) lo;
+    }
+
+    public byte[] toBytes() {
+        if (isV4()) {
+            int v = v4();
+            return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        }
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) b[i] = (byte) (hi >>> (56 - 8 * i));
+        for (int i = 0; i < 8; i++) b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+        return b;
+    }
+
+    public InetAddress toInetAddress() {
+        try {
+            return InetAddress.getByAddress(toBytes());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int compareTo(Ip o) {
+        int c = Long.compareUnsigned(hi, o.hi);
+        return c != 0 ? c : Long.compareUnsigned(lo, o.lo);
+    }
+
+    @Override
+    public String toString() {
+        if (isV4()) {
+            int v = v4();
+            return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff) + "." + (v & 0xff);
+        }
+        return toInetAddress().getHostAddress();
+    }
+}

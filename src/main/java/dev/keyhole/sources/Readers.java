@@ -1,0 +1,28 @@
+package dev.keyhole.sources;
+
+import dev.keyhole.sources.csv.CsvFlowReader;
+import dev.keyhole.sources.ipfix.IpfixReader;
+import dev.keyhole.sources.zeek.ZeekReader;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The one place that maps a format to its parser. Adding a format = one enum value + one line here. */
+public final class Readers {
+    private static final Map<InputFormat, RecordReader> READERS = new EnumMap<>(InputFormat.class);
+
+    static {
+        READERS.put(InputFormat.IPFIX, new IpfixReader());
+        READERS.put(InputFormat.ZEEK_CONN, new ZeekReader(InputFormat.ZEEK_CONN));
+        READERS.put(InputFormat.ZEEK_HTTP, new ZeekReader(InputFormat.ZEEK_HTTP));
+        READERS.put(InputFormat.ZEEK_SSL, new ZeekReader(InputFormat.ZEEK_SSL));
+        READERS.put(InputFormat.ZEEK_DNS, new ZeekReader(InputFormat.ZEEK_DNS));
+        READERS.put(InputFormat.CSV_FLOW, new CsvFlowReader());
+    }
+
+    private Readers() {}
+
+    public static RecordReader forFormat(InputFormat f) {
+        return READERS.get(f);
+    }
+}
