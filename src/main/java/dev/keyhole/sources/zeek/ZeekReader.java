@@ -7,6 +7,7 @@ import dev.keyhole.sources.Rejects;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 
 /** Reads Zeek conn/http/ssl/dns logs, TSV (with #fields) or JSON lines. */
 public final class ZeekReader implements RecordReader {
@@ -19,5 +20,10 @@ public final class ZeekReader implements RecordReader {
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
         throw new UnsupportedOperationException("Zeek reader pending for " + kind);
+    }
+
+    /** Recognises this format from the first bytes of a file. */
+    public static Optional<InputFormat> sniff(byte[] head) {
+        return Optional.empty();
     }
 }

@@ -1,0 +1,264 @@
+package dev.keyhole.analyses.mix;
+
+import dev.keyhole.analyses.Analysis;
+import dev.keyhole.analyses.AnalysisContext;
+import dev.keyhole.analyses.Buckets;
+import dev.keyhole.analyses.Confidence;
+import dev.keyhole.analyses.Counter2;
+import dev.keyhole.analyses.stats.TwoProportionTest;
+import dev.keyhole.enrichment.Category;
+import dev.keyhole.enrichment.Direction;
+import dev.keyhole.enrichment.EnrichedFlow;
+import dev.keyhole.enrichment.Origin;
+import dev.keyhole.findings.ActivityMix;
+import dev.keyhole.findings.ActivityMix.CategoryShare;
+import dev.keyhole.findings.ActivityMix.CompanyShare;
+import dev.keyhole.findings.ActivityMix.OriginShare;
+import dev.keyhole.findings.ActivityMix.ServiceShare;
+import dev.keyhole.findings.ActivityMix.ShareChange;
+import dev.keyhole.findings.Findings;
+import dev.keyhole.findings.Judgment;
+import dev.keyhole.profile.LocalClock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Activity mix: what the target's users do, counted over outbound traffic. A conversation is
+ * counted once (its opening record); bytes of both halves count. Per period and per month.
+ */
+public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> {
+    /** Services below this share in both periods are not tested for change (too many small tests). */
+    static final double MIN_SERVICE_SHARE_FOR_CHANGE = 0.01;
+    static final double SIGNIFICANCE = 0.01;
+
+    private final AnalysisContext ctx;
+    private final LocalClock clock;
+    private final Buckets buckets;
+    private final MixBucket[] periods;
+    private final TreeMap<Integer, MixBucket> months = new TreeMap<>();
+    private final Map<String, ServiceMeta> meta = new HashMap<>();
+    private int lastMonthKey = Integer.MIN_VALUE;
+    private MixBucket lastMonth;
+
+    record ServiceMeta(String name, String company, Category category, Origin origin) {}
+
+    public ActivityMixAnalysis(AnalysisContext ctx) {
+        this.ctx = ctx;
+        this.clock = ctx.newClock();
+        this.buckets = new Buckets(ctx);
+        this.periods = new MixBucket[ctx.periods().size()];
+        for (int i = 0; i < periods.length; i++) periods[i] = new MixBucket();
+    }
+
+    @Override
+    public void accept(EnrichedFlow f) {
+        if (f.direction() != Direction.OUTBOUND) return;
+        long local = clock.localMillis(f.flow().startMillis());
+        buckets.day(LocalClock.epochDay(local));
+        long flows = f.conversation() ? 1 : 0;
+        long bytes = f.flow().totalBytes();
+        int cat = f.category().ordinal();
+        int origin = f.origin().ordinal();
+        String service = f.service();
+        if (!meta.containsKey(service)) {
+            meta.put(service, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
+        }
+        String company = f.company() == null ? f.serviceName() : f.company();
+        for (int p : buckets.periods()) periods[p].add(cat, origin, service, company, flows, bytes);
+        int m = buckets.month();
+        if (m != lastMonthKey) {
+            lastMonth = months.computeIfAbsent(m, k -> new MixBucket());
+            lastMonthKey = m;
+        }
+        lastMonth.add(cat, origin, service, company, flows, bytes);
+    }
+
+    @Override
+    public void merge(ActivityMixAnalysis o) {
+        for (int i = 0; i < periods.length; i++) periods[i].merge(o.periods[i]);
+        o.months.forEach((k, v) -> months.computeIfAbsent(k, x -> new MixBucket()).merge(v));
+        o.meta.forEach(meta::putIfAbsent);
+        lastMonthKey = Integer.MIN_VALUE;
+    }
+
+    /** Period rows: the explicit periods in profile order, or the months when there are none. */
+    private LinkedHashMap<String, MixBucket> periodRows() {
+        LinkedHashMap<String, MixBucket> rows = new LinkedHashMap<>();
+        if (ctx.monthly()) {
+            months.forEach((k, v) -> rows.put(AnalysisContext.monthName(k), v));
+        } else {
+            for (int i = 0; i < periods.length; i++) rows.put(ctx.periods().get(i).name(), periods[i]);
+        }
+        return rows;
+    }
+
+    @Override
+    public void finish(Findings out) {
+        LinkedHashMap<String, MixBucket> rows = periodRows();
+        LinkedHashMap<String, MixBucket> monthRows = new LinkedHashMap<>();
+        months.forEach((k, v) -> monthRows.put(AnalysisContext.monthName(k), v));
+
+        List<ShareChange> changes = changes(rows);
+        out.activityMix = new ActivityMix(categories(rows), services(rows), companies(rows), origins(rows),
+                new ActivityMix.Monthly(categories(monthRows), services(monthRows), companies(monthRows),
+                        origins(monthRows)),
+                changes);
+        judge(rows, changes, out);
+    }
+
+    private static double share(long x, long n) {
+        return n == 0 ? 0 : (double) x / n;
+    }
+
+    private List<CategoryShare> categories(Map<String, MixBucket> rows) {
+        List<CategoryShare> l = new ArrayList<>();
+        rows.forEach((p, b) -> {
+            for (Category c : Category.values()) {
+                Counter2 v = b.categories[c.ordinal()];
+                if (v.flows == 0 && v.bytes == 0) continue;
+                l.add(new CategoryShare(p, c.id(), v.flows, v.bytes, share(v.flows, b.total.flows),
+                        share(v.bytes, b.total.bytes)));
+            }
+        });
+        return l;
+    }
+
+    private List<OriginShare> origins(Map<String, MixBucket> rows) {
+        List<OriginShare> l = new ArrayList<>();
+        rows.forEach((p, b) -> {
+            for (Origin o : Origin.values()) {
+                Counter2 v = b.origins[o.ordinal()];
+                if (v.flows == 0 && v.bytes == 0) continue;
+                l.add(new OriginShare(p, o.id(), v.flows, v.bytes, share(v.flows, b.total.flows),
+                        share(v.bytes, b.total.bytes)));
+            }
+        });
+        return l;
+    }
+
+    private List<ServiceShare> services(Map<String, MixBucket> rows) {
+        List<ServiceShare> l = new ArrayList<>();
+        rows.forEach((p, b) -> sorted(b.services).forEach(e -> {
+            ServiceMeta m = meta.get(e.getKey());
+            Counter2 v = e.getValue();
+            l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.category().id(), m.origin().id(), v.flows,
+                    v.bytes, share(v.flows, b.total.flows), share(v.bytes, b.total.bytes)));
+        }));
+        return l;
+    }
+
+    private List<CompanyShare> companies(Map<String, MixBucket> rows) {
+        List<CompanyShare> l = new ArrayList<>();
+        rows.forEach((p, b) -> sorted(b.companies).forEach(e -> l.add(new CompanyShare(p, e.getKey(),
+                e.getValue().flows, e.getValue().bytes, share(e.getValue().flows, b.total.flows),
+                share(e.getValue().bytes, b.total.bytes)))));
+        return l;
+    }
+
+    private static List<Map.Entry<String, Counter2>> sorted(Map<String, Counter2> m) {
+        List<Map.Entry<String, Counter2>> l = new ArrayList<>(m.entrySet());
+        l.sort(Comparator.comparingLong((Map.Entry<String, Counter2> e) -> -e.getValue().flows)
+                .thenComparingLong(e -> -e.getValue().bytes).thenComparing(Map.Entry::getKey));
+        return l;
+    }
+
+    /** Share changes between each period and the next, for categories, origin groups and larger services. */
+    private List<ShareChange> changes(LinkedHashMap<String, MixBucket> rows) {
+        List<ShareChange> l = new ArrayList<>();
+        List<Map.Entry<String, MixBucket>> e = new ArrayList<>(rows.entrySet());
+        for (int i = 0; i + 1 < e.size(); i++) {
+            String a = e.get(i).getKey(), b = e.get(i + 1).getKey();
+            MixBucket x = e.get(i).getValue(), y = e.get(i + 1).getValue();
+            if (x.total.flows == 0 || y.total.flows == 0) continue;
+            for (Category c : Category.values()) {
+                long f1 = x.categories[c.ordinal()].flows, f2 = y.categories[c.ordinal()].flows;
+                if (f1 + f2 > 0) l.add(change("category", c.id(), a, b, f1, x.total.flows, f2, y.total.flows));
+            }
+            for (Origin o : Origin.values()) {
+                long f1 = x.origins[o.ordinal()].flows, f2 = y.origins[o.ordinal()].flows;
+                if (f1 + f2 > 0) l.add(change("origin", o.id(), a, b, f1, x.total.flows, f2, y.total.flows));
+            }
+            java.util.TreeSet<String> svc = new java.util.TreeSet<>(x.services.keySet());
+            svc.addAll(y.services.keySet());
+            for (String s : svc) {
+                long f1 = x.services.getOrDefault(s, new Counter2()).flows;
+                long f2 = y.services.getOrDefault(s, new Counter2()).flows;
+                if (share(f1, x.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE
+                        && share(f2, y.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE) continue;
+                l.add(change("service", s, a, b, f1, x.total.flows, f2, y.total.flows));
+            }
+        }
+        return l;
+    }
+
+    private static ShareChange change(String dim, String key, String a, String b, long x1, long n1, long x2, long n2) {
+        TwoProportionTest t = TwoProportionTest.of(x1, n1, x2, n2);
+        return new ShareChange(dim, key, a, b, t.p1(), t.p2(), t.p2() - t.p1(), t.z(), t.pValue(),
+                t.pValue() < SIGNIFICANCE);
+    }
+
+    private void judge(LinkedHashMap<String, MixBucket> rows, List<ShareChange> changes, Findings out) {
+        rows.forEach((p, b) -> {
+            if (b.total.flows == 0) return;
+            List<Category> cats = new ArrayList<>(List.of(Category.values()));
+            cats.sort(Comparator.comparingLong(c -> -b.categories[c.ordinal()].flows));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 3 && i < cats.size(); i++) {
+                long f = b.categories[cats.get(i).ordinal()].flows;
+                if (f == 0) break;
+                if (i > 0) sb.append(i == 2 ? " and " : ", ");
+                sb.append(cats.get(i).id()).append(String.format(" (%.0f%%)", 100 * share(f, b.total.flows)));
+            }
+            long gs = b.categories[Category.GAMING.ordinal()].flows + b.categories[Category.STREAMING.ordinal()].flows;
+            long other = b.categories[Category.OTHER.ordinal()].flows;
+            String conf = Confidence.ofSample(b.total.flows);
+            String reason = Confidence.sampleReason(b.total.flows);
+            if (share(other, b.total.flows) > 0.5) {
+                conf = Confidence.lower(conf);
+                reason += String.format("; lowered: %.0f%% of conversations went to destinations outside the catalogue",
+                        100 * share(other, b.total.flows));
+            }
+            out.judgments.add(new Judgment("activity-mix-" + p,
+                    String.format("In %s the largest activity categories were %s of %,d conversations; gaming and "
+                            + "streaming together made up %.0f%%.", p, sb, b.total.flows, 100 * share(gs, b.total.flows)),
+                    conf, reason, List.of("/activityMix/byCategory?period=" + p)));
+
+            List<Map.Entry<String, Counter2>> top = sorted(b.services);
+            if (!top.isEmpty()) {
+                Map.Entry<String, Counter2> first = top.get(0);
+                String name = meta.get(first.getKey()).name();
+                String text;
+                if (top.size() > 1) {
+                    Map.Entry<String, Counter2> second = top.get(1);
+                    text = String.format("In %s the most used service was %s (%.1f%% of conversations), %.1f times the "
+                                    + "next, %s (%.1f%%).", p, name, 100 * share(first.getValue().flows, b.total.flows),
+                            (double) first.getValue().flows / Math.max(1, second.getValue().flows),
+                            meta.get(second.getKey()).name(), 100 * share(second.getValue().flows, b.total.flows));
+                } else {
+                    text = String.format("In %s the only service seen was %s.", p, name);
+                }
+                out.judgments.add(new Judgment("top-service-" + p, text, Confidence.ofSample(b.total.flows),
+                        Confidence.sampleReason(b.total.flows), List.of("/activityMix/byService?period=" + p)));
+            }
+        });
+        for (ShareChange c : changes) {
+            if (!c.significant() || !c.dimension().equals("origin") && !c.dimension().equals("service")) continue;
+            double pts = 100 * c.delta();
+            if (Math.abs(pts) < 5) continue;
+            long n1 = rows.get(c.from()).total.flows, n2 = rows.get(c.to()).total.flows;
+            String what = c.dimension().equals("origin") ? c.key() + " services"
+                    : meta.get(c.key()).name();
+            out.judgments.add(new Judgment("shift-" + c.dimension() + "-" + c.key() + "-" + c.from() + "-" + c.to(),
+                    String.format("Between %s and %s the share of conversations with %s %s from %.1f%% to %.1f%%.",
+                            c.from(), c.to(), what, pts > 0 ? "rose" : "fell", 100 * c.shareFrom(), 100 * c.shareTo()),
+                    Confidence.ofChange(c.pValue(), pts, n1, n2), Confidence.changeReason(c.pValue(), pts, n1, n2),
+                    List.of("/activityMix/changes?dimension=" + c.dimension() + "&key=" + c.key() + "&from=" + c.from())));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.keyhole.engine;
+
+import dev.keyhole.analyses.AnalysisContext;
+import dev.keyhole.analyses.AnalysisSet;
+import dev.keyhole.enrichment.naming.FlowNamer;
+import dev.keyhole.findings.Findings.InputInfo;
+import dev.keyhole.records.FlowRecord;
+import dev.keyhole.records.RecordSink;
+import dev.keyhole.sources.InputFile;
+import dev.keyhole.sources.Readers;
+import dev.keyhole.sources.Rejects;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The default engine: threads in one JVM. It only decides how input is split (one task per file)
+ * and how partial results merge; parsing, enrichment and analysis code are the same for any engine.
+ * Two passes: files that carry names (Zeek http/ssl/dns) are read first into a {@link FlowNamer};
+ * then flow files are read in parallel, each flow named, enriched and fed to the worker's analyses.
+ */
+public final class EmbeddedEngine {
+    public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown) {
+        public static Options defaults() {
+            return new Options(Runtime.getRuntime().availableProcessors(), true, Duration.ofHours(1), 5_000_000, 20);
+        }
+    }
+
+    public record Result(AnalysisSet analyses, List<InputInfo> inputs, long flowRecords, long nanos, long bytesRead,
+                         long namesCollected) {}
+
+    private final Options options;
+    private final Consumer<String> log;
+
+    public EmbeddedEngine(Options options, Consumer<String> log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    public Result run(List<InputFile> inputs, AnalysisContext ctx, Supplier<FlowEnricher> enrichers)
+            throws InterruptedException {
+        long t0 = System.nanoTime();
+        long totalBytes = 0;
+        for (InputFile f : inputs) totalBytes += f.size();
+        List<InputFile> nameFiles = new ArrayList<>(), flowFiles = new ArrayList<>();
+        for (InputFile f : inputs) (f.format().carriesFlows() ? flowFiles : nameFiles).add(f);
+        // Biggest files first so one large file does not start last and run alone.
+        flowFiles.sort((a, b) -> Long.compare(b.size(), a.size()));
+
+        InputInfo[] infos = new InputInfo[inputs.size()];
+        AtomicLong flowCount = new AtomicLong();
+        AtomicLong errorsShown = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.threads()));
+        try (Progress progress = Progress.of("keyhole", totalBytes, options.progress())) {
+            // Pass 1: names.
+            List<FlowNamer> namers = Collections.synchronizedList(new ArrayList<>());
+            List<Future<?>> futures = new ArrayList<>();
+            for (InputFile f : nameFiles) {
+                int idx = inputs.indexOf(f);
+                futures.add(pool.submit(() -> {
+                    FlowNamer n = new FlowNamer(options.dnsWindow(), options.maxNames());
+                    infos[idx] = readFile(f, n, progress, errorsShown);
+                    namers.add(n);
+                }));
+            }
+            await(futures);
+            FlowNamer namer = new FlowNamer(options.dnsWindow(), options.maxNames());
+            for (FlowNamer n : namers) namer.merge(n);
+            boolean naming = namer.size() > 0;
+
+            // Pass 2: flows.
+            List<Worker> workers = Collections.synchronizedList(new ArrayList<>());
+            ThreadLocal<Worker> local = ThreadLocal.withInitial(() -> {
+                Worker w = new Worker(new AnalysisSet(ctx), enrichers.get());
+                workers.add(w);
+                return w;
+            });
+            futures.clear();
+            for (InputFile f : flowFiles) {
+                int idx = inputs.indexOf(f);
+                futures.add(pool.submit(() -> {
+                    Worker w = local.get();
+                    RecordSink sink = new RecordSink() {
+                        @Override
+                        public void flow(FlowRecord r) {
+                            w.analyses.accept(w.enricher.enrich(naming ? namer.name(r) : r));
+                        }
+                    };
+                    InputInfo info = readFile(f, sink, progress, errorsShown);
+                    infos[idx] = info;
+                    flowCount.addAndGet(info.records());
+                }));
+            }
+            await(futures);
+            AnalysisSet merged = new AnalysisSet(ctx);
+            for (Worker w : workers) merged.merge(w.analyses);
+            return new Result(merged, List.of(infos), flowCount.get(), System.nanoTime() - t0, totalBytes,
+                    namer.size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private record Worker(AnalysisSet analyses, FlowEnricher enricher) {}
+
+    private InputInfo readFile(InputFile f, RecordSink sink, Progress progress, AtomicLong errorsShown) {
+        Rejects rejects = new Rejects(f.path().toString(), msg -> {
+            long n = errorsShown.incrementAndGet();
+            if (n <= options.maxErrorsShown()) log.accept("error: " + msg);
+            else if (n == options.maxErrorsShown() + 1) log.accept("error: more errors; see findings.json inputs[].errors");
+        });
+        CountingSink counted = new CountingSink(sink);
+        long[] fileBytes = new long[1];
+        try (InputStream raw = new CountingInputStream(Files.newInputStream(f.path()), n -> {
+                 fileBytes[0] += n;
+                 progress.add(n);
+             });
+             InputStream in = f.gzip() ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
+            Readers.forFormat(f.format()).read(in, counted, rejects);
+        } catch (IOException e) {
+            // The stream itself failed (e.g. a truncated gzip): what was read stays, the failure is reported.
+            rejects.atOffset(fileBytes[0], 0, "read failed" + (f.gzip() ? " (offset in the compressed file)" : "")
+                    + ": " + e.getMessage());
+        }
+        return new InputInfo(f.path().toString(), f.format().id(), counted.count, rejects.count(), rejects.messages());
+    }
+
+    /** Counts what a parser emitted, so a file that fails half-way still reports its records. */
+    private static final class CountingSink implements RecordSink {
+        private final RecordSink next;
+        long count;
+
+        CountingSink(RecordSink next) {
+            this.next = next;
+        }
+
+        @Override
+        public void flow(FlowRecord f) {
+            count++;
+            next.flow(f);
+        }
+
+        @Override
+        public void http(dev.keyhole.records.HttpRecord h) {
+            count++;
+            next.http(h);
+        }
+
+        @Override
+        public void tls(dev.keyhole.records.TlsRecord t) {
+            count++;
+            next.tls(t);
+        }
+
+        @Override
+        public void dns(dev.keyhole.records.DnsRecord d) {
+            count++;
+            next.dns(d);
+        }
+    }
+
+    private static void await(List<Future<?>> futures) throws InterruptedException {
+        for (Future<?> fu : futures) {
+            try {
+                fu.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("worker failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.keyhole.sources;
+
+import dev.keyhole.sources.csv.CsvFlowReader;
+import dev.keyhole.sources.zeek.ZeekReader;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Finds input files under the paths a user gives and recognises each one's format by content,
+ * not by name: the first bytes (after gzip, if any) decide. Files nothing recognises are reported
+ * and skipped rather than guessed at.
+ */
+public final class Inputs {
+    private static final int HEAD = 8192;
+
+    private Inputs() {}
+
+    /**
+     * @param forced     a format to assume for every file, or null to detect
+     * @param unreadable told about each file that is skipped, and why
+     */
+    public static List<InputFile> resolve(List<Path> paths, InputFormat forced, Consumer<String> unreadable)
+            throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile)
+                            .filter(f -> !f.getFileName().toString().startsWith("."))
+                            .sorted(Comparator.comparing(Path::toString))
+                            .forEach(files::add);
+                }
+            } else if (Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                throw new IOException("no such file or directory: " + p);
+            }
+        }
+        List<InputFile> out = new ArrayList<>();
+        for (Path f : files) {
+            boolean gz = isGzip(f);
+            InputFormat fmt = forced;
+            if (fmt == null) {
+                Optional<InputFormat> d = detect(head(f, gz));
+                if (d.isEmpty()) {
+                    unreadable.accept(f + ": format not recognised (not IPFIX, Zeek conn/http/ssl/dns, or Keyhole CSV); skipped");
+                    continue;
+                }
+                fmt = d.get();
+            }
+            out.add(new InputFile(f, fmt, gz, Files.size(f)));
+        }
+        return out;
+    }
+
+    public static Optional<InputFormat> detect(byte[] head) {
+        if (head.length >= 16 && head[0] == 0 && head[1] == 10) {
+            int len = ((head[2] & 0xff) << 8) | (head[3] & 0xff);
+            if (len >= 16) return Optional.of(InputFormat.IPFIX);
+        }
+        Optional<InputFormat> z = ZeekReader.sniff(head);
+        if (z.isPresent()) return z;
+        return CsvFlowReader.sniff(head);
+    }
+
+    /** Opens the file for reading, decompressing gzip; the caller closes it. */
+    public static InputStream open(InputFile f) throws IOException {
+        InputStream raw = Files.newInputStream(f.path());
+        return f.gzip() ? new GZIPInputStream(raw, 1 << 16) : raw;
+    }
+
+    private static boolean isGzip(Path f) throws IOException {
+        try (InputStream in = Files.newInputStream(f)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+
+    private static byte[] head(Path f, boolean gz) throws IOException {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(f));
+             InputStream in = gz ? new GZIPInputStream(raw) : raw) {
+            return in.readNBytes(HEAD);
+        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+            return new byte[0];
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.keyhole.analyses;
+
+import dev.keyhole.analyses.mix.ActivityMixAnalysis;
+import dev.keyhole.analyses.opsec.OpsecAnalysis;
+import dev.keyhole.enrichment.Category;
+import dev.keyhole.enrichment.Obfuscation;
+import dev.keyhole.enrichment.Origin;
+import dev.keyhole.findings.ActivityMix;
+import dev.keyhole.findings.Findings;
+import dev.keyhole.findings.Opsec;
+import dev.keyhole.profile.Period;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class MixAndOpsecTest {
+    private static final List<Period> PERIODS = List.of(
+            new Period("a", LocalDate.of(2017, 4, 1), LocalDate.of(2017, 7, 6)),
+            new Period("b", LocalDate.of(2018, 3, 16), LocalDate.of(2018, 8, 30)));
+
+    @Test
+    void sharesPerPeriodAndMonthAndMergeEqualsSinglePass() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
+        ActivityMixAnalysis whole = new ActivityMixAnalysis(ctx);
+        ActivityMixAnalysis w1 = new ActivityMixAnalysis(ctx);
+        ActivityMixAnalysis w2 = new ActivityMixAnalysis(ctx);
+        int i = 0;
+        // Period a: 650 gaming/streaming of 1000 on western services; period b: 700 of 1000 on chinese alibaba.
+        for (int k = 0; k < 1000; k++) {
+            var f = k < 400 ? Flows.out("2017-05-02T03:00:00Z", "steam", Category.GAMING, Origin.WESTERN, Obfuscation.PLAIN, 1000)
+                    : k < 650 ? Flows.out("2017-05-02T03:00:00Z", "youku", Category.STREAMING, Origin.CHINESE, Obfuscation.PLAIN, 3000)
+                    : Flows.out("2017-06-20T03:00:00Z", "facebook", Category.SOCIAL, Origin.WESTERN, Obfuscation.PLAIN, 500);
+            whole.accept(f);
+            (i++ % 2 == 0 ? w1 : w2).accept(f);
+        }
+        for (int k = 0; k < 1000; k++) {
+            var f = k < 700 ? Flows.out("2018-05-02T03:00:00Z", "alibaba", Category.SHOPPING, Origin.CHINESE, Obfuscation.PLAIN, 100)
+                    : Flows.out("2018-05-02T03:00:00Z", "baidu", Category.SEARCH, Origin.CHINESE, Obfuscation.PLAIN, 100);
+            whole.accept(f);
+            (i++ % 2 == 0 ? w1 : w2).accept(f);
+        }
+        w1.merge(w2);
+        Findings a = new Findings(), b = new Findings();
+        whole.finish(a);
+        w1.finish(b);
+        assertThat(b.activityMix).usingRecursiveComparison().isEqualTo(a.activityMix);
+
+        ActivityMix m = a.activityMix;
+        assertThat(m.byCategory()).filteredOn(c -> c.period().equals("a") && c.category().equals("gaming"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.flows()).isEqualTo(400);
+                    assertThat(c.share()).isEqualTo(0.4);
+                    assertThat(c.bytes()).isEqualTo(400_000);
+                    assertThat(c.byteShare()).isCloseTo(400_000.0 / (400_000 + 750_000 + 175_000), within(1e-12));
+                });
+        assertThat(m.byOrigin()).filteredOn(o -> o.period().equals("b")).singleElement()
+                .satisfies(o -> assertThat(o.share()).isEqualTo(1.0));
+        // Monthly rows: 2017-05 holds 650, 2017-06 holds 350.
+        assertThat(m.monthly().byCategory()).filteredOn(c -> c.period().equals("2017-06"))
+                .singleElement().satisfies(c -> assertThat(c.flows()).isEqualTo(350));
+        // Top service in b is alibaba, 700/300 = 2.33x baidu.
+        assertThat(m.byService().stream().filter(s -> s.period().equals("b")).findFirst().orElseThrow().service())
+                .isEqualTo("alibaba");
+        assertThat(a.judgments).anySatisfy(j -> assertThat(j.text()).contains("alibaba (70.0% of conversations), 2.3 times the next, baidu (30.0%)"));
+        assertThat(a.judgments).anySatisfy(j -> assertThat(j.text()).contains("gaming and streaming together made up 65%"));
+        // Western share fell from 75% to 0: significant, high confidence.
+        ActivityMix.ShareChange west = m.changes().stream()
+                .filter(c -> c.dimension().equals("origin") && c.key().equals("western")).findFirst().orElseThrow();
+        assertThat(west.shareFrom()).isEqualTo(0.75);
+        assertThat(west.shareTo()).isEqualTo(0.0);
+        assertThat(west.significant()).isTrue();
+        assertThat(a.judgments).anySatisfy(j -> {
+            assertThat(j.id()).isEqualTo("shift-origin-western-a-b");
+            assertThat(j.confidence()).isEqualTo("high");
+        });
+    }
+
+    @Test
+    void smallDifferencesAreNotSignificant() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
+        ActivityMixAnalysis m = new ActivityMixAnalysis(ctx);
+        for (int k = 0; k < 100; k++) m.accept(Flows.out("2017-05-02T03:00:00Z", k < 50 ? Category.GAMING : Category.NEWS));
+        for (int k = 0; k < 100; k++) m.accept(Flows.out("2018-05-02T03:00:00Z", k < 53 ? Category.GAMING : Category.NEWS));
+        Findings f = new Findings();
+        m.finish(f);
+        ActivityMix.ShareChange g = f.activityMix.changes().stream()
+                .filter(c -> c.dimension().equals("category") && c.key().equals("gaming")).findFirst().orElseThrow();
+        assertThat(g.pValue()).isGreaterThan(0.5);
+        assertThat(g.significant()).isFalse();
+        assertThat(f.judgments).noneMatch(j -> j.id().startsWith("shift-"));
+    }
+
+    @Test
+    void opsecShareAndCompositionPerMonth() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(List.of()));
+        OpsecAnalysis o = new OpsecAnalysis(ctx);
+        // 2018-01: 1000 conversations, 130 obfuscated: 82 vpn, 40 tls, 6 vps, 2 tor.
+        int[][] mix = {{82, Obfuscation.VPN.ordinal()}, {40, Obfuscation.TLS.ordinal()}, {6, Obfuscation.VPS.ordinal()},
+                {2, Obfuscation.TOR.ordinal()}, {870, Obfuscation.PLAIN.ordinal()}};
+        for (int[] m : mix) for (int k = 0; k < m[0]; k++) {
+            o.accept(Flows.out("2018-01-10T03:00:00Z", "x", Category.OTHER, Origin.OTHER, Obfuscation.values()[m[1]], 10));
+        }
+        for (int k = 0; k < 200; k++) o.accept(Flows.out("2017-08-10T03:00:00Z", Category.GAMING));
+        o.accept(Flows.out("2017-08-10T03:00:00Z", "x", Category.OTHER, Origin.OTHER, Obfuscation.VPN, 10));
+        Findings f = new Findings();
+        o.finish(f);
+        assertThat(f.opsec.monthly()).extracting(Opsec.Row::month).containsExactly("2017-08", "2018-01");
+        Opsec.Row jan = f.opsec.monthly().get(1);
+        assertThat(jan.obfuscatedShare()).isEqualTo(0.13);
+        assertThat(jan.composition().vpn()).isCloseTo(82 / 130.0, within(1e-12));
+        assertThat(jan.composition().tls() + jan.composition().vpn() + jan.composition().vps() + jan.composition().tor())
+                .isCloseTo(1.0, within(1e-12));
+        assertThat(f.opsec.monthly().get(0).obfuscatedShare()).isCloseTo(1 / 201.0, within(1e-12));
+        assertThat(f.judgments).singleElement().satisfies(j -> assertThat(j.text()).startsWith("Obfuscated activity peaked in 2018-01 at 13.0%"));
+    }
+}
