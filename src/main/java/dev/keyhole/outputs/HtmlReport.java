@@ -42,7 +42,7 @@ public final class HtmlReport {
 
     private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "img-src data:; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'";
-    private static final Pattern SCRIPT_END = Pattern.compile("(?i)</script");
+    private static final Pattern SCRIPT_TAG = Pattern.compile("(?i)<(/?script)");
     private static final String[] DAYS = CsvTables.WEEKDAYS;
 
     private HtmlReport() {}
@@ -638,12 +638,13 @@ public final class HtmlReport {
     }
 
     /**
-     * Keeps JavaScript source from ending its script element early: {@code </script} and
-     * {@code <!--} are rewritten with {@code \x3C}, which means '<' in strings, regular
-     * expressions and template literals alike (the only places valid code can hold them).
+     * Keeps JavaScript source from ending its script element early or switching the HTML parser
+     * into its escaped states: {@code <script}, {@code </script} and {@code <!--} get their '<'
+     * written as {@code \x3C}, which means '<' in strings, regular expressions and template
+     * literals alike (the only places valid code can hold these sequences).
      */
     static String scriptText(String js) {
-        return SCRIPT_END.matcher(js.replace("<!--", "\\x3C!--")).replaceAll(mr -> "\\\\x3C/" + mr.group().substring(2));
+        return SCRIPT_TAG.matcher(js.replace("<!--", "\\x3C!--")).replaceAll("\\\\x3C$1");
     }
 
     private static String resource(String name) throws IOException {

@@ -64,6 +64,11 @@
   var charts = [];
   function draw(el, option) {
     var c = echarts.init(el, null, { renderer: 'svg' });
+    // A viewBox lets the print stylesheet scale the drawn chart to the page instead of clipping it.
+    c.on('finished', function () {
+      var svg = el.querySelector('svg');
+      if (svg) svg.setAttribute('viewBox', '0 0 ' + svg.getAttribute('width') + ' ' + svg.getAttribute('height'));
+    });
     option.animation = false;
     option.textStyle = { fontFamily: FONT };
     c.setOption(option);
@@ -286,13 +291,12 @@
     });
   });
 
-  // ------------------------------------------------------------------ sizing and print
+  // ------------------------------------------------------------------ sizing
+  // Redrawn on screen resizes only; print scales the drawn SVG (see the print stylesheet), since
+  // redrawing at page width would crowd axis labels and browsers differ in firing beforeprint.
   var timer = null;
   window.addEventListener('resize', function () {
     clearTimeout(timer);
     timer = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 100);
   });
-  function resizeAll() { charts.forEach(function (c) { c.resize(); }); }
-  window.addEventListener('beforeprint', resizeAll);
-  window.addEventListener('afterprint', resizeAll);
 })();
