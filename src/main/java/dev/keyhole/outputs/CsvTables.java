@@ -135,7 +135,9 @@ public final class CsvTables {
 
     private static Table categories(String file, String time, List<CategoryShare> rows) {
         Table t = new Table(file, time, "category", "flows", "bytes", "share", "byte_share");
-        for (CategoryShare r : nn(rows)) t.row(r.period(), r.category(), r.flows(), r.bytes(), r.share(), r.byteShare());
+        for (CategoryShare r : nn(rows)) {
+            t.row(r.period(), r.category(), r.flows(), r.bytes(), r.share(), r.byteShare());
+        }
         return t;
     }
 

@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  * by the inlined Apache ECharts from the findings embedded as inert JSON.
  *
  * <p>Every string in the findings may come from the adversary's traffic (hostnames, service
- * names, error messages) and is escaped for its context: HTML text and attributes here,
- * {@code \u003c}-style escapes in the JSON block, and an escaping formatter in the chart tooltips.
+ * names, error messages) and is escaped for its context: entities in HTML text and attributes,
+ * unicode escapes for markup characters in the JSON block, and an escaping formatter in the
+ * chart tooltips.
  */
 public final class HtmlReport {
     /** Services shown per period in the top-services charts and table. */
@@ -43,7 +44,6 @@ public final class HtmlReport {
     private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "img-src data:; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'";
     private static final Pattern SCRIPT_TAG = Pattern.compile("(?i)<(/?script)");
-    private static final String[] DAYS = CsvTables.WEEKDAYS;
 
     private HtmlReport() {}
 
@@ -352,7 +352,8 @@ public final class HtmlReport {
                     CategoryShare s = pivot.get(c).get(p);
                     h.append("<td class=\"n\">");
                     if (s == null) h.append("–");
-                    else h.append(pct(s.share())).append("<span class=\"count\">").append(num(s.flows())).append("</span>");
+                    else h.append(pct(s.share())).append("<span class=\"count\">").append(num(s.flows()))
+                            .append("</span>");
                     h.append("</td>");
                 }
                 h.append("</tr>\n");
@@ -362,7 +363,8 @@ public final class HtmlReport {
 
         List<ServiceShare> svc = nn(am.byService());
         if (!svc.isEmpty()) {
-            h.append("<h3 id=\"t-services\">Top services with company and origin</h3>\n<div class=\"scroll\"><table class=\"data\">")
+            h.append("<h3 id=\"t-services\">Top services with company and origin</h3>\n")
+                    .append("<div class=\"scroll\"><table class=\"data\">")
                     .append("<thead><tr><th>Period</th><th>Service</th><th>Company</th><th>Category</th>")
                     .append("<th>Origin</th><th class=\"n\">Conversations</th><th class=\"n\">Share</th>")
                     .append("<th class=\"n\">Bytes</th></tr></thead><tbody>\n");
@@ -397,7 +399,8 @@ public final class HtmlReport {
                     .append(" further changes are not significant (all are in activity_changes.csv).</p>\n")
                     .append("<div class=\"scroll\"><table class=\"data\"><thead><tr><th>Dimension</th><th>Key</th>")
                     .append("<th>From</th><th>To</th><th class=\"n\">Share from</th><th class=\"n\">Share to</th>")
-                    .append("<th class=\"n\">Change</th><th class=\"n\">z</th><th class=\"n\">p</th></tr></thead><tbody>\n");
+                    .append("<th class=\"n\">Change</th><th class=\"n\">z</th><th class=\"n\">p</th>")
+                    .append("</tr></thead><tbody>\n");
             for (ShareChange c : sig) {
                 h.append("<tr><td>").append(esc(c.dimension())).append("</td><td>").append(esc(c.key()))
                         .append("</td><td>").append(esc(c.from())).append("</td><td>").append(esc(c.to()))
@@ -429,7 +432,9 @@ public final class HtmlReport {
                     .append("</figure></div>\n");
             opsecTable(h, "t-opsec-monthly", "Obfuscation by month", "Month", o.monthly());
         }
-        if (!nn(o.periods()).isEmpty()) opsecTable(h, "t-opsec-periods", "Obfuscation by period", "Period", o.periods());
+        if (!nn(o.periods()).isEmpty()) {
+            opsecTable(h, "t-opsec-periods", "Obfuscation by period", "Period", o.periods());
+        }
         h.append("</section>\n");
     }
 
@@ -619,7 +624,7 @@ public final class HtmlReport {
     /**
      * Makes JSON safe inside a script element: no string can close the element, open a comment
      * or end a JavaScript line. These characters occur only inside JSON strings, where the
-     * {@code \\uXXXX} form parses back to the same text.
+     * {@code \\u003c} form parses back to the same text.
      */
     static String jsonForScript(String json) {
         StringBuilder sb = new StringBuilder(json.length() + 64);

@@ -47,7 +47,7 @@ final class SampleFindings {
                 1_204_332, 17, List.of("line 88: bad port '" + (hostile ? FORMULA : "x") + "'",
                         "line 301: " + (hostile ? END : "missing field"), "line 302: truncated", "line 303: truncated",
                         "line 304: truncated", "line 305: truncated", "line 306: truncated")));
-        f.inputs.add(new Findings.InputInfo("/data/zeek/conn.log", "zeek", 884_120, 0, List.of()));
+        f.inputs.add(new Findings.InputInfo("/data/zeek/conn.log", "zeek-conn", 884_120, 0, List.of()));
         f.totals = new Findings.Totals(2_088_452, 2_071_000, 1_530_214, 1_402_877, 120_004, 7_333, 17_452,
                 94_337_882_112L, new Findings.NamedBy(801_233, 120_456, 355_021, 253_504), 61, 48_812);
         f.referenceData.add(new Findings.ReferenceDataset("geoip", "/cache/GeoLite2-Country.mmdb", "MaxMind GeoLite2",
@@ -199,7 +199,8 @@ final class SampleFindings {
                 List.of("/activityMix/changes?dimension=origin&key=russian", "/activityMix/byOrigin")));
         f.judgments.add(new Judgment("opsec-rise", "Obfuscation more than doubled: 8.0% of outbound conversations "
                 + "were hidden behind VPNs, VPSs, Tor or unidentified TLS, up from 3.7%.", "moderate",
-                "The rise is steady month by month, but unidentified TLS may include services missing from the catalogue.",
+                "The rise is steady month by month, but unidentified TLS may include services missing from "
+                        + "the catalogue.",
                 List.of("/opsec/periods", "/opsec/monthly")));
         f.judgments.add(new Judgment("odd-service", "Traffic to " + (hostile ? XSS + " " + ATTR : "an unknown host")
                 + " rose.", "low", hostile ? "Only " + END + " seen; " + LINE_SEP : "Few conversations.",
