@@ -1,0 +1,128 @@
+package dev.keyhole.outputs;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.keyhole.findings.Findings;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes and reads findings.json: pretty printed, fields in model order, non-finite doubles as
+ * {@code null} (JSON has no NaN) and read back as NaN. Matrix rows stay on one line each.
+ */
+public final class FindingsJson {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(nanSafeDoubles())
+            // Model order, never alphabetical: readers diff findings.json between runs.
+            .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            // Newer minor versions of the schema may add fields; older readers must still load them.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private FindingsJson() {}
+
+    public static void write(Findings f, Path file) throws IOException {
+        OutputFiles.write(file, toJson(f, true) + "\n");
+    }
+
+    public static Findings read(Path file) throws IOException {
+        Findings f = MAPPER.readValue(Files.readString(file, StandardCharsets.UTF_8), Findings.class);
+        if (f == null) throw new IOException(file + ": empty findings file");
+        if (!Findings.SCHEMA.equals(f.schema)) {
+            throw new IOException(file + ": schema '" + f.schema + "' is not " + Findings.SCHEMA);
+        }
+        return f;
+    }
+
+    /** The JSON text of {@code f}; compact when {@code pretty} is false (as embedded in the HTML report). */
+    public static String toJson(Findings f, boolean pretty) throws IOException {
+        return pretty ? MAPPER.writer(prettyPrinter()).writeValueAsString(f) : MAPPER.writeValueAsString(f);
+    }
+
+    public static Findings fromJson(String json) throws IOException {
+        return MAPPER.readValue(json, Findings.class);
+    }
+
+    private static DefaultPrettyPrinter prettyPrinter() {
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+        DefaultIndenter lines = new DefaultIndenter("  ", "\n");
+        pp.indentObjectsWith(lines);
+        pp.indentArraysWith(new RowIndenter(lines));
+        return pp;
+    }
+
+    /** Breaks arrays onto lines, except arrays inside arrays (matrix rows), which stay on one line. */
+    private record RowIndenter(DefaultIndenter lines) implements DefaultPrettyPrinter.Indenter {
+        @Override
+        public void writeIndentation(JsonGenerator g, int level) throws IOException {
+            var ctx = g.getOutputContext();
+            if (ctx != null && ctx.inArray() && ctx.getParent() != null && ctx.getParent().inArray()) {
+                g.writeRaw(' ');
+            } else {
+                lines.writeIndentation(g, level);
+            }
+        }
+
+        @Override
+        public boolean isInline() {
+            return false;
+        }
+    }
+
+    private static SimpleModule nanSafeDoubles() {
+        JsonSerializer<Double> ser = new JsonSerializer<>() {
+            @Override
+            public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+                if (v == null || !Double.isFinite(v)) g.writeNull();
+                else g.writeNumber(v);
+            }
+        };
+        JsonDeserializer<Double> de = new JsonDeserializer<>() {
+            @Override
+            public Double deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+                JsonToken t = p.currentToken();
+                if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) return p.getDoubleValue();
+                if (t == JsonToken.VALUE_STRING) {
+                    // Accept the "NaN"/"Infinity" strings other writers use for non-finite numbers.
+                    String s = p.getText().trim();
+                    try {
+                        return Double.valueOf(s);
+                    } catch (NumberFormatException e) {
+                        return (Double) ctx.handleWeirdStringValue(Double.class, s, "not a number");
+                    }
+                }
+                return (Double) ctx.handleUnexpectedToken(Double.class, p);
+            }
+
+            @Override
+            public Double getNullValue(DeserializationContext ctx) {
+                return Double.NaN;
+            }
+        };
+        SimpleModule m = new SimpleModule("keyhole-nan-safe-doubles");
+        m.addSerializer(Double.class, ser);
+        m.addSerializer(Double.TYPE, ser);
+        m.addDeserializer(Double.class, de);
+        m.addDeserializer(Double.TYPE, de);
+        return m;
+    }
+}

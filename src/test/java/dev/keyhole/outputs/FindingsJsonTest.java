@@ -1,0 +1,96 @@
+package dev.keyhole.outputs;
+
+import dev.keyhole.findings.Findings;
+import dev.keyhole.findings.PatternOfLife;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FindingsJsonTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void roundTripKeepsEveryValueIncludingMatricesHostileTextAndNaN() throws IOException {
+        Findings f = SampleFindings.build(true);
+        Path file = dir.resolve("out/findings.json");
+        FindingsJson.write(f, file);
+
+        Findings back = FindingsJson.read(file);
+
+        // Exact doubles, NaN equal to NaN (the default comparator has a tolerance and fails on NaN).
+        assertThat(back).usingRecursiveComparison().withComparatorForType(Double::compare, Double.class).isEqualTo(f);
+        assertThat(back.patternOfLife.periods().get(1).matrix()).isDeepEqualTo(SampleFindings.matrix(1));
+        assertThat(back.activityMix.changes().get(5).z()).isNaN();
+        assertThat(back.activityMix.byService().get(10).service()).isEqualTo(SampleFindings.XSS);
+        assertThat(back.activityMix.byService().get(11).name()).isEqualTo(SampleFindings.LINE_SEP);
+        // Writing again gives the same bytes: stable output that diffs cleanly between runs.
+        assertThat(FindingsJson.toJson(back, true) + "\n").isEqualTo(Files.readString(file));
+    }
+
+    @Test
+    void nonFiniteDoublesAreWrittenAsNull() throws IOException {
+        Findings f = SampleFindings.build(false);
+        PatternOfLife.PeriodPattern p = f.patternOfLife.periods().get(0);
+        f.patternOfLife = new PatternOfLife(f.patternOfLife.timezone(), List.of(new PatternOfLife.PeriodPattern(
+                p.period(), p.flows(), p.peakHours(), p.weekdayShare(), p.weekendShare(), Double.POSITIVE_INFINITY,
+                p.activeDays(), p.matrix())), List.of());
+        String json = FindingsJson.toJson(f, true);
+
+        assertThat(json).doesNotContain("NaN").doesNotContain("Infinity");
+        assertThat(json).contains("\"z\": null").contains("\"pValue\": null").contains("\"weekendDayRatio\": null");
+        assertThat(FindingsJson.fromJson(json).patternOfLife.periods().get(0).weekendDayRatio()).isNaN();
+    }
+
+    @Test
+    void prettyOutputKeepsModelOrderAndOneLinePerMatrixRow() throws IOException {
+        String json = FindingsJson.toJson(SampleFindings.build(false), true);
+
+        assertThat(json).startsWith("{\n  \"schema\": \"keyhole.findings/1\",\n  \"generatedAt\"");
+        List<String> top = List.of("\"schema\"", "\"generatedAt\"", "\"profile\"", "\"inputs\"", "\"totals\"",
+                "\"referenceData\"", "\"activityMix\"", "\"patternOfLife\"", "\"opsec\"", "\"judgments\"");
+        int last = -1;
+        for (String k : top) {
+            int at = json.indexOf("\n  " + k + ":");
+            assertThat(at).as(k).isGreaterThan(last);
+            last = at;
+        }
+        // Record components keep their declared order too.
+        String share = json.substring(json.indexOf("\"byCategory\""));
+        assertThat(share.indexOf("\"period\"")).isLessThan(share.indexOf("\"category\""));
+        assertThat(share.indexOf("\"share\"")).isLessThan(share.indexOf("\"byteShare\""));
+
+        long rows = json.lines().filter(l -> l.matches("\\s*\\[ \\d+(, \\d+){23} \\],?")).count();
+        assertThat(rows).isEqualTo(14);
+        assertThat(json).doesNotContain("\r");
+    }
+
+    @Test
+    void readsNullDoublesAsNaNAndIgnoresUnknownFields() throws IOException {
+        String json = FindingsJson.toJson(SampleFindings.build(false), false)
+                .replace("\"schema\":\"keyhole.findings/1\"", "\"schema\":\"keyhole.findings/1\",\"addedLater\":[1,2]")
+                .replaceFirst("\"share\":[0-9.E-]+", "\"share\":null");
+        Path file = dir.resolve("f.json");
+        Files.writeString(file, json, StandardCharsets.UTF_8);
+
+        assertThat(FindingsJson.read(file).activityMix.byCategory().get(0).share()).isNaN();
+    }
+
+    @Test
+    void rejectsAnotherSchema() throws IOException {
+        Path file = dir.resolve("f.json");
+        Files.writeString(file, FindingsJson.toJson(SampleFindings.build(false), true)
+                .replace("keyhole.findings/1", "keyhole.findings/9"));
+
+        assertThatThrownBy(() -> FindingsJson.read(file)).isInstanceOf(IOException.class)
+                .hasMessageContaining("keyhole.findings/9");
+    }
+}
