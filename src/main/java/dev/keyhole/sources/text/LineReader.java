@@ -48,9 +48,9 @@ public final class LineReader {
             }
             if (nl >= 0) {
                 lineNumber++;
-                if (skipping) {
+                if (skipping || nl - pos > maxLine) {
                     overlong = true;
-                    lineOffset = skipOffset;
+                    lineOffset = skipping ? skipOffset : base + pos;
                     lineStart = lineEnd = nl;
                 } else {
                     lineOffset = base + pos;
@@ -63,9 +63,9 @@ public final class LineReader {
             if (eof) {
                 if (pos >= limit && !skipping) return false;
                 lineNumber++;
-                if (skipping) {
+                if (skipping || limit - pos > maxLine) {
                     overlong = true;
-                    lineOffset = skipOffset;
+                    lineOffset = skipping ? skipOffset : base + pos;
                     lineStart = lineEnd = limit;
                 } else {
                     lineOffset = base + pos;

@@ -93,9 +93,28 @@ public final class ZeekReader implements RecordReader {
             p.nextToken();
             collectKeys(p, "", keys, 0);
         } catch (IOException | RuntimeException ex) {
-            // The head may cut the first line; the keys seen so far decide.
+            // A cut-off or damaged first line: fall back to every "name": the line holds.
+            scanKeys(head, i, e, keys);
         }
         return byKeys(keys);
+    }
+
+    private static void scanKeys(byte[] b, int from, int to, Set<String> keys) {
+        int q = -1;
+        for (int k = from; k < to; k++) {
+            if (b[k] == '\\') {
+                k++;
+            } else if (b[k] == '"') {
+                if (q < 0) {
+                    q = k;
+                } else {
+                    int c = k + 1;
+                    while (c < to && b[c] == ' ') c++;
+                    if (c < to && b[c] == ':') keys.add(new String(b, q + 1, k - q - 1, StandardCharsets.UTF_8));
+                    q = -1;
+                }
+            }
+        }
     }
 
     private static void collectKeys(JsonParser p, String prefix, Set<String> keys, int depth) throws IOException {
