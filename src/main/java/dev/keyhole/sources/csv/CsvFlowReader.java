@@ -16,10 +16,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -126,15 +124,15 @@ public final class CsvFlowReader implements RecordReader {
             }
             int[] colOf = new int[COLUMNS.length];
             Arrays.fill(colOf, -1);
-            Map<String, Integer> seen = new LinkedHashMap<>();
+            String duplicate = null;
             for (int i = 0; i < row.count; i++) {
                 String name = row.string(i).trim().toLowerCase(Locale.ROOT);
-                if (seen.put(name, i) != null && !name.isEmpty()) {
-                    h.problem = "duplicate column '" + name + "' in the header";
-                    return h;
-                }
                 for (int c = 0; c < COLUMNS.length; c++) {
-                    if (COLUMNS[c].equals(name)) colOf[c] = i;
+                    if (COLUMNS[c].equals(name)) {
+                        // Unknown columns may repeat (they are ignored); a known one must not.
+                        if (colOf[c] >= 0 && duplicate == null) duplicate = name;
+                        colOf[c] = i;
+                    }
                 }
             }
             List<String> missing = new ArrayList<>();
@@ -146,6 +144,8 @@ public final class CsvFlowReader implements RecordReader {
                         + String.join(",", Arrays.copyOf(COLUMNS, REQUIRED)) + ", see docs/formats/csv.md)";
             } else if (!missing.isEmpty()) {
                 h.problem = "missing required column(s): " + String.join(", ", missing);
+            } else if (duplicate != null) {
+                h.problem = "duplicate column '" + duplicate + "' in the header";
             } else {
                 h.colOf = colOf;
                 h.width = row.count;
