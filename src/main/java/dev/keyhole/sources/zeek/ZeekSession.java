@@ -21,8 +21,6 @@ import static dev.keyhole.sources.zeek.ZeekSchema.*;
 
 /** The state of one {@link ZeekReader#read} call: the current header block and reject bookkeeping. */
 final class ZeekSession {
-    private enum Mode { UNKNOWN, TSV, JSON }
-
     private static final String NO_FIELDS = "data line without a #fields header before it "
             + "(not a Zeek TSV log, or its header lines are missing; zeek-cut keeps them only with -c)";
 
@@ -32,7 +30,10 @@ final class ZeekSession {
     private final TsvFields tsv;
     private JsonFields json;
 
-    private Mode mode = Mode.UNKNOWN;
+    /** Inside a TSV header block (from its first header line to #close): data lines are TSV. */
+    private boolean tsvBlock;
+    /** JSON lines were seen: a later line that is not an object is broken JSON, not missing headers. */
+    private boolean sawJson;
     private String[] fieldNames;
     private long fieldsLine;
     private String path;
@@ -76,13 +77,22 @@ final class ZeekSession {
                 header(new String(b, s, e - s, StandardCharsets.UTF_8), line);
                 continue;
             }
-            if (mode == Mode.UNKNOWN) {
-                int k = s;
-                while (k < e && (b[k] == ' ' || b[k] == '\t')) k++;
-                mode = k < e && b[k] == '{' ? Mode.JSON : Mode.TSV;
+            if (tsvBlock) {
+                tsvLine(b, s, e, line, lines.offset());
+                continue;
             }
-            if (mode == Mode.JSON) jsonLine(b, s, e, line, lines.offset());
-            else tsvLine(b, s, e, line, lines.offset());
+            // Outside a TSV block the encoding is decided per line, so one damaged first
+            // line cannot turn a JSON file into a TSV one.
+            int k = s;
+            while (k < e && (b[k] == ' ' || b[k] == '\t')) k++;
+            if (k < e && b[k] == '{') {
+                sawJson = true;
+                jsonLine(b, s, e, line, lines.offset());
+            } else if (sawJson) {
+                reject(line, "not a JSON object");
+            } else {
+                structural(line, lines.offset(), NO_FIELDS);
+            }
         }
         flushRun();
         return emitted;
@@ -94,7 +104,7 @@ final class ZeekSession {
         flushRun();
         if (h.startsWith("#separator")) {
             resetBlock();
-            mode = Mode.TSV;
+            tsvBlock = true;
             byte[] sep = unescapeHeader(h.substring("#separator".length()).trim());
             if (sep.length == 1) {
                 tsv.separator(sep[0]);
@@ -106,7 +116,7 @@ final class ZeekSession {
         }
         if (h.startsWith("#close")) {
             resetBlock();
-            mode = Mode.UNKNOWN;
+            tsvBlock = false;
             return;
         }
         String sep = String.valueOf((char) (tsv.separator() & 0xff));
@@ -115,25 +125,25 @@ final class ZeekSession {
         String value = k < 0 ? "" : h.substring(k + 1);
         switch (key) {
             case "set_separator":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 if (!value.isEmpty()) tsv.setSeparator(unescapeHeader(value));
                 break;
             case "empty_field":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 tsv.empty(unescapeHeader(value));
                 break;
             case "unset_field":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 tsv.unset(unescapeHeader(value));
                 break;
             case "path":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 path = value;
                 pathLine = line;
                 checkBlock();
                 break;
             case "fields":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 fieldNames = value.split(sep, -1);
                 fieldsLine = line;
                 tsv.fields(fieldNames);
@@ -141,7 +151,7 @@ final class ZeekSession {
                 break;
             case "open":
             case "types":
-                mode = Mode.TSV;
+                tsvBlock = true;
                 break;
             default:
                 // Other '#' lines are comments (a btest banner, a note) and decide nothing.
