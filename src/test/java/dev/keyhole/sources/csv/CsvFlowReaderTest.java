@@ -212,6 +212,24 @@ class CsvFlowReaderTest {
     }
 
     @Test
+    void documentedExampleReads() throws IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs/formats/csv.md"));
+        int from = doc.indexOf("```csv\n") + 7;
+        var r = read(doc.substring(from, doc.indexOf("```", from)));
+
+        assertThat(r.rejects.messages()).isEmpty();
+        assertThat(r.flows).hasSize(3);
+        FlowRecord f = r.flows.get(0);
+        assertThat(f.endMillis() - f.startMillis()).isEqualTo(3250);
+        assertThat(f.tcpFlags()).isEqualTo(0x1b);
+        assertThat(f.reverseBytes()).isEqualTo(48211);
+        assertThat(f.serverName()).isEqualTo("www.example.com");
+        assertThat(r.flows.get(1).endMillis() - r.flows.get(1).startMillis()).isEqualTo(4);
+        assertThat(r.flows.get(2).startMillis()).isEqualTo(r.flows.get(1).startMillis() + 1000);
+        assertThat(r.flows.get(2).protocol()).isEqualTo(58);
+    }
+
+    @Test
     void sniff() {
         assertThat(CsvFlowReader.sniff("dport,sport,START,end,src,dst,proto,packets,bytes,name\r\n1,2".getBytes(StandardCharsets.UTF_8)))
                 .contains(InputFormat.CSV_FLOW);
