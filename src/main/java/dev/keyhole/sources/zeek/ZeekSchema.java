@@ -17,7 +17,7 @@ enum ZeekSchema {
             "proto"),
     HTTP(InputFormat.ZEEK_HTTP, "http",
             new String[] {"method", "host", "uri", "user_agent", "status_code"},
-            new String[] {"trans_depth", "method", "host", "uri", "status_code", "request_body_len"}),
+            new String[] {"request_body_len", "response_body_len", "method", "host", "uri", "status_code", "user_agent"}),
     SSL(InputFormat.ZEEK_SSL, "ssl",
             new String[] {"version", "server_name", "established"},
             new String[] {"established", "resumed", "server_name", "cipher", "ssl_history", "curve"}),

@@ -13,7 +13,7 @@ import java.util.Random;
 
 /**
  * Throughput of the conn.log TSV path on one thread (not a unit test; run by hand):
- * {@code java -cp target/classes:target/test-classes:<deps> dev.keyhole.sources.zeek.ZeekConnBench [lines] [rounds]}.
+ * {@code java -cp target/classes:target/test-classes:<deps> dev.keyhole.sources.zeek.ZeekConnBench [lines] [rounds] [tsv|json]}.
  * The input is generated in memory (Zeek 6 conn.log columns, 95% IPv4 / 5% IPv6), so the
  * number measures parsing, not the disk or gzip.
  */
@@ -22,6 +22,9 @@ public final class ZeekConnBench {
         int lines = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         byte[] data = generate(lines, 42);
+        if (args.length > 2 && args[2].equals("json")) {
+            data = ZeekFixtures.toJson(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        }
         System.out.printf("%d lines, %.1f MB%n", lines, data.length / 1e6);
         ZeekReader reader = new ZeekReader(InputFormat.ZEEK_CONN);
         for (int r = 0; r < rounds; r++) {
