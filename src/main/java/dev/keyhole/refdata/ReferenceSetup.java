@@ -11,9 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -141,10 +144,20 @@ public final class ReferenceSetup {
         return manifest;
     }
 
-    /** Installs only when something is missing; returns the manifest either way. */
+    /**
+     * Installs only when something is missing; returns the manifest either way. A lock file in the
+     * cache keeps two Keyhole processes from running npm in the same directory at once.
+     */
     public RefManifest ensure() throws IOException {
         RefManifest m = installed();
-        return m != null ? m : install();
+        if (m != null) return m;
+        Files.createDirectories(cacheDir);
+        try (FileChannel ch = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            m = installed(); // another process may have finished while we waited
+            return m != null ? m : install();
+        }
     }
 
     /** Runs npm install in the cache directory, checks every file, writes and returns the manifest. */
