@@ -1,0 +1,116 @@
+package dev.keyhole.cli;
+
+import dev.keyhole.analyses.AnalysisContext;
+import dev.keyhole.engine.EmbeddedEngine;
+import dev.keyhole.enrichment.Enricher;
+import dev.keyhole.enrichment.catalog.Catalog;
+import dev.keyhole.enrichment.scope.TargetScope;
+import dev.keyhole.findings.Findings;
+import dev.keyhole.findings.Judgment;
+import dev.keyhole.outputs.CsvTables;
+import dev.keyhole.outputs.FindingsJson;
+import dev.keyhole.outputs.HtmlReport;
+import dev.keyhole.profile.Period;
+import dev.keyhole.profile.TargetProfile;
+import dev.keyhole.refdata.ReferenceData;
+import dev.keyhole.refdata.ReferenceSetup;
+import dev.keyhole.sources.InputFile;
+import dev.keyhole.sources.InputFormat;
+import dev.keyhole.sources.Inputs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Wires one analysis run: inputs → reference data → engine → findings → outputs. Used by analyze, demo and bench. */
+public final class AnalysisRun {
+    public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                           boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref) {}
+
+    public record Outcome(Findings findings, EmbeddedEngine.Result result, Path findingsJson, Path report,
+                          List<Path> csv) {}
+
+    private AnalysisRun() {}
+
+    public static Outcome run(Settings s, Consumer<String> log) throws IOException, InterruptedException {
+        List<String> skipped = new ArrayList<>();
+        List<InputFile> files = Inputs.resolve(s.inputs(), s.format(), msg -> {
+            skipped.add(msg);
+            log.accept("warning: " + msg);
+        });
+        if (files.isEmpty()) throw new IOException("no readable input in " + s.inputs());
+
+        ReferenceOptions r = s.ref();
+        Catalog catalog = r.catalog == null ? Catalog.loadDefault() : Catalog.load(r.catalog);
+        try (ReferenceData ref = ReferenceData.open(r.cacheDir(), r.geo, r.asn, System.err)) {
+            TargetScope scope = TargetScope.of(s.profile(), ref.asn());
+            scope.notes().forEach(n -> log.accept("note: " + n));
+            AnalysisContext ctx = new AnalysisContext(s.profile());
+            EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(s.threads(), s.progress(),
+                    s.dnsWindow(), s.maxNames(), 20), log);
+            EmbeddedEngine.Result result = engine.run(files, ctx,
+                    () -> new Enricher(scope, ref.geo(), ref.asn(), catalog)::enrich);
+
+            Findings f = new Findings();
+            f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            f.profile = profileInfo(s.profile());
+            f.inputs.addAll(result.inputs());
+            for (String msg : skipped) {
+                int colon = msg.indexOf(": ");
+                f.inputs.add(new Findings.InputInfo(colon > 0 ? msg.substring(0, colon) : msg, "unknown", 0, 0,
+                        List.of(msg)));
+            }
+            f.referenceData.addAll(ref.datasets());
+            f.referenceData.add(new Findings.ReferenceDataset("catalog", catalog.source(), "keyhole catalogue",
+                    catalog.version(), "Apache-2.0"));
+            result.analyses().finish(f);
+
+            Files.createDirectories(s.out());
+            Path json = s.out().resolve("findings.json");
+            FindingsJson.write(f, json);
+            List<Path> csv = CsvTables.write(f, s.out().resolve("csv"));
+            Path report = null;
+            if (s.report()) {
+                report = s.out().resolve("report.html");
+                HtmlReport.write(f, report, new ReferenceSetup(r.cacheDir()).path(ReferenceSetup.Role.ECHARTS));
+            }
+            return new Outcome(f, result, json, report, csv);
+        }
+    }
+
+    static Findings.ProfileInfo profileInfo(TargetProfile p) {
+        List<Findings.PeriodInfo> periods = new ArrayList<>();
+        for (Period x : p.periods()) periods.add(new Findings.PeriodInfo(x.name(), x.from().toString(), x.to().toString()));
+        List<String> weekend = p.weekend().stream().sorted().map(DayOfWeek::toString).toList();
+        return new Findings.ProfileInfo(p.name(), p.cidrs(), p.asns(), p.zone().getId(), weekend, periods,
+                p.monthlyPeriods());
+    }
+
+    /** What a person wants on the terminal after a run: counts, speed, judgments, where the files are. */
+    static void printSummary(Outcome o, PrintStream out) {
+        EmbeddedEngine.Result r = o.result();
+        long rejected = o.findings().inputs.stream().mapToLong(Findings.InputInfo::rejected).sum();
+        double secs = r.nanos() / 1e9;
+        out.printf("%d inputs, %,d flow records (%,d rejected), %,d names collected, %.1f s, %,.0f flows/s%n",
+                o.findings().inputs.size(), r.flowRecords(), rejected, r.namesCollected(), secs,
+                r.flowRecords() / Math.max(secs, 1e-9));
+        var t = o.findings().totals;
+        out.printf("in scope: %,d records (%,d outbound, %,d inbound, %,d internal), %,d out of scope%n",
+                t.inScopeRecords(), t.outbound(), t.inbound(), t.internal(), t.outOfScope());
+        out.println();
+        out.println("Key judgments:");
+        for (Judgment j : o.findings().judgments) out.printf("  [%s] %s%n", j.confidence(), j.text());
+        out.println();
+        out.println("findings: " + o.findingsJson().toAbsolutePath());
+        if (o.report() != null) out.println("report:   " + o.report().toAbsolutePath());
+        out.println("tables:   " + o.findingsJson().toAbsolutePath().getParent().resolve("csv"));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.keyhole.cli;
+
+import dev.keyhole.profile.Period;
+import dev.keyhole.profile.ProfileLoader;
+import dev.keyhole.profile.TargetProfile;
+import dev.keyhole.sources.InputFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code keyhole analyze}: telemetry in, findings.json + report.html + CSV tables out. */
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        description = {"Reads flow and Zeek telemetry, enriches it, runs every analysis in one pass and writes "
+                + "findings.json, report.html and csv/ into the output directory."})
+public final class AnalyzeCommand implements Callable<Integer> {
+    @Option(names = "--profile", required = true, paramLabel = "NAME|FILE",
+            description = "Target profile: built-in name (dprk) or a YAML file.")
+    String profile;
+
+    @Option(names = "--in", required = true, arity = "1..*", paramLabel = "PATH",
+            description = "Input files or directories (searched recursively; gzip and formats detected).")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--period", paramLabel = "NAME=FROM..TO",
+            description = "A named period of local dates (YYYY-MM-DD..YYYY-MM-DD); repeatable. Replaces the profile's periods.")
+    List<String> periods = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Assume this format for every input instead of detecting: ${COMPLETION-CANDIDATES}.")
+    InputFormat format;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--dns-window", paramLabel = "DURATION", defaultValue = "PT1H",
+            description = "How long a DNS answer names later flows of the same client (ISO-8601, default PT1H).")
+    Duration dnsWindow;
+
+    @Option(names = "--max-names", paramLabel = "N", defaultValue = "5000000",
+            description = "Cap on names kept from http/ssl/dns logs (bounds memory).")
+    int maxNames;
+
+    @Option(names = "--no-progress", description = "Do not show the progress bar.")
+    boolean noProgress;
+
+    @Option(names = "--no-report", description = "Write findings.json and CSV only, not report.html.")
+    boolean noReport;
+
+    @Mixin
+    ReferenceOptions ref = new ReferenceOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        TargetProfile p = ProfileLoader.load(profile);
+        if (!periods.isEmpty()) {
+            List<Period> ps = new ArrayList<>();
+            for (String s : periods) ps.add(Period.parse(s));
+            p = p.withPeriods(ps);
+        }
+        AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
+                maxNames, !noReport, ref);
+        AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
+        AnalysisRun.printSummary(o, System.out);
+        return 0;
+    }
+}
