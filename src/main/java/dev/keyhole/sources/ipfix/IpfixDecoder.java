@@ -557,8 +557,9 @@ final class IpfixDecoder {
             case T_MILLI:
                 return v;
             case T_MICRO_NTP:
+                return ntpMillis(v, false);
             case T_NANO_NTP:
-                return ntpMillis(v);
+                return ntpMillis(v, true);
             case T_DELTA_MICRO:
                 return Math.floorDiv(exportSeconds * 1_000_000L - v, 1000L);
             default:
@@ -566,12 +567,18 @@ final class IpfixDecoder {
         }
     }
 
-    /** RFC 7011 §6.1.9-10: NTP seconds since 1900 and a 2^-32 fraction; seconds below 2^31 are era 1 (from 2036). */
-    static long ntpMillis(long v) {
+    /**
+     * RFC 7011 §6.1.9-10: NTP seconds since 1900 and a 2^-32 fraction; seconds below 2^31 are era 1
+     * (from 2036). The fraction is rounded to the encoding's unit (µs or ns) before truncating to ms,
+     * because exporters truncate when they convert, and 5 ms must not come back as 4.999999.
+     */
+    static long ntpMillis(long v, boolean nanos) {
         long sec = v >>> 32;
         long frac = v & 0xffff_ffffL;
         if (sec < 0x8000_0000L) sec += 1L << 32;
-        return (sec - NTP_TO_UNIX_SECONDS) * 1000 + ((frac * 1000) >>> 32);
+        long unit = nanos ? 1_000_000_000L : 1_000_000L;
+        long sub = (frac * unit + (1L << 31)) >>> 32;
+        return (sec - NTP_TO_UNIX_SECONDS) * 1000 + sub / (unit / 1000);
     }
 
     // ---------------------------------------------------------------- bytes
