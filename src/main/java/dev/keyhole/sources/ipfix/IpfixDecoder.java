@@ -74,8 +74,9 @@ final class IpfixDecoder {
             p = window(p);
             if (p >= lim) return emitted;
             if (lim - p < HEADER) { // only at end of file: the window is larger otherwise
-                rejects.atOffset(base + p, 0, "the last " + (lim - p)
-                        + " bytes of the file are too short for an IPFIX message header");
+                boolean header = lim - p >= 2 && u16(p) == 10;
+                rejects.atOffset(base + p, 0, "the last " + (lim - p) + " bytes of the file are "
+                        + (header ? "too short for an IPFIX message header" : "not an IPFIX message"));
                 return emitted;
             }
             if (u16(p) != 10) {
@@ -128,21 +129,18 @@ final class IpfixDecoder {
         // Length field and sets disagree, or the file ends inside the message. Do the sets go on
         // past the declared length (or stop before it) and end exactly where the next message starts?
         int t = chain(q, Math.min(lim, p + MAX_MESSAGE));
-        if (t > p + HEADER && (plausible(t) || (t == lim && eof && !cut))) {
+        if (t > p + HEADER && (startsMessage(t) || (t == lim && eof && !cut))) {
             sets(p + HEADER, t);
             rejects.atOffset(off, 0, "message length field says " + declared + " bytes but its sets end after "
                     + (t - p) + " bytes" + (t == lim ? ", at end of file" : ", where the next message starts")
                     + "; read by its sets, nothing lost");
             return t;
         }
-        if (cut) {
+        // Past the end of file: truncated, unless a whole message follows (then this header is damaged).
+        if (cut && cutAt(q, declEnd) && nextWholeMessage(q) < 0) {
             sets(p + HEADER, q);
             long lost = 0;
-            if (lim - q >= SET_HEADER) {
-                int sid = u16(q);
-                int sl = u16(q + 2);
-                if (sid >= 256 && sl >= SET_HEADER && q + sl > lim && q + sl <= declEnd) lost = cutDataSet(q, sid, sl);
-            }
+            if (lim - q >= SET_HEADER && u16(q) >= 256) lost = cutDataSet(q, u16(q), u16(q + 2));
             rejects.atOffset(off, lost, "message truncated: its length field says " + declared
                     + " bytes but the file ends after " + (lim - p) + " (at offset " + (base + lim) + ");"
                     + " records lost in the cut set: " + lost + ", records before the cut were read");
@@ -153,7 +151,7 @@ final class IpfixDecoder {
         String why = damage(q, declared, declEnd);
         long damageOff = declEnd < 0 ? off : base + q;
         int next;
-        if (declEnd > q && declEnd <= lim && ((declEnd == lim && eof) || plausible(declEnd))) {
+        if (declEnd > q && declEnd <= lim && ((declEnd == lim && eof) || startsMessage(declEnd))) {
             next = declEnd;
         } else {
             next = resync(q);
@@ -166,6 +164,14 @@ final class IpfixDecoder {
         return next;
     }
 
+    /** The sets chained up to {@code q} stop there because the file ends, not because of a bad set header. */
+    private boolean cutAt(int q, int declEnd) {
+        if (lim - q < SET_HEADER) return true;
+        int sid = u16(q);
+        int sl = u16(q + 2);
+        return validSetId(sid) && sl >= SET_HEADER && q + sl > lim && q + sl <= declEnd;
+    }
+
     private String damage(int q, int declared, int declEnd) {
         if (declEnd < 0) return "message length field " + declared + " is shorter than a message header";
         if (declEnd - q > 0 && declEnd - q < SET_HEADER) return (declEnd - q) + " stray bytes after the last set";
@@ -176,30 +182,55 @@ final class IpfixDecoder {
         return "set " + sid + " of length " + sl + " overflows its message (message length field says " + declared + ")";
     }
 
-    /** Skips to the next offset at or after {@code s} holding a message whose sets chain correctly. */
+    /** Skips to the next offset at or after {@code s} where {@link #startsMessage} holds, or to the end. */
     private int resync(int s) throws IOException {
         int x = s;
         while (true) {
             if (!eof && lim - x < WINDOW) x = window(x);
-            if (lim - x < HEADER + SET_HEADER) return lim; // only at end of file
-            if (buf[x] == 0 && buf[x + 1] == 10 && plausible(x)) return x;
+            if (eof) break;
+            if (buf[x] == 0 && buf[x + 1] == 10 && wholeMessage(x)) return x;
             x++;
         }
+        // All that is left is in the buffer.
+        int w = nextWholeMessage(x);
+        if (w >= 0) return w;
+        for (; lim - x >= HEADER + SET_HEADER; x++) {
+            if (buf[x] == 0 && buf[x + 1] == 10 && cutMessage(x)) return x;
+        }
+        return lim;
     }
 
-    /** A version-10 header whose (at least one) sets chain exactly to its length, or to a cut at end of file. */
-    private boolean plausible(int x) {
+    /**
+     * A message starts at {@code x}: a version-10 header whose sets chain exactly to its length, or the
+     * last message of the file cut by its end (only if no whole message follows, since a cut message
+     * cannot have one after it).
+     */
+    private boolean startsMessage(int x) {
+        if (wholeMessage(x)) return true;
+        return eof && cutMessage(x) && nextWholeMessage(x + 1) < 0;
+    }
+
+    private boolean wholeMessage(int x) {
         if (lim - x < HEADER + SET_HEADER || u16(x) != 10) return false;
         int len = u16(x + 2);
-        if (len < HEADER + SET_HEADER) return false;
-        int end = x + len;
-        if (end <= lim) return chain(x + HEADER, end) == end;
-        if (!eof) return false;
+        return len >= HEADER + SET_HEADER && len <= lim - x && chain(x + HEADER, x + len) == x + len;
+    }
+
+    /** A version-10 header running past the end of file, every set header before the end being valid. */
+    private boolean cutMessage(int x) {
+        if (!eof || lim - x < HEADER + SET_HEADER || u16(x) != 10) return false;
+        int len = u16(x + 2);
+        if (len < HEADER + SET_HEADER || len <= lim - x) return false;
         int q = chain(x + HEADER, lim);
-        if (lim - q < SET_HEADER) return true;
-        int sid = u16(q);
-        int sl = u16(q + 2);
-        return validSetId(sid) && sl >= SET_HEADER && q + sl > lim && q + sl <= end;
+        return cutAt(q, x + len);
+    }
+
+    /** The first offset from {@code from} holding a whole message, or -1; only used at end of file. */
+    private int nextWholeMessage(int from) {
+        for (int x = from; lim - x >= HEADER + SET_HEADER; x++) {
+            if (buf[x] == 0 && buf[x + 1] == 10 && wholeMessage(x)) return x;
+        }
+        return -1;
     }
 
     /** Follows set headers from {@code q} while they are valid and fit before {@code limit}; returns where it stopped. */
