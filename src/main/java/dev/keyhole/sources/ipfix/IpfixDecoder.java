@@ -437,6 +437,9 @@ final class IpfixDecoder {
         int from = s + SET_HEADER;
         if (!t.isVariable()) {
             int len = t.fixedLength;
+            // A genuine set holds whole records plus alignment padding; anything else is a damaged length
+            // that would make us decode the sets after it as records.
+            if ((sl - SET_HEADER) % len >= 8) return Math.max(1, (sl - SET_HEADER) / len);
             int n = (lim - from) / len;
             if (t.flow || t.hasInit) {
                 for (int i = 0, rec = from; i < n; i++, rec += len) decode(t, rec, t.offsets, t.planLengths);
