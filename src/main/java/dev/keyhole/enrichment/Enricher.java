@@ -25,7 +25,7 @@ public final class Enricher {
     public static final String UNKNOWN_SERVICE = "unknown";
 
     private static final int SCTP = 132;
-    private static final int PROBES = 4;
+    private static final int PROBES = 8;
 
     private final TargetScope scope;
     private final GeoLookup geo;
@@ -35,12 +35,21 @@ public final class Enricher {
     // Per-remote cache: open addressing on the address' two longs, bounded, overwrite when full
     private final Remote[] remotes;
     private final int remoteMask;
-    // Host name -> service, direct-mapped on String.hashCode; NO_SERVICE caches misses
+    // Host name -> service, same scheme keyed by String.hashCode; NO_SERVICE caches misses
     private final String[] nameKeys;
     private final Service[] nameValues;
     private final int nameMask;
     private static final Service NO_SERVICE = new Service("-", "-", "-", Category.OTHER, null,
             java.util.List.of(), java.util.List.of());
+
+    // Origin by two-letter country code, so the per-flow mapping is one array read
+    private static final Origin[] ORIGIN_BY_CC = new Origin[26 * 26];
+
+    static {
+        for (char a = 'A'; a <= 'Z'; a++) {
+            for (char b = 'A'; b <= 'Z'; b++) ORIGIN_BY_CC[(a - 'A') * 26 + (b - 'A')] = Origin.ofCountry("" + a + b);
+        }
+    }
 
     private long remoteMisses;
     private long nameMisses;
@@ -75,7 +84,7 @@ public final class Enricher {
      * @param asn may be null (no ASN data); only names and ports identify services
      */
     public Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog) {
-        this(scope, geo, asn, catalog, 1 << 16, 1 << 14);
+        this(scope, geo, asn, catalog, 1 << 17, 1 << 14);
     }
 
     /** Cache sizes are rounded up to powers of two. */
@@ -157,7 +166,15 @@ public final class Enricher {
 
         return new EnrichedFlow(f, dir, f.biflow() || dstIsServer, localIp, remoteIp, serverPort, name,
                 r.country, r.city, r.asn, r.org, serviceId, serviceName, company, category, serviceCountry,
-                Origin.ofCountry(serviceCountry), ob);
+                origin(serviceCountry), ob);
+    }
+
+    private static Origin origin(String cc) {
+        if (cc != null && cc.length() == 2) {
+            int a = cc.charAt(0) - 'A', b = cc.charAt(1) - 'A';
+            if (a >= 0 && a < 26 && b >= 0 && b < 26) return ORIGIN_BY_CC[a * 26 + b];
+        }
+        return Origin.ofCountry(cc);
     }
 
     /**
@@ -179,16 +196,28 @@ public final class Enricher {
 
     private Service byName(String name) {
         int h = name.hashCode();
-        int slot = (h ^ (h >>> 16)) & nameMask;
-        String k = nameKeys[slot];
-        if (k != null && (k == name || k.equals(name))) {
-            Service s = nameValues[slot];
-            return s == NO_SERVICE ? null : s;
+        int start = (h ^ (h >>> 16)) & nameMask;
+        int slot = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & nameMask) {
+            String k = nameKeys[slot];
+            if (k == null) break;
+            if (k == name || k.hashCode() == h && k.equals(name)) {
+                Service s = nameValues[slot];
+                return s == NO_SERVICE ? null : s;
+            }
         }
         nameMisses++;
         Service s = catalog.byName(name);
-        nameKeys[slot] = name;
-        nameValues[slot] = s == null ? NO_SERVICE : s;
+        slot = start;
+        int victim = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & nameMask) {
+            if (nameKeys[slot] == null) {
+                victim = slot;
+                break;
+            }
+        }
+        nameKeys[victim] = name;
+        nameValues[victim] = s == null ? NO_SERVICE : s;
         return s;
     }
 
