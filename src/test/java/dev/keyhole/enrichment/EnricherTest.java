@@ -358,5 +358,16 @@ class EnricherTest {
             assertThat(e.remoteAsn()).isEqualTo(64500);
         }
         assertThat(en.enrich(uni(HOST, 50000, "31.13.70.1", 443, TCP)).service()).isEqualTo("facebook");
+        // more distinct answers than the cache keeps: it starts over, answers stay right
+        String[] remotes = {"8.8.8.8", "31.13.70.1", "46.4.1.1", "52.1.2.3", "95.108.130.1", "104.16.1.1",
+                "140.205.1.1", "185.65.135.9", "203.0.113.1", "192.0.2.1", "2a03:2880::1"};
+        for (int round = 0; round < 3; round++) {
+            for (String r : remotes) {
+                EnrichedFlow e = en.enrich(uni(HOST, 50000, r, 80, TCP));
+                assertThat(e.remote()).isEqualTo(Ip.parse(r));
+                assertThat(e.remoteAsn()).isEqualTo(asn.lookup(Ip.parse(r)) == null ? 0 : asn.lookup(Ip.parse(r)).asn());
+            }
+        }
+        assertThat(en.remoteResets()).isPositive();
     }
 }
