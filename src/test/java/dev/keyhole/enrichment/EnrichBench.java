@@ -18,8 +18,12 @@ import java.util.SplittableRandom;
 
 /**
  * Hand-run microbenchmark of {@link Enricher#enrich} on the real reference data (not a test;
- * surefire skips it). Needs the npm cache (keyhole setup). Run with:
- * <pre>java -cp target/classes:target/test-classes:DEPS dev.keyhole.enrichment.EnrichBench [remotes]</pre>
+ * surefire skips it). Installs the npm reference data if the cache lacks it. Run with:
+ * <pre>
+ * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.keyhole.enrichment.EnrichBench [remotes]
+ * </pre>
+ * {@code remotes} is the number of distinct remote addresses (default 50 000).
  * Flows are made in small chunks right before they are enriched, as a streaming parser hands them
  * over, with host names as fresh String objects; only the enrich calls are timed.
  */
