@@ -14,6 +14,9 @@ public record ActivityMix(
         Monthly monthly,
         List<ShareChange> changes) {
 
+    /** Key of the row that sums the services or companies past the top rows of a period. */
+    public static final String REST = "(other)";
+
     public record Monthly(List<CategoryShare> byCategory, List<ServiceShare> byService, List<CompanyShare> byCompany,
                           List<OriginShare> byOrigin) {}
 

@@ -1,5 +1,6 @@
 package dev.keyhole.outputs;
 
+
 import dev.keyhole.findings.ActivityMix;
 import dev.keyhole.findings.ActivityMix.CategoryShare;
 import dev.keyhole.findings.ActivityMix.ServiceShare;
@@ -493,7 +494,10 @@ public final class HtmlReport {
 
     static List<ServiceShare> topServices(List<ServiceShare> all, String period) {
         List<ServiceShare> l = new ArrayList<>();
-        for (ServiceShare s : all) if (period.equals(s.period())) l.add(s);
+        for (ServiceShare s : all) {
+            // The summed remainder row is not a service; it stays in findings.json and the CSV.
+            if (period.equals(s.period()) && !dev.keyhole.findings.ActivityMix.REST.equals(s.service())) l.add(s);
+        }
         l.sort(Comparator.comparingLong(ServiceShare::flows).reversed()
                 .thenComparing(s -> s.service() == null ? "" : s.service()));
         return l.subList(0, Math.min(TOP_SERVICES, l.size()));

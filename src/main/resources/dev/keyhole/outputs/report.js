@@ -219,7 +219,7 @@
 
   each('[data-chart="services"]', function (el) {
     var period = el.getAttribute('data-period');
-    var top = services.filter(function (s) { return s.period === period; });
+    var top = services.filter(function (s) { return s.period === period && s.service !== '(other)'; });
     top.sort(function (a, b) {
       return b.flows - a.flows || (String(a.service) < String(b.service) ? -1 : String(a.service) > String(b.service) ? 1 : 0);
     });

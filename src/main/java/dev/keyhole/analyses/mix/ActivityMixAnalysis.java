@@ -36,6 +36,9 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     /** Services below this share in both periods are not tested for change (too many small tests). */
     static final double MIN_SERVICE_SHARE_FOR_CHANGE = 0.01;
     static final double SIGNIFICANCE = 0.01;
+    /** Rows kept per period for services and companies; the rest are summed into one "other" row. */
+    public static final int TOP_ROWS = 200;
+    public static final String REST = ActivityMix.REST;
 
     private final AnalysisContext ctx;
     private final LocalClock clock;
@@ -69,14 +72,13 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         if (!meta.containsKey(service)) {
             meta.put(service, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
         }
-        String company = f.company() == null ? f.serviceName() : f.company();
-        for (int p : buckets.periods()) periods[p].add(cat, origin, service, company, flows, bytes);
+        for (int p : buckets.periods()) periods[p].add(cat, origin, service, flows, bytes);
         int m = buckets.month();
         if (m != lastMonthKey) {
             lastMonth = months.computeIfAbsent(m, k -> new MixBucket());
             lastMonthKey = m;
         }
-        lastMonth.add(cat, origin, service, company, flows, bytes);
+        lastMonth.add(cat, origin, service, flows, bytes);
     }
 
     @Override
@@ -144,21 +146,53 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
 
     private List<ServiceShare> services(Map<String, MixBucket> rows) {
         List<ServiceShare> l = new ArrayList<>();
-        rows.forEach((p, b) -> sorted(b.services).forEach(e -> {
-            ServiceMeta m = meta.get(e.getKey());
-            Counter2 v = e.getValue();
-            l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.category().id(), m.origin().id(), v.flows,
-                    v.bytes, share(v.flows, b.total.flows), share(v.bytes, b.total.bytes)));
-        }));
+        rows.forEach((p, b) -> {
+            List<Map.Entry<String, Counter2>> all = sorted(b.services);
+            for (int i = 0; i < all.size() && i < TOP_ROWS; i++) {
+                Map.Entry<String, Counter2> e = all.get(i);
+                ServiceMeta m = meta.get(e.getKey());
+                Counter2 v = e.getValue();
+                l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.category().id(), m.origin().id(),
+                        v.flows, v.bytes, share(v.flows, b.total.flows), share(v.bytes, b.total.bytes)));
+            }
+            Counter2 rest = rest(all);
+            if (rest != null) {
+                l.add(new ServiceShare(p, REST, (all.size() - TOP_ROWS) + " more services", null, null, null,
+                        rest.flows, rest.bytes, share(rest.flows, b.total.flows), share(rest.bytes, b.total.bytes)));
+            }
+        });
         return l;
+    }
+
+    private String companyOf(String service) {
+        ServiceMeta m = meta.get(service);
+        return m.company() != null ? m.company() : m.name() != null ? m.name() : service;
     }
 
     private List<CompanyShare> companies(Map<String, MixBucket> rows) {
         List<CompanyShare> l = new ArrayList<>();
-        rows.forEach((p, b) -> sorted(b.companies).forEach(e -> l.add(new CompanyShare(p, e.getKey(),
-                e.getValue().flows, e.getValue().bytes, share(e.getValue().flows, b.total.flows),
-                share(e.getValue().bytes, b.total.bytes)))));
+        rows.forEach((p, b) -> {
+            List<Map.Entry<String, Counter2>> all = sorted(b.companies(this::companyOf));
+            for (int i = 0; i < all.size() && i < TOP_ROWS; i++) {
+                Map.Entry<String, Counter2> e = all.get(i);
+                l.add(new CompanyShare(p, e.getKey(), e.getValue().flows, e.getValue().bytes,
+                        share(e.getValue().flows, b.total.flows), share(e.getValue().bytes, b.total.bytes)));
+            }
+            Counter2 rest = rest(all);
+            if (rest != null) {
+                l.add(new CompanyShare(p, REST, rest.flows, rest.bytes, share(rest.flows, b.total.flows),
+                        share(rest.bytes, b.total.bytes)));
+            }
+        });
         return l;
+    }
+
+    /** Sum of the rows past TOP_ROWS, or null when there are none. */
+    private static Counter2 rest(List<Map.Entry<String, Counter2>> all) {
+        if (all.size() <= TOP_ROWS) return null;
+        Counter2 r = new Counter2();
+        for (int i = TOP_ROWS; i < all.size(); i++) r.add(all.get(i).getValue());
+        return r;
     }
 
     private static List<Map.Entry<String, Counter2>> sorted(Map<String, Counter2> m) {

@@ -13,7 +13,6 @@ final class MixBucket {
     final Counter2[] categories = newCounters(Category.values().length);
     final Counter2[] origins = newCounters(Origin.values().length);
     final Map<String, Counter2> services = new HashMap<>();
-    final Map<String, Counter2> companies = new HashMap<>();
 
     private static Counter2[] newCounters(int n) {
         Counter2[] a = new Counter2[n];
@@ -21,12 +20,18 @@ final class MixBucket {
         return a;
     }
 
-    void add(int category, int origin, String service, String company, long flows, long bytes) {
+    void add(int category, int origin, String service, long flows, long bytes) {
         total.add(flows, bytes);
         categories[category].add(flows, bytes);
         origins[origin].add(flows, bytes);
         services.computeIfAbsent(service, k -> new Counter2()).add(flows, bytes);
-        companies.computeIfAbsent(company, k -> new Counter2()).add(flows, bytes);
+    }
+
+    /** Company totals, derived at finish time: a service belongs to exactly one company. */
+    Map<String, Counter2> companies(java.util.function.Function<String, String> companyOf) {
+        Map<String, Counter2> m = new HashMap<>();
+        services.forEach((svc, c) -> m.computeIfAbsent(companyOf.apply(svc), k -> new Counter2()).add(c));
+        return m;
     }
 
     void merge(MixBucket o) {
@@ -34,6 +39,5 @@ final class MixBucket {
         for (int i = 0; i < categories.length; i++) categories[i].add(o.categories[i]);
         for (int i = 0; i < origins.length; i++) origins[i].add(o.origins[i]);
         o.services.forEach((k, v) -> services.computeIfAbsent(k, x -> new Counter2()).add(v));
-        o.companies.forEach((k, v) -> companies.computeIfAbsent(k, x -> new Counter2()).add(v));
     }
 }
