@@ -9,6 +9,10 @@ import dev.keyhole.findings.Findings;
  * Memory must not grow with the number of flows.
  */
 public interface Analysis<A extends Analysis<A>> {
+    /** {@code w} is the flow's local time, computed once for all analyses by {@link AnalysisSet}. */
+    void accept(EnrichedFlow f, When w);
+
+    /** For callers without a {@link When}; computes it (tests, single analyses). */
     void accept(EnrichedFlow f);
 
     void merge(A other);

@@ -13,20 +13,23 @@ public final class AnalysisSet {
     private final ActivityMixAnalysis mix;
     private final PatternOfLifeAnalysis pattern;
     private final OpsecAnalysis opsec;
+    private final When when;
 
     public AnalysisSet(AnalysisContext ctx) {
         mix = new ActivityMixAnalysis(ctx);
         pattern = new PatternOfLifeAnalysis(ctx);
         opsec = new OpsecAnalysis(ctx);
+        when = new When(ctx);
     }
 
     /** Every flow goes to the totals; only in-scope flows reach the other analyses. */
     public void accept(EnrichedFlow f) {
         totals.accept(f);
         if (!f.inScope()) return;
-        mix.accept(f);
-        pattern.accept(f);
-        opsec.accept(f);
+        When w = when.at(f.flow().startMillis());
+        mix.accept(f, w);
+        pattern.accept(f, w);
+        opsec.accept(f, w);
     }
 
     public void merge(AnalysisSet o) {

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 /**
  * The benchmark workload: IPFIX files shaped like a border router's export of a small target
  * network — each conversation as a client→server and a server→client record, destinations drawn
- * with a skewed (Zipf-like) popularity from a large pool, a mix of service ports. Deterministic.
+ * with a skewed popularity from 200,000 addresses in 20,000 /24 networks, a mix of service ports.
+ * Deterministic for a seed.
  */
 public final class SyntheticIpfix {
     private static final int[] TARGET_NETS = {0xAF2DB000 /* 175.45.176.0/22 */, 0xD2346D00 /* 210.52.109.0/24 */,
@@ -28,14 +29,18 @@ public final class SyntheticIpfix {
     public static Path[] write(Path dir, long flows, int files, long seed) throws IOException {
         Files.createDirectories(dir);
         SplittableRandom rnd = new SplittableRandom(seed);
+        // 200,000 remote addresses in 20,000 public /24 networks: servers cluster in their operators'
+        // networks, as real destinations do.
         int[] remotes = new int[200_000];
-        for (int i = 0; i < remotes.length; i++) {
+        int[] blocks = new int[20_000];
+        for (int i = 0; i < blocks.length; i++) {
             int a;
             do {
-                a = rnd.nextInt();
+                a = rnd.nextInt() & 0xffffff00;
             } while (!publicV4(a));
-            remotes[i] = a;
+            blocks[i] = a;
         }
+        for (int i = 0; i < remotes.length; i++) remotes[i] = blocks[rnd.nextInt(blocks.length)] | (1 + rnd.nextInt(254));
         Path[] out = new Path[files];
         long start = java.time.Instant.parse("2017-04-01T00:00:00Z").toEpochMilli();
         long span = java.time.Instant.parse("2018-09-01T00:00:00Z").toEpochMilli() - start;

@@ -55,8 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
         // Warm-up on a small set so the JIT does not bill the first size.
         Path warm = data(base, Math.min(flows, 2_000_000L), 2);
         run(profile, warm, base.resolve("out-warmup"));
-        System.out.printf("%-12s %-8s %12s %10s %14s %12s %16s %14s%n", "flows", "files", "input MiB", "seconds",
-                "flows/s", "MiB/s", "max live heap", "peak heap");
+        System.out.printf("%-12s %-6s %10s %9s %12s %9s %12s %9s %15s %13s %12s%n", "flows", "files", "input MiB",
+                "pass s", "pass flows/s", "total s", "total flows/s", "MiB/s", "max live heap", "peak heap", "cpu ns/flow");
         for (int k : sizes) {
             long n = flows * k;
             Path d = data(base, n, files);
@@ -66,13 +66,20 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.gc();
             try (HeapWatcher heap = new HeapWatcher()) {
+                long t0 = System.nanoTime();
                 AnalysisRun.Outcome o = run(profile, d, base.resolve("out-" + n));
+                double total = (System.nanoTime() - t0) / 1e9;
                 double secs = o.result().nanos() / 1e9;
-                System.out.printf("%-12d %-8d %12.1f %10.2f %14.0f %12.1f %12d MiB %10d MiB%n", o.result().flowRecords(),
-                        files, bytes / 1048576.0, secs, o.result().flowRecords() / secs, bytes / 1048576.0 / secs,
-                        heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
+                long f = o.result().flowRecords();
+                System.out.printf("%-12d %-6d %10.1f %9.2f %12.0f %9.2f %12.0f %9.1f %11d MiB %9d MiB %12.0f%n", f, files,
+                        bytes / 1048576.0, secs, f / secs, total, f / total, bytes / 1048576.0 / total,
+                        heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20,
+                        (double) o.result().cpuNanos() / Math.max(1, f));
             }
         }
+        System.out.println("pass = read + name + enrich + all analyses (the engine); total = the whole analyze run:"
+                + " reference data load, pass, findings, CSV. Heap: live after GC (max) and peak incl. garbage."
+                + " cpu ns/flow: worker CPU time per flow in the pass (GC and JIT threads excluded).");
         return 0;
     }
 
@@ -82,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private Path data(Path base, long n, int fileCount) throws Exception {
-        Path d = base.resolve("ipfix-" + n + "-" + fileCount + "-" + seed);
+        Path d = base.resolve("ipfix-v2-" + n + "-" + fileCount + "-" + seed);
         Path done = d.resolve(".complete");
         if (!Files.exists(done)) {
             System.err.printf("generating %,d flows into %s ...%n", n, d);

@@ -39,8 +39,9 @@ public final class EmbeddedEngine {
         }
     }
 
+    /** {@code cpuNanos}: CPU time of the worker threads in pass 2 (flows), a load-independent cost measure. */
     public record Result(AnalysisSet analyses, List<InputInfo> inputs, long flowRecords, long nanos, long bytesRead,
-                         long namesCollected) {}
+                         long namesCollected, long cpuNanos) {}
 
     private final Options options;
     private final Consumer<String> log;
@@ -89,9 +90,12 @@ public final class EmbeddedEngine {
                 return w;
             });
             futures.clear();
+            AtomicLong cpu = new AtomicLong();
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             for (InputFile f : flowFiles) {
                 int idx = inputs.indexOf(f);
                 futures.add(pool.submit(() -> {
+                    long c0 = mx.getCurrentThreadCpuTime();
                     Worker w = local.get();
                     RecordSink sink = new RecordSink() {
                         @Override
@@ -102,13 +106,14 @@ public final class EmbeddedEngine {
                     InputInfo info = readFile(f, sink, progress, errorsShown);
                     infos[idx] = info;
                     flowCount.addAndGet(info.records());
+                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
                 }));
             }
             await(futures);
             AnalysisSet merged = new AnalysisSet(ctx);
             for (Worker w : workers) merged.merge(w.analyses);
             return new Result(merged, List.of(infos), flowCount.get(), System.nanoTime() - t0, totalBytes,
-                    namer.size());
+                    namer.size(), cpu.get());
         } finally {
             pool.shutdownNow();
         }

@@ -42,6 +42,10 @@ public final class Enricher {
     // a hit reads one cache line of the table plus a shared Info. IPv6: entries with both halves.
     private final long[] v4Slots;
     private final int v4Mask;
+    // /24 blocks whose geo network and ASN range cover the whole block: one resolve serves 256 addresses.
+    private final long[] blockSlots;
+    private final int blockMask;
+    private final int[] prefix = new int[1];
     private final V6Entry[] v6Slots;
     private final int v6Mask;
     // The distinct answers (most addresses share theirs with others of the same network and city);
@@ -136,6 +140,8 @@ public final class Enricher {
         int rc = pow2(remoteCacheSize);
         v4Slots = new long[rc];
         v4Mask = rc - 1;
+        blockSlots = new long[rc];
+        blockMask = rc - 1;
         v6Slots = new V6Entry[rc];
         v6Mask = rc - 1;
         infos = new Info[rc / 2];
@@ -289,8 +295,13 @@ public final class Enricher {
                 if (e == 0) break;
                 if ((int) (e >>> 32) == a) return infos[(int) e - 1];
             }
-            remoteMisses++;
-            int id = intern(resolve(ip));
+            int id = blockLookup(a);
+            if (id < 0) {
+                remoteMisses++;
+                Info info = resolve(ip);
+                id = intern(info);
+                if (!info.torRelay && prefix[0] <= 24 && (asn == null || asn.uniformV4Block(a, 24))) blockStore(a, id);
+            }
             long entry = ((long) a << 32) | (id + 1);
             slot = start;
             for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
@@ -331,6 +342,7 @@ public final class Enricher {
         if (id != null) return id;
         if (infoCount == infos.length) {
             Arrays.fill(v4Slots, 0L);
+            Arrays.fill(blockSlots, 0L);
             Arrays.fill(v6Slots, null);
             Arrays.fill(infos, null);
             infoIds.clear();
@@ -342,8 +354,41 @@ public final class Enricher {
         return infoCount++;
     }
 
+    private static final int BLOCK_PROBES = 4;
+
+    /** The info id cached for a's /24, or -1; Tor relays are per address, so they never use blocks. */
+    private int blockLookup(int a) {
+        int b = a >>> 8;
+        int h = b * 0x9E3779B9;
+        int slot = (h ^ (h >>> 16)) & blockMask;
+        for (int i = 0; i < BLOCK_PROBES; i++, slot = (slot + 1) & blockMask) {
+            long e = blockSlots[slot];
+            if (e == 0) return -1;
+            if ((int) (e >>> 32) == b) {
+                return catalog.isTorRelay(Ip.ofV4(a)) ? -1 : (int) e - 1;
+            }
+        }
+        return -1;
+    }
+
+    private void blockStore(int a, int id) {
+        int b = a >>> 8;
+        int h = b * 0x9E3779B9;
+        int start = (h ^ (h >>> 16)) & blockMask, slot = start;
+        long entry = ((long) b << 32) | (id + 1);
+        for (int i = 0; i < BLOCK_PROBES; i++, slot = (slot + 1) & blockMask) {
+            if (blockSlots[slot] == 0) {
+                blockSlots[slot] = entry;
+                return;
+            }
+        }
+        blockSlots[start] = entry;
+    }
+
     private Info resolve(Ip ip) {
-        GeoLocation g = geo == null ? null : geo.lookup(ip);
+        prefix[0] = 33;
+        GeoLocation g = geo == null ? null : geo.lookup(ip, prefix);
+        if (geo == null) prefix[0] = 0;
         AsnInfo a = asn == null ? null : asn.lookup(ip);
         Service s = a == null ? null : catalog.byAsn(a.asn());
         return new Info(g, a, s, catalog.isTorRelay(ip));

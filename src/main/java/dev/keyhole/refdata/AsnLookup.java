@@ -17,6 +17,14 @@ public interface AsnLookup extends Closeable {
     /** The AS announcing {@code ip}, or null when the data has no entry for it. */
     AsnInfo lookup(Ip ip);
 
+    /**
+     * True when every address of the aligned IPv4 block of {@code prefixLen} bits that holds
+     * {@code v4} has the same answer, so one lookup may serve the whole block. False when unsure.
+     */
+    default boolean uniformV4Block(int v4, int prefixLen) {
+        return false;
+    }
+
     /** IPv4 ranges of an AS as {first, last} unsigned 32-bit values in longs, sorted, adjacent ones merged. */
     List<long[]> rangesOf(long asn);
 

@@ -95,6 +95,26 @@ public final class CsvAsnLookup implements AsnLookup {
     }
 
     @Override
+    public boolean uniformV4Block(int v4, int prefixLen) {
+        int mask = prefixLen == 0 ? 0 : -1 << (32 - prefixLen);
+        int first = (v4 & mask) ^ Integer.MIN_VALUE, last = (v4 | ~mask) ^ Integer.MIN_VALUE;
+        int i = floorV4(first), j = floorV4(last);
+        if (i != j) return false;
+        return i < 0 || (first <= v4Last[i]) == (last <= v4Last[i]);
+    }
+
+    /** Index of the last range starting at or before x (sign-flipped), or -1. */
+    private int floorV4(int x) {
+        int lo = 0, hi = v4First.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (v4First[mid] <= x) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return hi;
+    }
+
+    @Override
     public List<long[]> rangesOf(long asn) {
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < v4Info.length; i++) {

@@ -64,19 +64,39 @@ public final class GeoLookup implements Closeable {
 
     /** The location of {@code ip}, or null when no file knows it. */
     public GeoLocation lookup(Ip ip) {
+        return lookup(ip, null);
+    }
+
+    /**
+     * As {@link #lookup(Ip)}; for IPv4, also stores in {@code prefixOut[0]} the IPv4 prefix length of
+     * the network the answer holds for (33 when unknown), so callers can reuse it for the network.
+     */
+    public GeoLocation lookup(Ip ip, int[] prefixOut) {
+        if (prefixOut != null) prefixOut[0] = 33;
         Reader[] rs = ip.isV4() ? forV4 : forV6;
         if (rs.length == 0) return null;
         InetAddress a = ip.toInetAddress();
         for (Reader r : rs) {
             try {
-                GeoLocation g = decode(r.get(a, Map.class));
-                if (g != null) return g;
+                var rec = r.getRecord(a, Map.class);
+                GeoLocation g = decode(rec.getData());
+                if (g != null) {
+                    if (prefixOut != null && rec.getNetwork() != null) {
+                        prefixOut[0] = v4Prefix(rec.getNetwork().getPrefixLength(), r.getMetadata().getIpVersion());
+                    }
+                    return g;
+                }
             } catch (IOException | RuntimeException e) {
                 // A corrupt record must not stop a run: treat the address as unknown
                 errors.incrementAndGet();
             }
         }
         return null;
+    }
+
+    /** An IPv4 lookup's prefix length; IPv6 databases hold IPv4 under ::/96. */
+    static int v4Prefix(int prefix, int dbIpVersion) {
+        return dbIpVersion == 6 && prefix > 32 ? prefix - 96 : prefix;
     }
 
     static GeoLocation decode(Map<?, ?> m) {

@@ -45,6 +45,17 @@ public final class MmdbAsnLookup implements AsnLookup {
         }
     }
 
+    @Override
+    public boolean uniformV4Block(int v4, int prefixLen) {
+        try {
+            var rec = reader.getRecord(dev.keyhole.records.Ip.ofV4(v4).toInetAddress(), Map.class);
+            return rec.getNetwork() != null && GeoLookup.v4Prefix(rec.getNetwork().getPrefixLength(),
+                    reader.getMetadata().getIpVersion()) <= prefixLen;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static AsnInfo toInfo(Map<?, ?> m) {
         if (m == null || !(m.get("autonomous_system_number") instanceof Number n)) return null;
         Object org = m.get("autonomous_system_organization");

@@ -2,7 +2,7 @@ package dev.keyhole.analyses.mix;
 
 import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
-import dev.keyhole.analyses.Buckets;
+import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
 import dev.keyhole.analyses.Counter2;
 import dev.keyhole.analyses.stats.TwoProportionTest;
@@ -18,7 +18,6 @@ import dev.keyhole.findings.ActivityMix.ServiceShare;
 import dev.keyhole.findings.ActivityMix.ShareChange;
 import dev.keyhole.findings.Findings;
 import dev.keyhole.findings.Judgment;
-import dev.keyhole.profile.LocalClock;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,8 +40,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     public static final String REST = ActivityMix.REST;
 
     private final AnalysisContext ctx;
-    private final LocalClock clock;
-    private final Buckets buckets;
+    private final When own;
     private final MixBucket[] periods;
     private final TreeMap<Integer, MixBucket> months = new TreeMap<>();
     private final Map<String, ServiceMeta> meta = new HashMap<>();
@@ -53,17 +51,19 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
 
     public ActivityMixAnalysis(AnalysisContext ctx) {
         this.ctx = ctx;
-        this.clock = ctx.newClock();
-        this.buckets = new Buckets(ctx);
+        this.own = new When(ctx);
         this.periods = new MixBucket[ctx.periods().size()];
         for (int i = 0; i < periods.length; i++) periods[i] = new MixBucket();
     }
 
     @Override
     public void accept(EnrichedFlow f) {
+        accept(f, own.at(f.flow().startMillis()));
+    }
+
+    @Override
+    public void accept(EnrichedFlow f, When w) {
         if (f.direction() != Direction.OUTBOUND) return;
-        long local = clock.localMillis(f.flow().startMillis());
-        buckets.day(LocalClock.epochDay(local));
         long flows = f.conversation() ? 1 : 0;
         long bytes = f.flow().totalBytes();
         int cat = f.category().ordinal();
@@ -72,8 +72,8 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         if (!meta.containsKey(service)) {
             meta.put(service, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
         }
-        for (int p : buckets.periods()) periods[p].add(cat, origin, service, flows, bytes);
-        int m = buckets.month();
+        for (int p : w.periods()) periods[p].add(cat, origin, service, flows, bytes);
+        int m = w.month();
         if (m != lastMonthKey) {
             lastMonth = months.computeIfAbsent(m, k -> new MixBucket());
             lastMonthKey = m;

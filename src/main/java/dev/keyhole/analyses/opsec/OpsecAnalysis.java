@@ -2,7 +2,7 @@ package dev.keyhole.analyses.opsec;
 
 import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
-import dev.keyhole.analyses.Buckets;
+import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
@@ -10,7 +10,6 @@ import dev.keyhole.enrichment.Obfuscation;
 import dev.keyhole.findings.Findings;
 import dev.keyhole.findings.Judgment;
 import dev.keyhole.findings.Opsec;
-import dev.keyhole.profile.LocalClock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,7 @@ import java.util.TreeMap;
  */
 public final class OpsecAnalysis implements Analysis<OpsecAnalysis> {
     private final AnalysisContext ctx;
-    private final LocalClock clock;
-    private final Buckets buckets;
+    private final When own;
     private final long[][] periods;
     private final TreeMap<Integer, long[]> months = new TreeMap<>();
     private int lastMonthKey = Integer.MIN_VALUE;
@@ -34,21 +32,24 @@ public final class OpsecAnalysis implements Analysis<OpsecAnalysis> {
 
     public OpsecAnalysis(AnalysisContext ctx) {
         this.ctx = ctx;
-        this.clock = ctx.newClock();
-        this.buckets = new Buckets(ctx);
+        this.own = new When(ctx);
         this.periods = new long[ctx.periods().size()][SLOTS];
     }
 
     @Override
     public void accept(EnrichedFlow f) {
+        accept(f, own.at(f.flow().startMillis()));
+    }
+
+    @Override
+    public void accept(EnrichedFlow f, When w) {
         if (f.direction() != Direction.OUTBOUND || !f.conversation()) return;
-        buckets.day(LocalClock.epochDay(clock.localMillis(f.flow().startMillis())));
         int slot = 1 + f.obfuscation().ordinal();
-        for (int p : buckets.periods()) {
+        for (int p : w.periods()) {
             periods[p][0]++;
             periods[p][slot]++;
         }
-        int m = buckets.month();
+        int m = w.month();
         if (m != lastMonthKey) {
             lastMonth = months.computeIfAbsent(m, k -> new long[SLOTS]);
             lastMonthKey = m;

@@ -2,7 +2,7 @@ package dev.keyhole.analyses.pattern;
 
 import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
-import dev.keyhole.analyses.Buckets;
+import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
 import dev.keyhole.analyses.stats.TwoProportionTest;
 import dev.keyhole.enrichment.Direction;
@@ -32,8 +32,9 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
     public static final double PEAK_THRESHOLD = 0.80;
 
     private final AnalysisContext ctx;
-    private final LocalClock clock;
-    private final Buckets buckets;
+    private final When own;
+    private int lastMonthKey = Integer.MIN_VALUE;
+    private Grid lastMonth;
     private final Grid[] periods;
     private final TreeMap<Integer, Grid> months = new TreeMap<>();
 
@@ -75,24 +76,28 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
 
     public PatternOfLifeAnalysis(AnalysisContext ctx) {
         this.ctx = ctx;
-        this.clock = ctx.newClock();
-        this.buckets = new Buckets(ctx);
+        this.own = new When(ctx);
         this.periods = new Grid[ctx.periods().size()];
         for (int i = 0; i < periods.length; i++) periods[i] = new Grid();
     }
 
     @Override
     public void accept(EnrichedFlow f) {
+        accept(f, own.at(f.flow().startMillis()));
+    }
+
+    @Override
+    public void accept(EnrichedFlow f, When w) {
         if (f.direction() != Direction.OUTBOUND || !f.conversation()) return;
-        long local = clock.localMillis(f.flow().startMillis());
-        long day = LocalClock.epochDay(local);
-        int dow = LocalClock.dayOfWeekIndex(day);
-        int hour = LocalClock.hour(local);
-        buckets.day(day);
-        if (buckets.monthly()) {
-            months.computeIfAbsent(buckets.month(), k -> new Grid()).add(day, dow, hour);
+        if (w.monthly()) {
+            int m = w.month();
+            if (m != lastMonthKey) {
+                lastMonth = months.computeIfAbsent(m, k -> new Grid());
+                lastMonthKey = m;
+            }
+            lastMonth.add(w.epochDay, w.dayOfWeek, w.hour);
         } else {
-            for (int p : buckets.periods()) periods[p].add(day, dow, hour);
+            for (int p : w.periods()) periods[p].add(w.epochDay, w.dayOfWeek, w.hour);
         }
     }
 
@@ -100,6 +105,7 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
     public void merge(PatternOfLifeAnalysis o) {
         for (int i = 0; i < periods.length; i++) periods[i].merge(o.periods[i]);
         o.months.forEach((k, v) -> months.computeIfAbsent(k, x -> new Grid()).merge(v));
+        lastMonthKey = Integer.MIN_VALUE;
     }
 
     @Override

@@ -21,6 +21,11 @@ public final class TotalsAnalysis implements Analysis<TotalsAnalysis> {
     private final long[] pair = new long[2];
 
     @Override
+    public void accept(EnrichedFlow f, dev.keyhole.analyses.When w) {
+        accept(f);
+    }
+
+    @Override
     public void accept(EnrichedFlow f) {
         records++;
         switch (f.direction()) {
