@@ -1,0 +1,145 @@
+package dev.keyhole.refdata;
+
+import com.maxmind.db.CHMCache;
+import com.maxmind.db.Metadata;
+import com.maxmind.db.Reader;
+import dev.keyhole.records.Ip;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Address to country/city from one or more MMDB files, thread-safe. Reads both record layouts:
+ * MaxMind GeoIP2/GeoLite2 City ({@code country.iso_code}, {@code city.names.en},
+ * {@code location.latitude}) and ip-location-db's flat one ({@code country_code}, {@code city},
+ * {@code latitude}). ip-location-db ships IPv4 and IPv6 as separate files whose IPv6 file has no
+ * IPv4 subtree, so IPv4 lookups try IPv4 files first and IPv6 lookups only use IPv6 files.
+ */
+public final class GeoLookup implements Closeable {
+    private final List<Path> files;
+    private final List<Reader> readers;
+    private final Reader[] forV4;
+    private final Reader[] forV6;
+    private final AtomicLong errors = new AtomicLong();
+
+    private GeoLookup(List<Path> files, List<Reader> readers) {
+        this.files = List.copyOf(files);
+        this.readers = List.copyOf(readers);
+        List<Reader> v4 = new ArrayList<>(), v6 = new ArrayList<>();
+        for (Reader r : readers) if (r.getMetadata().getIpVersion() == 4) v4.add(r);
+        for (Reader r : readers) {
+            if (r.getMetadata().getIpVersion() == 6) {
+                v4.add(r);
+                v6.add(r);
+            }
+        }
+        forV4 = v4.toArray(new Reader[0]);
+        forV6 = v6.toArray(new Reader[0]);
+    }
+
+    /** Opens one file (IPv6 databases with an IPv4 subtree, as MaxMind's) or an IPv4 + IPv6 pair. */
+    public static GeoLookup open(List<Path> files) throws IOException {
+        if (files.isEmpty()) throw new IllegalArgumentException("no geo database given");
+        List<Reader> readers = new ArrayList<>();
+        try {
+            for (Path p : files) {
+                try {
+                    readers.add(new Reader(p.toFile(), new CHMCache()));
+                } catch (IOException e) {
+                    throw new IOException(p + ": not a readable MMDB file: " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            for (Reader r : readers) r.close();
+            throw e;
+        }
+        return new GeoLookup(files, readers);
+    }
+
+    /** The location of {@code ip}, or null when no file knows it. */
+    public GeoLocation lookup(Ip ip) {
+        Reader[] rs = ip.isV4() ? forV4 : forV6;
+        if (rs.length == 0) return null;
+        InetAddress a = ip.toInetAddress();
+        for (Reader r : rs) {
+            try {
+                GeoLocation g = decode(r.get(a, Map.class));
+                if (g != null) return g;
+            } catch (IOException | RuntimeException e) {
+                // A corrupt record must not stop a run: treat the address as unknown
+                errors.incrementAndGet();
+            }
+        }
+        return null;
+    }
+
+    static GeoLocation decode(Map<?, ?> m) {
+        if (m == null) return null;
+        String country;
+        String city;
+        double lat, lon;
+        if (m.containsKey("country_code") || m.containsKey("latitude")) {
+            // ip-location-db flat schema
+            country = blankToNull(m.get("country_code"));
+            city = m.get("city") instanceof String c ? blankToNull(c) : null;
+            lat = number(m.get("latitude"));
+            lon = number(m.get("longitude"));
+        } else {
+            country = isoCode(m.get("country"));
+            if (country == null) country = isoCode(m.get("registered_country"));
+            city = m.get("city") instanceof Map<?, ?> c && c.get("names") instanceof Map<?, ?> names
+                    ? blankToNull(names.get("en")) : null;
+            Map<?, ?> loc = m.get("location") instanceof Map<?, ?> l ? l : Map.of();
+            lat = number(loc.get("latitude"));
+            lon = number(loc.get("longitude"));
+        }
+        if (country == null && city == null && Double.isNaN(lat)) return null;
+        return new GeoLocation(country, city, lat, lon);
+    }
+
+    private static String isoCode(Object o) {
+        return o instanceof Map<?, ?> c ? blankToNull(c.get("iso_code")) : null;
+    }
+
+    private static String blankToNull(Object o) {
+        if (o == null) return null;
+        String s = o.toString();
+        return s.isBlank() ? null : s;
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    public List<Path> files() {
+        return files;
+    }
+
+    public List<Metadata> metadata() {
+        return readers.stream().map(Reader::getMetadata).toList();
+    }
+
+    /** Lookups that failed on a corrupt record. */
+    public long errors() {
+        return errors.get();
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (Reader r : readers) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.keyhole.refdata;
+
+import dev.keyhole.records.Ip;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CsvAsnLookupTest {
+    @TempDir
+    Path dir;
+
+    private static final String V4 = String.join("\n",
+            "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"",
+            "8.8.8.0,8.8.8.255,15169,Google LLC",
+            "175.45.176.0,175.45.179.255,131279,Star Joint Venture Co. Ltd.",
+            "175.45.180.0,175.45.180.255,131279,Star Joint Venture Co. Ltd.",
+            "203.0.113.0,203.0.113.127,64500,\"Quote \"\"Inc\"\"\"",
+            "77.94.35.0,77.94.35.255,20485,Joint Stock Company TransTeleCom", // out of order on purpose
+            "255.255.255.0,255.255.255.255,64501,Top Of Space",
+            "");
+
+    private static final String V6 = String.join("\r\n",
+            "2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC",
+            "2a03:2880::,2a03:2880:ffff:ffff:ffff:ffff:ffff:ffff,32934,\"Facebook, Inc.\"",
+            "2a0d:5600:24::,2a0d:5600:24:ffff:ffff:ffff:ffff:ffff,131279,Star Joint Venture Co. Ltd.",
+            "");
+
+    private CsvAsnLookup load() throws IOException {
+        Path v4 = Files.writeString(dir.resolve("asn-ipv4.csv"), V4);
+        Path v6 = Files.writeString(dir.resolve("asn-ipv6.csv"), V6);
+        return CsvAsnLookup.load(List.of(v4, v6));
+    }
+
+    @Test
+    void looksUpIpv4RangesIncludingEdgesAndQuotedOrgs() throws IOException {
+        CsvAsnLookup l = load();
+        assertThat(l.ipv4Ranges()).isEqualTo(7);
+        assertThat(l.ipv6Ranges()).isEqualTo(3);
+        assertThat(l.lookup(Ip.parse("1.0.0.1"))).isEqualTo(new AsnInfo(13335, "Cloudflare, Inc."));
+        assertThat(l.lookup(Ip.parse("8.8.8.8"))).isEqualTo(new AsnInfo(15169, "Google LLC"));
+        assertThat(l.lookup(Ip.parse("175.45.176.0")).asn()).isEqualTo(131279);
+        assertThat(l.lookup(Ip.parse("175.45.180.255")).asn()).isEqualTo(131279);
+        assertThat(l.lookup(Ip.parse("175.45.181.0"))).isNull();
+        assertThat(l.lookup(Ip.parse("175.45.175.255"))).isNull();
+        assertThat(l.lookup(Ip.parse("77.94.35.7")).org()).isEqualTo("Joint Stock Company TransTeleCom");
+        assertThat(l.lookup(Ip.parse("203.0.113.5")).org()).isEqualTo("Quote \"Inc\"");
+        assertThat(l.lookup(Ip.parse("203.0.113.128"))).isNull();
+        assertThat(l.lookup(Ip.parse("255.255.255.255")).asn()).isEqualTo(64501);
+        assertThat(l.lookup(Ip.parse("0.0.0.1"))).isNull();
+        // rows of one ASN with the same organisation share one object
+        assertThat(l.lookup(Ip.parse("175.45.176.1"))).isSameAs(l.lookup(Ip.parse("175.45.180.1")));
+    }
+
+    @Test
+    void looksUpIpv6() throws IOException {
+        CsvAsnLookup l = load();
+        assertThat(l.lookup(Ip.parse("2a03:2880:f003:c07:face:b00c::2"))).isEqualTo(new AsnInfo(32934, "Facebook, Inc."));
+        assertThat(l.lookup(Ip.parse("2001:4860:4860::8888")).asn()).isEqualTo(15169);
+        assertThat(l.lookup(Ip.parse("2001:4861::"))).isNull();
+        assertThat(l.lookup(Ip.parse("::1"))).isNull();
+    }
+
+    @Test
+    void rangesOfMergesAdjacentRows() throws IOException {
+        CsvAsnLookup l = load();
+        List<long[]> r = l.rangesOf(131279);
+        assertThat(r).hasSize(1);
+        assertThat(Ip.ofV4((int) r.get(0)[0]).toString()).isEqualTo("175.45.176.0");
+        assertThat(Ip.ofV4((int) r.get(0)[1]).toString()).isEqualTo("175.45.180.255");
+        List<long[]> r6 = l.rangesOfV6(131279);
+        assertThat(r6).hasSize(1);
+        assertThat(Ip.ofV6(r6.get(0)[0], r6.get(0)[1]).toString()).isEqualTo("2a0d:5600:24:0:0:0:0:0");
+        assertThat(l.rangesOf(1)).isEmpty();
+    }
+
+    @Test
+    void readsNumericGzippedFilesWithHeader() throws IOException {
+        Path f = dir.resolve("asn-ipv4-num.csv.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
+            out.write(("start,end,asn,org\n16777216,16777471,13335,Cloudflare\n").getBytes(StandardCharsets.UTF_8));
+        }
+        CsvAsnLookup l = CsvAsnLookup.load(List.of(f));
+        assertThat(l.lookup(Ip.parse("1.0.0.200"))).isEqualTo(new AsnInfo(13335, "Cloudflare"));
+    }
+
+    @Test
+    void badRowNamesFileAndLine() throws IOException {
+        Path f = Files.writeString(dir.resolve("bad.csv"), "1.0.0.0,1.0.0.255,13335,X\n1.0.1.0,1.0.1.300,1,Y\n");
+        assertThatThrownBy(() -> CsvAsnLookup.load(List.of(f)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad.csv:2")
+                .hasMessageContaining("bad IPv4 range");
+    }
+
+    @Test
+    void openPicksCsvOrMmdbByExtension() throws IOException {
+        Path v4 = Files.writeString(dir.resolve("a.csv"), V4);
+        try (AsnLookup l = AsnLookup.open(List.of(v4))) {
+            assertThat(l).isInstanceOf(CsvAsnLookup.class);
+            assertThat(l.files()).containsExactly(v4);
+        }
+        assertThatThrownBy(() -> AsnLookup.open(List.of(v4, dir.resolve("x.mmdb"))))
+                .hasMessageContaining("not both");
+    }
+
+    @Test
+    void parsesIpv6TextForms() {
+        long[] out = new long[2];
+        byte[] b = "::ffff:1.2.3.4".getBytes(StandardCharsets.US_ASCII);
+        assertThat(IpText.parseV6(b, 0, b.length, out)).isTrue();
+        assertThat(out).containsExactly(0L, 0x0000_ffff_0102_0304L);
+        b = "2001:db8::".getBytes(StandardCharsets.US_ASCII);
+        assertThat(IpText.parseV6(b, 0, b.length, out)).isTrue();
+        assertThat(out).containsExactly(0x2001_0db8_0000_0000L, 0L);
+        b = "::".getBytes(StandardCharsets.US_ASCII);
+        assertThat(IpText.parseV6(b, 0, b.length, out)).isTrue();
+        assertThat(out).containsExactly(0L, 0L);
+        for (String bad : new String[] {"1::2::3", "12345::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "2001:", "g::"}) {
+            byte[] x = bad.getBytes(StandardCharsets.US_ASCII);
+            assertThat(IpText.parseV6(x, 0, x.length, out)).as(bad).isFalse();
+        }
+    }
+}
