@@ -16,6 +16,9 @@ interface CatalogView {
     /** The service id the catalogue gives a host name, or null. */
     String serviceOfHost(String host);
 
+    /** True for a port enrichment treats as a server port (a catalogued service, VPN, Tor or TLS port). */
+    boolean servicePort(int protocol, int port);
+
     /** Where the catalogue came from, for truth.json. */
     String source();
 
@@ -34,6 +37,11 @@ interface CatalogView {
         @Override
         public String serviceOfHost(String host) {
             return null;
+        }
+
+        @Override
+        public boolean servicePort(int protocol, int port) {
+            return false;
         }
 
         @Override

@@ -80,8 +80,8 @@ public final class Simulator {
 
     // Device state.
     private final long[] dnsExpiry;       // [device * domains + domain]
+    private final long[] dnsAsked;
     private final int[] dnsRotation;
-    private final int[] natNextPort;
     private final Map<Integer, String> certOfAddr = new HashMap<>();
     private final String[] cipher, curve;
     private final boolean[] oldBrowser;
@@ -105,10 +105,8 @@ public final class Simulator {
         restCum = new double[nSvc];
         int nDev = w.population.devices.length;
         dnsExpiry = new long[nDev * w.domains.size()];
+        dnsAsked = new long[nDev * w.domains.size()];
         dnsRotation = new int[nDev * w.domains.size()];
-        natNextPort = new int[w.nat.length];
-        SplittableRandom r = Rand.stream(o.seed(), "ports");
-        for (int i = 0; i < natNextPort.length; i++) natNextPort[i] = 1024 + r.nextInt(60000);
         cipher = new String[nDev];
         curve = new String[nDev];
         oldBrowser = new boolean[nDev];
@@ -139,7 +137,7 @@ public final class Simulator {
         WorldSpec spec = WorldSpec.builtIn(o.profile());
         LocalDate from = o.from() != null ? o.from() : LocalDate.parse(spec.window().from());
         LocalDate to = o.to() != null ? o.to() : LocalDate.parse(spec.window().to());
-        World w = new World(spec, o.seed(), from, to, References.asnRanges(o.log()), References.catalog(o.log()));
+        World w = new World(spec, o.seed(), from, to, References.asnRanges(null, o.log()), References.catalog());
         for (String warning : w.catalogWarnings) o.log().accept("warning: " + warning);
         Simulator s = new Simulator(w, o);
         Files.createDirectories(o.out());
@@ -517,7 +515,7 @@ public final class Simulator {
         if (!probeOnly && gen.nextDouble() < in.visitorShare()) {
             World.Site site = w.sites[gen.nextInt(w.sites.length)];
             c.src = w.residentialPool[gen.nextInt(w.residentialPool.length)];
-            c.sport = 1024 + gen.nextInt(64511);
+            c.sport = 49152 + gen.nextInt(16384);
             c.dst = site.addr();
             c.host = site.host();
             boolean https = gen.nextDouble() < in.httpsShare();
@@ -536,7 +534,8 @@ public final class Simulator {
             }
         } else {
             c.src = w.scannerPool[gen.nextInt(w.scannerPool.length)];
-            c.sport = 1024 + gen.nextInt(64511);
+            // Scanners (zmap, masscan) send from high ports.
+            c.sport = 32768 + gen.nextInt(28232);
             c.dst = gen.nextDouble() < 0.2 ? w.nat[gen.nextInt(w.nat.length)] : w.randomTargetAddress(gen);
             c.dport = in.scanPorts()[gen.nextInt(in.scanPorts().length)];
             boolean reject = !probeOnly && gen.nextDouble() < in.rejectShare();
@@ -553,18 +552,29 @@ public final class Simulator {
         if (c.rtt == 0) c.rtt = (long) Rand.logNormal(gen, 110_000, 0.45);
     }
 
+    /**
+     * The next ephemeral port of a device or of its NAT gateway. Ports enrichment takes for server
+     * ports (below 1024, catalogued service, VPN and Tor ports) are skipped: a real NAT hands them
+     * out now and then, and each such flow would be read backwards, blurring the planted figures.
+     */
     private int port(Device d) {
-        if (d.nat) {
-            User u = w.population.users[d.user];
-            int p = natNextPort[u.natIndex] + 1 + gen.nextInt(24);
-            if (p > 65535) p = 1024 + (p - 65536);
-            natNextPort[u.natIndex] = p;
-            return p;
-        }
+        int p;
+        do {
+            p = nextPort(d);
+        } while (w.avoidPort[p]);
+        return p;
+    }
+
+    /**
+     * Ephemeral ports as the device's OS picks them (Windows counts up from 49152, Apple stacks
+     * pick at random above 49152, Android between 32768 and 60999). The NAT gateways keep the
+     * device's port, as Linux masquerading does when it is free.
+     */
+    private int nextPort(Device d) {
         int p;
         if (d.family == Population.WINDOWS) {
             p = d.nextPort + 1 + gen.nextInt(3);
-            if (p > 65535) p = 49152;
+            if (p > 65535) p = 49152 + (p - 65536);
         } else {
             p = d.family == Population.ANDROID ? 32768 + gen.nextInt(28232) : 49152 + gen.nextInt(16384);
         }
@@ -581,7 +591,9 @@ public final class Simulator {
         int slot = d.id * w.domains.size() + domain;
         int nAns = Math.min(cand.length, 1 + (domain & 1));
         int rotation;
-        if (dnsExpiry[slot] > c.ts) {
+        // Conversations of a slot are generated out of time order: an answer only counts if it was
+        // received before this connection.
+        if (dnsExpiry[slot] > c.ts && dnsAsked[slot] < c.ts) {
             rotation = dnsRotation[slot];
         } else {
             rotation = (int) (c.ts / ROTATION_US);
@@ -590,6 +602,7 @@ public final class Simulator {
             for (int i = 0; i < nAns; i++) q.answers[i] = cand[(rotation + i) % cand.length];
             q.nAnswers = nAns;
             dnsExpiry[slot] = q.ts + Math.min(ttl * 1_000_000L, MAX_CACHE_US);
+            dnsAsked[slot] = q.ts;
             dnsRotation[slot] = rotation;
         }
         return cand[(rotation + gen.nextInt(nAns)) % cand.length];

@@ -66,7 +66,11 @@ final class Truth {
         int m = monthKey - firstMonth;
         if (m < 0 || m >= months || day < 0 || day >= w.days) return;
         mOut[m]++;
-        if (c.obf == Conv.PLAIN && c.service >= 0) {
+        World.Svc hosted = c.obf == Conv.PLAIN && c.service >= 0 ? w.services[c.service] : null;
+        if (hosted != null && hosted.category == Category.HOSTING_VPS) {
+            // Enrichment reads a named cloud/hosting service as rented infrastructure: VPS.
+            mObf[m][Conv.VPS]++;
+        } else if (c.obf == Conv.PLAIN && c.service >= 0) {
             World.Svc s = w.services[c.service];
             mCat[m][s.category.ordinal()]++;
             mSvc[m][s.index]++;

@@ -119,6 +119,8 @@ final class World {
     final String addressSource;
     final String catalogSource;
     final List<String> catalogWarnings = new ArrayList<>();
+    /** Ports a client must not use as its source port (see Simulator.port). */
+    final boolean[] avoidPort = new boolean[65536];
 
     World(WorldSpec spec, long seed, LocalDate from, LocalDate to, AsnRanges ranges, CatalogView catalog) {
         this.spec = spec;
@@ -229,6 +231,13 @@ final class World {
                     best.tor() / sum);
         }
 
+        for (int p = 0; p < 65536; p++) {
+            avoidPort[p] = p < 1024 || catalog.servicePort(6, p) || catalog.servicePort(17, p);
+        }
+        for (Svc s : services) for (Ep e : s.endpoints) for (int p = e.portLo; p <= e.portHi; p++) avoidPort[p] = true;
+        for (VpnProtocol p : vpnProtocols) avoidPort[p.port()] = true;
+        avoidPort[torOrPort] = true;
+        avoidPort[torDirPort] = true;
         calendar = new Calendar(this, spec.calendar(), Rand.stream(seed, "calendar"));
         population = new Population(this, spec.population(), Rand.stream(seed, "population"));
     }
@@ -311,7 +320,9 @@ final class World {
             if (!fromCatalog.isEmpty()) {
                 List<Long> both = new ArrayList<>();
                 if (asns != null) for (Long a : asns) if (fromCatalog.contains(a)) both.add(a);
-                asns = both.isEmpty() ? fromCatalog : both;
+                // Where the world and the catalogue agree, use only those networks, so unnamed traffic
+                // still maps to the service; otherwise the world's (CDN-hosted services, say) stand.
+                if (!both.isEmpty()) asns = both;
             }
         }
         if (s.servers() != null) {
