@@ -38,6 +38,14 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--gzip", description = "Gzip the Zeek logs (*.log.gz), as Zeek archives them.")
     boolean gzip;
 
+    @Option(names = "--zeek", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write the Zeek logs (default). --no-zeek writes IPFIX, events.csv and truth.json only.")
+    boolean zeek;
+
+    @Option(names = "--cache", description = "Keyhole's reference data cache to check server addresses against "
+            + "(default: $KEYHOLE_CACHE or ~/.cache/keyhole; the bundled ranges are used when nothing is installed).")
+    Path cache;
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
@@ -47,7 +55,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Simulator.Options o = new Simulator.Options(profile, out, flows, seed, from, to, gzip,
+        Simulator.Options o = new Simulator.Options(profile, out, flows, seed, from, to, gzip, zeek, cache,
                 msg -> System.err.println(msg));
         Simulator.Result r = Simulator.run(o);
         if (!quiet) {

@@ -48,8 +48,12 @@ public final class Simulator {
     /** Chance that a session goes on with one more connection (mean session: 2.5 connections). */
     private static final double SESSION_CONTINUE = 0.6;
 
+    /**
+     * @param zeek     write the Zeek logs (false: IPFIX, events and truth only, for large benchmarks)
+     * @param cacheDir Keyhole's reference data cache to check addresses against; null = the default
+     */
     public record Options(String profile, Path out, long flows, long seed, LocalDate from, LocalDate to,
-                          boolean gzip, Consumer<String> log) {}
+                          boolean gzip, boolean zeek, Path cacheDir, Consumer<String> log) {}
 
     public record Result(long ipfixRecords, long conversations, long outbound, long inbound, long dnsLookups,
                          long[] zeekLines, long ipfixBytes, long zeekBytes, long nanos, Path truth) {}
@@ -137,7 +141,7 @@ public final class Simulator {
         WorldSpec spec = WorldSpec.builtIn(o.profile());
         LocalDate from = o.from() != null ? o.from() : LocalDate.parse(spec.window().from());
         LocalDate to = o.to() != null ? o.to() : LocalDate.parse(spec.window().to());
-        World w = new World(spec, o.seed(), from, to, References.asnRanges(null, o.log()), References.catalog());
+        World w = new World(spec, o.seed(), from, to, References.asnRanges(o.cacheDir(), o.log()), References.catalog());
         for (String warning : w.catalogWarnings) o.log().accept("warning: " + warning);
         Simulator s = new Simulator(w, o);
         Files.createDirectories(o.out());
@@ -253,28 +257,37 @@ public final class Simulator {
 
     private void generateSlot(long slotUs, long budget, boolean last) {
         WorldSpec.Inbound in = w.spec.inbound();
-        // Outbound iterations start sessions of ~1/(1-p) conversations; inbound ones single probes.
-        double rho = in.per100() / 100 / (1 - SESSION_CONTINUE);
-        double pIn = rho / (1 + rho);
+        double pIn = in.per100() / (100 + in.per100());
+        boolean inSession = false;
+        long ts = slotUs;
         while (budget >= 2) {
+            // Each conversation is inbound, obfuscated or plain with the scheduled odds, whatever
+            // the session lengths, so the shares hold at any volume.
             Conv c = next();
-            c.ts = slotUs + gen.nextLong(SLOT_US);
             if (gen.nextDouble() < pIn) {
+                c.ts = slotUs + gen.nextLong(SLOT_US);
                 budget -= inbound(c, false);
                 continue;
             }
-            sessionService = -1;
-            budget -= outbound(c);
-            // People use a service in bursts: a page pulls assets, a player its segments. Follow-ups
-            // reuse the device's cached DNS answers, as real clients do.
-            long ts = c.ts;
-            while (sessionService >= 0 && budget >= 2 && gen.nextDouble() < SESSION_CONTINUE) {
+            c.kind = Conv.OUT;
+            if (gen.nextDouble() < obf.share()) {
+                c.ts = slotUs + gen.nextLong(SLOT_US);
+                budget -= obfuscated(c);
+                inSession = false;
+                continue;
+            }
+            if (inSession && gen.nextDouble() < SESSION_CONTINUE) {
+                // People use a service in bursts: a page pulls assets, a player its segments.
+                // Follow-ups reuse the device's cached DNS answers, as real clients do.
                 ts += (long) Rand.logNormal(gen, 4_000_000, 1.2);
-                Conv f = next();
-                f.kind = Conv.OUT;
-                f.ts = ts;
-                budget -= service(f, w.services[sessionService], sessionUser, w.population.devices[sessionDevice],
+                c.ts = ts;
+                budget -= service(c, w.services[sessionService], sessionUser, w.population.devices[sessionDevice],
                         gen.nextBoolean() ? sessionEndpoint : null);
+            } else {
+                c.ts = ts = slotUs + gen.nextLong(SLOT_US);
+                sessionService = -1;
+                budget -= plain(c);
+                inSession = sessionService >= 0;
             }
         }
         if (budget == 1 && last) {
@@ -295,20 +308,17 @@ public final class Simulator {
 
     // ---------------------------------------------------------------- outbound activity
 
-    private int outbound(Conv c) {
-        c.kind = Conv.OUT;
-        // Obfuscated connections come alone, plain ones in sessions: scale the chance per start so
-        // that the share of conversations matches the schedule.
-        double e = 1 / (1 - SESSION_CONTINUE), s0 = obf.share();
-        if (gen.nextDouble() < s0 * e / (1 - s0 + s0 * e)) {
-            double u = gen.nextDouble();
-            if (u < obf.vpn()) return vpn(c);
-            u -= obf.vpn();
-            if (u < obf.vps()) return vps(c);
-            u -= obf.vps();
-            if (u < obf.tls()) return tls(c);
-            return tor(c);
-        }
+    private int obfuscated(Conv c) {
+        double u = gen.nextDouble();
+        if (u < obf.vpn()) return vpn(c);
+        u -= obf.vpn();
+        if (u < obf.vps()) return vps(c);
+        u -= obf.vps();
+        if (u < obf.tls()) return tls(c);
+        return tor(c);
+    }
+
+    private int plain(Conv c) {
         for (int attempt = 0; attempt < 50; attempt++) {
             int s = gen.nextDouble() < entOdds ? Rand.pick(gen, entCum, entCum.length)
                     : Rand.pick(gen, restCum, restCum.length);
@@ -771,14 +781,14 @@ public final class Simulator {
         long uidA = Rand.mix(o.seed() * 0x9e3779b97f4a7c15L + ++uidCounter);
         long uidB = Rand.mix(uidA ^ uidCounter);
         if (c.kind == Conv.DNS) dnsSizes(c);
-        conn(f.zeek.out[ZeekLogs.CONN], c, uidA, uidB);
+        if (f.zeek != null) conn(f.zeek.out[ZeekLogs.CONN], c, uidA, uidB);
         if (c.kind == Conv.DNS) {
-            dnsLine(f.zeek.out[ZeekLogs.DNS], c, uidA, uidB);
+            if (f.zeek != null) dnsLine(f.zeek.out[ZeekLogs.DNS], c, uidA, uidB);
             return;
         }
         conversations++;
-        if (c.app == World.APP_HTTP) http(f.zeek.out[ZeekLogs.HTTP], c, uidA, uidB);
-        else if (c.app == World.APP_TLS) ssl(f.zeek.out[ZeekLogs.SSL], c, uidA, uidB);
+        if (f.zeek != null && c.app == World.APP_HTTP) http(f.zeek.out[ZeekLogs.HTTP], c, uidA, uidB);
+        else if (f.zeek != null && c.app == World.APP_TLS) ssl(f.zeek.out[ZeekLogs.SSL], c, uidA, uidB);
         long startMs = c.ts / 1000;
         long endMs = (c.ts + c.dur) / 1000;
         Ip src = Ip.ofV4(c.src), dst = Ip.ofV4(c.dst);
@@ -838,19 +848,7 @@ public final class Simulator {
     }
 
     private static void uid(TsvOut t, char prefix, long a, long b) throws IOException {
-        StringBuilder sb = new StringBuilder(18).append(prefix);
-        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        long x = a >>> 4;
-        for (int i = 0; i < 10; i++) {
-            sb.append(alphabet.charAt((int) (x % 62)));
-            x /= 62;
-        }
-        long y = b >>> 24;
-        for (int i = 0; i < 7; i++) {
-            sb.append(alphabet.charAt((int) (y % 62)));
-            y /= 62;
-        }
-        t.raw(sb.toString());
+        t.uid(prefix, a, b);
     }
 
     private void conn(TsvOut t, Conv c, long ua, long ub) throws IOException {
@@ -888,10 +886,11 @@ public final class Simulator {
 
     private void http(TsvOut t, Conv c, long ua, long ub) throws IOException {
         long bodyLeft = Math.max(0, c.respBytes - 320L * c.requests);
-        long ts = c.ts + c.rtt + c.rtt / 2;
         for (int i = 1; i <= c.requests; i++) {
             long body = i == c.requests ? bodyLeft : bodyLeft / (c.requests - i + 1);
             bodyLeft -= body;
+            // Requests spread over the connection after the handshake (duration is at least 2 RTT).
+            long ts = c.ts + c.rtt + (c.dur - c.rtt) * (2L * i - 1) / (2L * c.requests);
             t.micros(ts).tab();
             uid(t, 'C', ua, ub);
             t.tab().ip(c.src).tab().num(c.sport).tab().ip(c.dst).tab().num(c.dport).tab().num(i).tab().raw("GET").tab();
@@ -911,7 +910,6 @@ public final class Simulator {
                 t.unset().tab().unset().tab().unset();
             }
             t.nl();
-            ts += c.dur / (c.requests + 1);
         }
     }
 
@@ -1004,7 +1002,7 @@ public final class Simulator {
             ipfix = new IpfixWriter(ipfixStream, 1);
             long open = d.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
             long close = Math.min(d.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli(), endUs / 1000);
-            zeek = new ZeekLogs(o.out().resolve("zeek"), d, open, close, o.gzip());
+            zeek = o.zeek() ? new ZeekLogs(o.out().resolve("zeek"), d, open, close, o.gzip()) : null;
             records = 0;
         }
 
@@ -1012,10 +1010,12 @@ public final class Simulator {
             if (day == null || ipfix == null) return;
             ipfix.close();
             truth.file(o.out().relativize(ipfixPath).toString(), "ipfix", records, Files.size(ipfixPath));
-            zeek.close();
-            for (int i = 0; i < 4; i++) {
-                truth.file(o.out().relativize(zeek.paths[i]).toString(), "zeek-" + ZeekLogs.NAMES[i],
-                        zeek.lines(i), Files.size(zeek.paths[i]));
+            if (zeek != null) {
+                zeek.close();
+                for (int i = 0; i < 4; i++) {
+                    truth.file(o.out().relativize(zeek.paths[i]).toString(), "zeek-" + ZeekLogs.NAMES[i],
+                            zeek.lines(i), Files.size(zeek.paths[i]));
+                }
             }
             ipfix = null;
             zeek = null;

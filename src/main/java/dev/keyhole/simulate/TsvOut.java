@@ -11,6 +11,8 @@ import java.io.OutputStream;
  */
 final class TsvOut implements Closeable {
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private final OutputStream out;
     private final byte[] buf = new byte[1 << 16];
     private int pos;
@@ -31,28 +33,67 @@ final class TsvOut implements Closeable {
         }
     }
 
-    /** A header or footer line, written as is. */
+    /** ASCII text known to need no escaping (constants, headers), written as is. */
     TsvOut raw(String s) throws IOException {
-        for (int i = 0; i < s.length(); i++) {
-            room(1);
-            buf[pos++] = (byte) s.charAt(i);
+        int n = s.length();
+        if (n > buf.length) {
+            for (int i = 0; i < n; i++) {
+                room(1);
+                buf[pos++] = (byte) s.charAt(i);
+            }
+            return this;
         }
+        room(n);
+        byte[] b = buf;
+        int p = pos;
+        for (int i = 0; i < n; i++) b[p++] = (byte) s.charAt(i);
+        pos = p;
+        return this;
+    }
+
+    TsvOut raw(byte[] v) throws IOException {
+        room(v.length);
+        System.arraycopy(v, 0, buf, pos, v.length);
+        pos += v.length;
+        return this;
+    }
+
+    /** A Zeek-style id: the prefix letter, then 17 base62 digits drawn from two random longs. */
+    TsvOut uid(char prefix, long a, long b) throws IOException {
+        room(18);
+        byte[] x = buf;
+        int p = pos;
+        x[p++] = (byte) prefix;
+        long u = a >>> 4;
+        for (int i = 0; i < 10; i++) {
+            x[p++] = BASE62[(int) (u % 62)];
+            u /= 62;
+        }
+        long v = b >>> 24;
+        for (int i = 0; i < 7; i++) {
+            x[p++] = BASE62[(int) (v % 62)];
+            v /= 62;
+        }
+        pos = p;
         return this;
     }
 
     /**
-     * A string field. Bytes Zeek would escape (controls, non-ASCII, the separator, backslash) come
-     * out as \xHH, so a hostile value cannot break the column layout.
+     * A string field. Bytes Zeek would escape (controls, the separator, backslash, and the bytes of
+     * non-ASCII characters, as UTF-8) come out as \xHH, so a hostile value cannot break the columns.
      */
     TsvOut s(String v) throws IOException {
         if (v == null) return unset();
         if (v.isEmpty()) return raw("(empty)");
+        for (int i = 0; i < v.length(); i++) {
+            if (v.charAt(i) >= 0x80) return escaped(v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         room(v.length() * 4);
         byte[] b = buf;
         int p = pos;
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c < 0x20 || c >= 0x7f || c == '\\') {
+            if (c < 0x20 || c == 0x7f || c == '\\') {
                 b[p++] = '\\';
                 b[p++] = 'x';
                 b[p++] = HEX[(c >> 4) & 0xf];
@@ -62,6 +103,22 @@ final class TsvOut implements Closeable {
             }
         }
         pos = p;
+        return this;
+    }
+
+    private TsvOut escaped(byte[] v) throws IOException {
+        room(v.length * 4);
+        for (byte x : v) {
+            int c = x & 0xff;
+            if (c < 0x20 || c >= 0x7f || c == '\\') {
+                buf[pos++] = '\\';
+                buf[pos++] = 'x';
+                buf[pos++] = HEX[c >> 4];
+                buf[pos++] = HEX[c & 0xf];
+            } else {
+                buf[pos++] = (byte) c;
+            }
+        }
         return this;
     }
 
@@ -98,24 +155,25 @@ final class TsvOut implements Closeable {
 
     TsvOut num(long v) throws IOException {
         room(20);
+        byte[] b = buf;
+        int p = pos;
         if (v < 0) {
-            buf[pos++] = '-';
+            b[p++] = '-';
             v = -v;
         }
         if (v < 10) {
-            buf[pos++] = (byte) ('0' + v);
+            b[p++] = (byte) ('0' + v);
+            pos = p;
             return this;
         }
-        int start = pos;
-        while (v > 0) {
-            buf[pos++] = (byte) ('0' + (v % 10));
+        int digits = 1;
+        for (long t = v / 10; t > 0; t /= 10) digits++;
+        int end = p + digits;
+        for (int i = end - 1; i >= p; i--) {
+            b[i] = (byte) ('0' + (v % 10));
             v /= 10;
         }
-        for (int i = start, j = pos - 1; i < j; i++, j--) {
-            byte t = buf[i];
-            buf[i] = buf[j];
-            buf[j] = t;
-        }
+        pos = end;
         return this;
     }
 
