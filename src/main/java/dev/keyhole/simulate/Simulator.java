@@ -206,7 +206,12 @@ public final class Simulator {
         WorldSpec.RhythmSpec r = w.spec.rhythm();
         double level = (1 - p) * r.days2017()[d] + p * r.days2018()[d];
         double hw = r.hours()[h];
-        if (night(d, h)) hw = Math.max(hw, (1 - p) * r.weekendNight().level2017() + p * r.weekendNight().level2018());
+        if (night(d, h)) {
+            double level2 = (1 - p) * r.weekendNight().level2017() + p * r.weekendNight().level2018();
+            // Sunday's small hours wind down towards the end of the night.
+            if (d == 6) level2 *= 1 - 0.6 * h / Math.max(1, r.weekendNight().sundayUntil());
+            hw = Math.max(hw, level2);
+        }
         double burst = c.burstService[day] >= 0 ? c.burstFactor[day] : 1;
         return c.factor[day] * level * hw * burst;
     }
