@@ -61,6 +61,8 @@ final class IpfixDecoder {
     private int[] planOff = new int[16];
 
     private long emitted;
+    /** File offset from which the end-of-file scan found no whole message. */
+    private long noWholeMessageFrom = Long.MAX_VALUE;
 
     IpfixDecoder(InputStream in, RecordSink sink, Rejects rejects) {
         this.in = in;
@@ -227,9 +229,11 @@ final class IpfixDecoder {
 
     /** The first offset from {@code from} holding a whole message, or -1; only used at end of file. */
     private int nextWholeMessage(int from) {
+        if (base + from >= noWholeMessageFrom) return -1;
         for (int x = from; lim - x >= HEADER + SET_HEADER; x++) {
             if (buf[x] == 0 && buf[x + 1] == 10 && wholeMessage(x)) return x;
         }
+        noWholeMessageFrom = base + from; // damaged tails would otherwise be rescanned for every header in them
         return -1;
     }
 
@@ -437,6 +441,9 @@ final class IpfixDecoder {
         int from = s + SET_HEADER;
         if (!t.isVariable()) {
             int len = t.fixedLength;
+            // A genuine set holds whole records plus alignment padding; anything else is a damaged length
+            // that would make us decode the sets after it as records.
+            if ((sl - SET_HEADER) % len >= 8) return Math.max(1, (sl - SET_HEADER) / len);
             int n = (lim - from) / len;
             if (t.flow || t.hasInit) {
                 for (int i = 0, rec = from; i < n; i++, rec += len) decode(t, rec, t.offsets, t.planLengths);
