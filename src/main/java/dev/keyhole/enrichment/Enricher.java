@@ -11,6 +11,11 @@ import dev.keyhole.refdata.AsnLookup;
 import dev.keyhole.refdata.GeoLocation;
 import dev.keyhole.refdata.GeoLookup;
 
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * Turns a flow into an {@link EnrichedFlow}: which end is the server, which end is the target's,
  * what the remote end is (country, ASN), which service it was, from which origin group, and how
@@ -25,40 +30,65 @@ public final class Enricher {
     public static final String UNKNOWN_SERVICE = "unknown";
 
     private static final int SCTP = 132;
-    private static final int PROBES = 4;
+    private static final int PROBES = 8;
 
     private final TargetScope scope;
     private final GeoLookup geo;
     private final AsnLookup asn;
     private final Catalog catalog;
 
-    // Per-remote cache: open addressing on the address' two longs, bounded, overwrite when full
-    private final Remote[] remotes;
-    private final int remoteMask;
-    // Host name -> service, direct-mapped on String.hashCode; NO_SERVICE caches misses
+    // Per-remote cache, bounded, open addressing with a few probes, overwriting the home slot when
+    // they are all taken. IPv4: one long per slot, (address << 32) | (info id + 1), 0 when empty, so
+    // a hit reads one cache line of the table plus a shared Info. IPv6: entries with both halves.
+    private final long[] v4Slots;
+    private final int v4Mask;
+    private final V6Entry[] v6Slots;
+    private final int v6Mask;
+    // The distinct answers (most addresses share theirs with others of the same network and city);
+    // when there are maxInfos of them, all remote caches are cleared and start over
+    private final Info[] infos;
+    private final HashMap<Info, Integer> infoIds = new HashMap<>();
+    private int infoCount;
+    // Host name -> service, same scheme keyed by String.hashCode; NO_SERVICE caches misses
     private final String[] nameKeys;
     private final Service[] nameValues;
     private final int nameMask;
     private static final Service NO_SERVICE = new Service("-", "-", "-", Category.OTHER, null,
-            java.util.List.of(), java.util.List.of());
+            List.of(), List.of());
+
+    // Origin and one shared String per two-letter country code: the per-flow mapping is one array
+    // read, and cached remotes point at these few hot strings instead of one copy each
+    private static final Origin[] ORIGIN_BY_CC = new Origin[26 * 26];
+    private static final String[] CC = new String[26 * 26];
+
+    static {
+        for (char a = 'A'; a <= 'Z'; a++) {
+            for (char b = 'A'; b <= 'Z'; b++) {
+                int i = (a - 'A') * 26 + (b - 'A');
+                CC[i] = ("" + a + b).intern();
+                ORIGIN_BY_CC[i] = Origin.ofCountry(CC[i]);
+            }
+        }
+    }
 
     private long remoteMisses;
     private long nameMisses;
+    private long remoteResets;
 
-    /** What enrichment knows about one remote address; built once per address and cached. */
-    private static final class Remote {
-        final long hi, lo;
+    /** What enrichment knows about a remote address, shared by all addresses with the same answers. */
+    private static final class Info {
         final String country, city;
+        final Origin origin;
         final long asn;
         final String org;
         final Service asnService;
         final boolean hosting, vpnProvider, torRelay;
         final String fallbackId;
+        private final int hash;
 
-        Remote(Ip ip, GeoLocation g, AsnInfo a, Service asnService, boolean torRelay) {
-            this.hi = ip.hi();
-            this.lo = ip.lo();
-            this.country = g == null ? null : g.country();
+        Info(GeoLocation g, AsnInfo a, Service asnService, boolean torRelay) {
+            this.country = g == null ? null : canonicalCountry(g.country());
+            this.origin = origin(country);
             this.city = g == null ? null : g.city();
             this.asn = a == null ? 0 : a.asn();
             this.org = a == null ? null : a.org();
@@ -67,31 +97,56 @@ public final class Enricher {
             this.vpnProvider = asnService != null && asnService.isVpn();
             this.torRelay = torRelay;
             this.fallbackId = a == null ? UNKNOWN_SERVICE : "as:" + a.asn();
+            this.hash = Objects.hash(country, city, asn, org, torRelay);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Info i && i.asn == asn && i.torRelay == torRelay && i.asnService == asnService
+                    && Objects.equals(i.country, country) && Objects.equals(i.city, city) && Objects.equals(i.org, org);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
+
+    private record V6Entry(long hi, long lo, Info info) {}
 
     /**
      * @param geo may be null (no geo data); remote country and city stay null
      * @param asn may be null (no ASN data); only names and ports identify services
      */
     public Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog) {
-        this(scope, geo, asn, catalog, 1 << 16, 1 << 14);
+        this(scope, geo, asn, catalog, 1 << 17, 1 << 14);
     }
 
-    /** Cache sizes are rounded up to powers of two. */
+    /**
+     * @param remoteCacheSize slots per address family (rounded up to a power of two); the number of
+     *                        distinct remote answers kept is half of it
+     * @param nameCacheSize   host name slots (rounded up to a power of two)
+     */
     public Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog, int remoteCacheSize,
                     int nameCacheSize) {
         this.scope = scope;
         this.geo = geo;
         this.asn = asn;
         this.catalog = catalog;
-        int rc = Integer.highestOneBit(Math.max(16, remoteCacheSize - 1)) << 1;
-        remotes = new Remote[rc];
-        remoteMask = rc - 1;
-        int nc = Integer.highestOneBit(Math.max(16, nameCacheSize - 1)) << 1;
+        int rc = pow2(remoteCacheSize);
+        v4Slots = new long[rc];
+        v4Mask = rc - 1;
+        v6Slots = new V6Entry[rc];
+        v6Mask = rc - 1;
+        infos = new Info[rc / 2];
+        int nc = pow2(nameCacheSize);
         nameKeys = new String[nc];
         nameValues = new Service[nc];
         nameMask = nc - 1;
+    }
+
+    private static int pow2(int n) {
+        return n <= 16 ? 16 : Integer.highestOneBit(n - 1) << 1;
     }
 
     public EnrichedFlow enrich(FlowRecord f) {
@@ -113,7 +168,7 @@ public final class Enricher {
         Ip remoteIp = inbound ? client : server;
         Ip localIp = inbound ? server : client;
         int remotePort = inbound ? clientPort : serverPort;
-        Remote r = remote(remoteIp);
+        Info r = remote(remoteIp);
 
         // Service: the name (if it names the remote end), then a non-hosting ASN, then port rules,
         // then a hosting/VPN ASN; ports beat hosting ASNs because "BitTorrent on a rented server"
@@ -127,18 +182,21 @@ public final class Enricher {
 
         String serviceId, serviceName, company, serviceCountry;
         Category category;
+        Origin origin;
         if (svc != null) {
             serviceId = svc.id();
             serviceName = svc.name();
             company = svc.company();
             category = svc.category();
             serviceCountry = svc.country() != null ? svc.country() : r.country;
+            origin = svc.country() != null ? origin(svc.country()) : r.origin;
         } else {
             serviceId = r.fallbackId;
             serviceName = r.org;
             company = r.org;
             category = Category.OTHER;
             serviceCountry = r.country;
+            origin = r.origin;
         }
 
         boolean identified = svc != null && !svc.isHosting();
@@ -157,7 +215,23 @@ public final class Enricher {
 
         return new EnrichedFlow(f, dir, f.biflow() || dstIsServer, localIp, remoteIp, serverPort, name,
                 r.country, r.city, r.asn, r.org, serviceId, serviceName, company, category, serviceCountry,
-                Origin.ofCountry(serviceCountry), ob);
+                origin, ob);
+    }
+
+    private static String canonicalCountry(String cc) {
+        if (cc != null && cc.length() == 2) {
+            int a = cc.charAt(0) - 'A', b = cc.charAt(1) - 'A';
+            if (a >= 0 && a < 26 && b >= 0 && b < 26) return CC[a * 26 + b];
+        }
+        return cc;
+    }
+
+    private static Origin origin(String cc) {
+        if (cc != null && cc.length() == 2) {
+            int a = cc.charAt(0) - 'A', b = cc.charAt(1) - 'A';
+            if (a >= 0 && a < 26 && b >= 0 && b < 26) return ORIGIN_BY_CC[a * 26 + b];
+        }
+        return Origin.ofCountry(cc);
     }
 
     /**
@@ -179,54 +253,110 @@ public final class Enricher {
 
     private Service byName(String name) {
         int h = name.hashCode();
-        int slot = (h ^ (h >>> 16)) & nameMask;
-        String k = nameKeys[slot];
-        if (k != null && (k == name || k.equals(name))) {
-            Service s = nameValues[slot];
-            return s == NO_SERVICE ? null : s;
+        int start = (h ^ (h >>> 16)) & nameMask;
+        int slot = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & nameMask) {
+            String k = nameKeys[slot];
+            if (k == null) break;
+            if (k == name || k.hashCode() == h && k.equals(name)) {
+                Service s = nameValues[slot];
+                return s == NO_SERVICE ? null : s;
+            }
         }
         nameMisses++;
         Service s = catalog.byName(name);
-        nameKeys[slot] = name;
-        nameValues[slot] = s == null ? NO_SERVICE : s;
+        slot = start;
+        int victim = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & nameMask) {
+            if (nameKeys[slot] == null) {
+                victim = slot;
+                break;
+            }
+        }
+        nameKeys[victim] = name;
+        nameValues[victim] = s == null ? NO_SERVICE : s;
         return s;
     }
 
-    private Remote remote(Ip ip) {
+    private Info remote(Ip ip) {
+        if (ip.isV4()) {
+            int a = ip.v4();
+            int h = a * 0x9E3779B9;
+            int start = (h ^ (h >>> 16)) & v4Mask;
+            int slot = start;
+            for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
+                long e = v4Slots[slot];
+                if (e == 0) break;
+                if ((int) (e >>> 32) == a) return infos[(int) e - 1];
+            }
+            remoteMisses++;
+            int id = intern(resolve(ip));
+            long entry = ((long) a << 32) | (id + 1);
+            slot = start;
+            for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
+                if (v4Slots[slot] == 0) {
+                    v4Slots[slot] = entry;
+                    return infos[id];
+                }
+            }
+            v4Slots[start] = entry;
+            return infos[id];
+        }
         long hi = ip.hi(), lo = ip.lo();
         long x = (hi * 0x9E3779B97F4A7C15L) ^ lo;
         x *= 0xC2B2AE3D27D4EB4FL;
-        int start = (int) (x ^ (x >>> 32)) & remoteMask;
+        int start = (int) (x ^ (x >>> 32)) & v6Mask;
         int slot = start;
-        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & remoteMask) {
-            Remote r = remotes[slot];
-            if (r == null) break;
-            if (r.lo == lo && r.hi == hi) return r;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v6Mask) {
+            V6Entry e = v6Slots[slot];
+            if (e == null) break;
+            if (e.lo == lo && e.hi == hi) return e.info;
         }
         remoteMisses++;
-        Remote r = resolve(ip);
-        // Take the first empty probe slot; when all are taken, evict the home slot
+        V6Entry e = new V6Entry(hi, lo, infos[intern(resolve(ip))]);
         slot = start;
-        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & remoteMask) {
-            if (remotes[slot] == null) {
-                remotes[slot] = r;
-                return r;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v6Mask) {
+            if (v6Slots[slot] == null) {
+                v6Slots[slot] = e;
+                return e.info;
             }
         }
-        remotes[start] = r;
-        return r;
+        v6Slots[start] = e;
+        return e.info;
     }
 
-    private Remote resolve(Ip ip) {
+    /** The id of an equal Info already known, or of this one, clearing all remote caches when full. */
+    private int intern(Info info) {
+        Integer id = infoIds.get(info);
+        if (id != null) return id;
+        if (infoCount == infos.length) {
+            Arrays.fill(v4Slots, 0L);
+            Arrays.fill(v6Slots, null);
+            Arrays.fill(infos, null);
+            infoIds.clear();
+            infoCount = 0;
+            remoteResets++;
+        }
+        infos[infoCount] = info;
+        infoIds.put(info, infoCount);
+        return infoCount++;
+    }
+
+    private Info resolve(Ip ip) {
         GeoLocation g = geo == null ? null : geo.lookup(ip);
         AsnInfo a = asn == null ? null : asn.lookup(ip);
         Service s = a == null ? null : catalog.byAsn(a.asn());
-        return new Remote(ip, g, a, s, catalog.isTorRelay(ip));
+        return new Info(g, a, s, catalog.isTorRelay(ip));
     }
 
     /** Remote addresses looked up in the geo/ASN data so far (cache misses). */
     public long remoteMisses() {
         return remoteMisses;
+    }
+
+    /** Times the remote caches were cleared because they held too many distinct answers. */
+    public long remoteResets() {
+        return remoteResets;
     }
 
     /** Host names looked up in the catalogue so far (cache misses). */

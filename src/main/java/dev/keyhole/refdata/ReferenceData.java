@@ -39,7 +39,7 @@ public final class ReferenceData implements Closeable {
      */
     public static ReferenceData open(Path cacheDir, List<Path> geoFiles, List<Path> asnFiles, PrintStream log)
             throws IOException {
-        ReferenceSetup setup = new ReferenceSetup(cacheDir, List.of(defaultNpmProgram()), log);
+        ReferenceSetup setup = new ReferenceSetup(cacheDir, ReferenceSetup.defaultNpm(), log);
         return open(setup, geoFiles, asnFiles);
     }
 
@@ -72,10 +72,6 @@ public final class ReferenceData implements Closeable {
             throw e;
         }
         return new ReferenceData(geo, asn, ds);
-    }
-
-    private static String defaultNpmProgram() {
-        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows") ? "npm.cmd" : "npm";
     }
 
     private static ReferenceDataset fromPackage(String kind, List<Path> files, RefManifest.PackageEntry p, String licence) {

@@ -103,7 +103,8 @@ public final class ReferenceSetup {
         return Path.of(System.getProperty("user.home"), ".cache", "keyhole");
     }
 
-    private static List<String> defaultNpm() {
+    /** "npm", or "npm.cmd" on Windows where npm is a batch file. */
+    public static List<String> defaultNpm() {
         boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
         return List.of(windows ? "npm.cmd" : "npm");
     }
