@@ -530,7 +530,7 @@ public final class Simulator {
         if (!probeOnly && gen.nextDouble() < in.visitorShare()) {
             World.Site site = w.sites[gen.nextInt(w.sites.length)];
             c.src = w.residentialPool[gen.nextInt(w.residentialPool.length)];
-            c.sport = 49152 + gen.nextInt(16384);
+            c.sport = freePort(49152, 65535);
             c.dst = site.addr();
             c.host = site.host();
             boolean https = gen.nextDouble() < in.httpsShare();
@@ -550,7 +550,7 @@ public final class Simulator {
         } else {
             c.src = w.scannerPool[gen.nextInt(w.scannerPool.length)];
             // Scanners (zmap, masscan) send from high ports.
-            c.sport = 32768 + gen.nextInt(28232);
+            c.sport = freePort(32768, 60999);
             c.dst = gen.nextDouble() < 0.2 ? w.nat[gen.nextInt(w.nat.length)] : w.randomTargetAddress(gen);
             c.dport = in.scanPorts()[gen.nextInt(in.scanPorts().length)];
             boolean reject = !probeOnly && gen.nextDouble() < in.rejectShare();
@@ -560,6 +560,15 @@ public final class Simulator {
     }
 
     // ---------------------------------------------------------------- addresses and names
+
+    /** A random client port in [lo, hi] that enrichment will not take for a server port. */
+    private int freePort(int lo, int hi) {
+        int p;
+        do {
+            p = lo + gen.nextInt(hi - lo + 1);
+        } while (w.avoidPort[p]);
+        return p;
+    }
 
     private void source(Conv c, Device d) {
         c.src = d.addr;
