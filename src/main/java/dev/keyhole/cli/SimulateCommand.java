@@ -57,7 +57,14 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Simulator.Options o = new Simulator.Options(profile, out, flows, seed, from, to, gzip, zeek, cache,
                 msg -> System.err.println(msg));
-        Simulator.Result r = Simulator.run(o);
+        Simulator.Result r;
+        try {
+            r = Simulator.run(o);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            // Bad options or an unwritable output directory: say so without a stack trace.
+            System.err.println("keyhole simulate: " + e.getMessage());
+            return 2;
+        }
         if (!quiet) {
             double secs = r.nanos() / 1e9;
             System.out.printf(Locale.ROOT, "wrote %,d IPFIX records (%,d conversations: %,d outbound, %,d inbound; "

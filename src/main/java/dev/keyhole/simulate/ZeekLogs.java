@@ -63,11 +63,19 @@ final class ZeekLogs implements Closeable {
         for (int i = 0; i < 4; i++) {
             paths[i] = dir.resolve(NAMES[i] + "." + utcDay + ".log" + (gzip ? ".gz" : ""));
             OutputStream os = Files.newOutputStream(paths[i]);
-            if (gzip) os = new GZIPOutputStream(os, 1 << 16);
+            if (gzip) os = new FastGzip(os);
             out[i] = new TsvOut(os);
             out[i].raw("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t")
                     .raw(NAMES[i]).raw("\n#open\t").raw(open).raw("\n#fields\t").raw(FIELDS[i]).raw("\n#types\t")
                     .raw(TYPES[i]).raw("\n");
+        }
+    }
+
+    /** Gzip at the fastest level: the text compresses almost as well and several times faster. */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(java.util.zip.Deflater.BEST_SPEED);
         }
     }
 
