@@ -148,8 +148,7 @@ public final class Simulator {
         s.generate();
         s.writeEvents();
         Path truthFile = o.out().resolve("truth.json");
-        s.truth.write(truthFile, o, s.written, s.conversations, s.outbound, s.inbound, s.dnsLookups,
-                System.nanoTime() - t0);
+        s.truth.write(truthFile, o, s.written, s.conversations, s.outbound, s.inbound, s.dnsLookups);
         return new Result(s.written, s.conversations, s.outbound, s.inbound, s.dnsLookups, s.truth.zeekLines(),
                 s.truth.ipfixBytes(), s.truth.zeekBytes(), System.nanoTime() - t0, truthFile);
     }

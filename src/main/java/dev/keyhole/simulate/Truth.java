@@ -576,7 +576,7 @@ final class Truth {
     // ---------------------------------------------------------------- output
 
     void write(Path file, Simulator.Options o, long records, long conversations, long outbound, long inbound,
-               long dns, long nanos) throws IOException {
+               long dns) throws IOException {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("schema", SCHEMA);
         t.put("generator", Map.of("command", "keyhole simulate", "profile", o.profile(), "world", w.spec.name()));
