@@ -720,7 +720,9 @@ public final class Simulator {
         long dur = (long) Rand.logNormal(gen, s.durMedianUs(), s.durSigma());
         // Links of the time carried a few MB/s at most; big transfers take their time.
         dur = Math.max(dur, (req + resp) / 4);
-        dur = Math.max(2 * c.rtt, Math.min(MAX_DUR_US, dur));
+        // Long sessions end somewhere in the last two minutes before the cap, not all on it.
+        if (dur > MAX_DUR_US) dur = MAX_DUR_US - gen.nextLong(120_000_000L);
+        dur = Math.max(2 * c.rtt, dur);
         c.dur = dur;
         c.origBytes = req;
         c.respBytes = resp;
