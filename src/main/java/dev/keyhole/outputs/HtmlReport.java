@@ -151,24 +151,29 @@ public final class HtmlReport {
         if (nn(f.inputs).isEmpty()) {
             empty(h, "No inputs recorded.");
         } else {
-            h.append("<table class=\"data\"><thead><tr><th>Path</th><th>Format</th><th class=\"n\">Records</th>")
-                    .append("<th class=\"n\">Rejected</th><th>First errors</th></tr></thead><tbody>\n");
+            // Per format first: a collector's rotation can give thousands of files.
+            Map<String, long[]> byFormat = new LinkedHashMap<>();
             for (Findings.InputInfo i : f.inputs) {
-                h.append("<tr><td class=\"path\">").append(esc(i.path())).append("</td><td>").append(esc(i.format()))
-                        .append("</td><td class=\"n\">").append(num(i.records())).append("</td><td class=\"n\">")
-                        .append(num(i.rejected())).append("</td><td class=\"errors\">");
-                List<String> errs = nn(i.errors());
-                if (errs.isEmpty()) h.append("–");
-                for (int k = 0; k < Math.min(ERRORS_SHOWN, errs.size()); k++) {
-                    h.append("<div>").append(esc(errs.get(k))).append("</div>");
-                }
-                if (errs.size() > ERRORS_SHOWN) {
-                    h.append("<div class=\"muted\">… and ").append(errs.size() - ERRORS_SHOWN)
-                            .append(" more in findings.json</div>");
-                }
-                h.append("</td></tr>\n");
+                long[] c = byFormat.computeIfAbsent(i.format(), k -> new long[3]);
+                c[0]++;
+                c[1] += i.records();
+                c[2] += i.rejected();
             }
+            h.append("<table class=\"data\"><thead><tr><th>Format</th><th class=\"n\">Files</th>")
+                    .append("<th class=\"n\">Records</th><th class=\"n\">Rejected</th></tr></thead><tbody>\n");
+            byFormat.forEach((fmt, c) -> h.append("<tr><td>").append(esc(fmt)).append("</td><td class=\"n\">")
+                    .append(num(c[0])).append("</td><td class=\"n\">").append(num(c[1])).append("</td><td class=\"n\">")
+                    .append(num(c[2])).append("</td></tr>\n"));
             h.append("</tbody></table>\n");
+            List<Findings.InputInfo> bad = new ArrayList<>();
+            for (Findings.InputInfo i : f.inputs) if (i.rejected() > 0 || !nn(i.errors()).isEmpty()) bad.add(i);
+            if (!bad.isEmpty()) {
+                h.append("<h4>Files with rejected input</h4>\n");
+                inputTable(h, bad);
+            }
+            h.append("<details><summary>All ").append(num(f.inputs.size())).append(" input files</summary>\n");
+            inputTable(h, f.inputs);
+            h.append("</details>\n");
         }
 
         h.append("<h3>Reference data</h3>\n");
@@ -490,6 +495,27 @@ public final class HtmlReport {
         if (f.profile != null && f.profile.monthlyPeriods()) rest.sort(null);
         out.addAll(rest);
         return out;
+    }
+
+    private static void inputTable(StringBuilder h, List<Findings.InputInfo> inputs) {
+        h.append("<table class=\"data\"><thead><tr><th>Path</th><th>Format</th><th class=\"n\">Records</th>")
+                .append("<th class=\"n\">Rejected</th><th>First errors</th></tr></thead><tbody>\n");
+        for (Findings.InputInfo i : inputs) {
+            h.append("<tr><td class=\"path\">").append(esc(i.path())).append("</td><td>").append(esc(i.format()))
+                    .append("</td><td class=\"n\">").append(num(i.records())).append("</td><td class=\"n\">")
+                    .append(num(i.rejected())).append("</td><td class=\"errors\">");
+            List<String> errs = nn(i.errors());
+            if (errs.isEmpty()) h.append("–");
+            for (int k = 0; k < Math.min(ERRORS_SHOWN, errs.size()); k++) {
+                h.append("<div>").append(esc(errs.get(k))).append("</div>");
+            }
+            if (errs.size() > ERRORS_SHOWN) {
+                h.append("<div class=\"muted\">… and ").append(errs.size() - ERRORS_SHOWN)
+                        .append(" more in findings.json</div>");
+            }
+            h.append("</td></tr>\n");
+        }
+        h.append("</tbody></table>\n");
     }
 
     static List<ServiceShare> topServices(List<ServiceShare> all, String period) {

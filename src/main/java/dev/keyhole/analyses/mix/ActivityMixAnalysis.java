@@ -231,6 +231,10 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         return l;
     }
 
+    private static String originLabel(String id) {
+        return id.equals("other") ? "other" : Character.toUpperCase(id.charAt(0)) + id.substring(1);
+    }
+
     private static ShareChange change(String dim, String key, String a, String b, long x1, long n1, long x2, long n2) {
         TwoProportionTest t = TwoProportionTest.of(x1, n1, x2, n2);
         return new ShareChange(dim, key, a, b, t.p1(), t.p2(), t.p2() - t.p1(), t.z(), t.pValue(),
@@ -286,7 +290,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
             double pts = 100 * c.delta();
             if (Math.abs(pts) < 5) continue;
             long n1 = rows.get(c.from()).total.flows, n2 = rows.get(c.to()).total.flows;
-            String what = c.dimension().equals("origin") ? c.key() + " services"
+            String what = c.dimension().equals("origin") ? originLabel(c.key()) + " services"
                     : meta.get(c.key()).name();
             out.judgments.add(new Judgment("shift-" + c.dimension() + "-" + c.key() + "-" + c.from() + "-" + c.to(),
                     String.format("Between %s and %s the share of conversations with %s %s from %.1f%% to %.1f%%.",
