@@ -12,6 +12,9 @@ import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.io.InputStreamReader;
+import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -137,5 +140,24 @@ final class Sim {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The simulator's bundled ASN excerpt as an ip-location-db style CSV, for offline enrichment. */
+    static Path snapshotAsCsv(Path tmp) throws Exception {
+        Path csv = tmp.resolve("asn-ipv4.csv");
+        StringBuilder sb = new StringBuilder();
+        try (InputStream in = AsnRanges.class.getResourceAsStream("/dev/keyhole/simulate/asn-snapshot.csv");
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("#")) continue;
+                String[] p = line.split(",");
+                sb.append(AddressBook.format((int) Long.parseLong(p[0]))).append(',')
+                        .append(AddressBook.format((int) Long.parseLong(p[1]))).append(',').append(p[2])
+                        .append(",AS").append(p[2]).append('\n');
+            }
+        }
+        Files.writeString(csv, sb.toString());
+        return csv;
     }
 }

@@ -51,7 +51,7 @@ class SimulatorEnrichmentAlignmentTest {
         JsonNode truth = new ObjectMapper().readTree(out.resolve("truth.json").toFile());
 
         TargetProfile profile = ProfileLoader.load("dprk");
-        try (AsnLookup asn = AsnLookup.open(List.of(snapshotAsCsv()))) {
+        try (AsnLookup asn = AsnLookup.open(List.of(Sim.snapshotAsCsv(tmp)))) {
             Catalog catalog = Catalog.loadDefault();
             TargetScope scope = TargetScope.of(profile, asn);
             List<Path> paths = new ArrayList<>(List.of(out.resolve("ipfix")));
@@ -94,21 +94,4 @@ class SimulatorEnrichmentAlignmentTest {
     }
 
     /** The bundled ASN excerpt in ip-location-db's CSV layout, so enrichment sees the simulator's networks. */
-    private Path snapshotAsCsv() throws Exception {
-        Path csv = tmp.resolve("asn-ipv4.csv");
-        StringBuilder sb = new StringBuilder();
-        try (InputStream in = AsnRanges.class.getResourceAsStream("/dev/keyhole/simulate/asn-snapshot.csv");
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("#")) continue;
-                String[] p = line.split(",");
-                sb.append(AddressBook.format((int) Long.parseLong(p[0]))).append(',')
-                        .append(AddressBook.format((int) Long.parseLong(p[1]))).append(',').append(p[2])
-                        .append(",AS").append(p[2]).append('\n');
-            }
-        }
-        Files.writeString(csv, sb.toString());
-        return csv;
-    }
 }
