@@ -2,6 +2,7 @@ package dev.keyhole.engine;
 
 import dev.keyhole.analyses.AnalysisContext;
 import dev.keyhole.analyses.AnalysisSet;
+import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.enrichment.naming.FlowNamer;
 import dev.keyhole.findings.Findings.InputInfo;
 import dev.keyhole.records.FlowRecord;
@@ -54,6 +55,12 @@ public final class EmbeddedEngine {
 
     public Result run(List<InputFile> inputs, AnalysisContext ctx, Supplier<FlowEnricher> enrichers)
             throws InterruptedException {
+        return run(inputs, ctx, enrichers, null);
+    }
+
+    /** @param taps makes one {@link FlowTap} per worker thread (called on that thread), or null for none */
+    public Result run(List<InputFile> inputs, AnalysisContext ctx, Supplier<FlowEnricher> enrichers,
+                      Supplier<FlowTap> taps) throws InterruptedException {
         long t0 = System.nanoTime();
         long totalBytes = 0, progressBytes = 0;
         List<InputFile> nameFiles = new ArrayList<>(), flowFiles = new ArrayList<>();
@@ -98,7 +105,7 @@ public final class EmbeddedEngine {
             // Pass 2: flows.
             List<Worker> workers = Collections.synchronizedList(new ArrayList<>());
             ThreadLocal<Worker> local = ThreadLocal.withInitial(() -> {
-                Worker w = new Worker(new AnalysisSet(ctx), enrichers.get());
+                Worker w = new Worker(new AnalysisSet(ctx), enrichers.get(), taps == null ? null : taps.get());
                 workers.add(w);
                 return w;
             });
@@ -107,10 +114,14 @@ public final class EmbeddedEngine {
                 int idx = inputs.indexOf(f);
                 futures.add(pool.submit(() -> {
                     Worker w = local.get();
+                    FlowTap tap = w.tap;
+                    if (tap != null) tap.file(f);
                     RecordSink sink = new RecordSink() {
                         @Override
                         public void flow(FlowRecord r) {
-                            w.analyses.accept(w.enricher.enrich(naming ? namer.name(r) : r));
+                            EnrichedFlow e = w.enricher.enrich(naming ? namer.name(r) : r);
+                            w.analyses.accept(e);
+                            if (tap != null) tap.accept(e);
                         }
                     };
                     FileRead read = readFile(f, sink, progress, errorsShown);
@@ -128,7 +139,7 @@ public final class EmbeddedEngine {
         }
     }
 
-    private record Worker(AnalysisSet analyses, FlowEnricher enricher) {}
+    private record Worker(AnalysisSet analyses, FlowEnricher enricher, FlowTap tap) {}
 
     /** What reading one file gave: its report for findings.json and how many of its records were flows. */
     private record FileRead(InputInfo info, long flows) {}
