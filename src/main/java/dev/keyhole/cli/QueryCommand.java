@@ -15,10 +15,15 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.Types;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,15 +62,21 @@ public final class QueryCommand implements Callable<Integer> {
     static void run(Path store, String sql, Format format, long limit, PrintStream out, PrintStream err)
             throws IOException {
         if (limit < 0) throw new IllegalArgumentException("--limit must be 0 (all) or more");
-        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement()) {
+        try (Connection c = StoreQuery.open(store)) {
+            PreparedStatement st;
             boolean rows;
             try {
-                rows = st.execute(sql);
+                // Preparing first reports parser and binder errors with DuckDB's own message.
+                st = c.prepareStatement(sql);
+                rows = st.execute();
             } catch (SQLException e) {
                 throw new IllegalArgumentException("query failed: " + firstLine(e.getMessage()));
             }
-            if (!rows) return;
-            try (ResultSet rs = st.getResultSet()) {
+            if (!rows) {
+                st.close();
+                return;
+            }
+            try (st; ResultSet rs = st.getResultSet()) {
                 ResultSetMetaData md = rs.getMetaData();
                 List<String> names = new ArrayList<>();
                 for (int i = 1; i <= md.getColumnCount(); i++) names.add(md.getColumnLabel(i));
@@ -82,7 +93,7 @@ public final class QueryCommand implements Callable<Integer> {
                         break;
                     }
                     Object[] row = new Object[names.size()];
-                    for (int i = 0; i < row.length; i++) row[i] = value(rs, i + 1);
+                    for (int i = 0; i < row.length; i++) row[i] = value(rs, md, i + 1);
                     p.row(row);
                     n++;
                 }
@@ -96,10 +107,21 @@ public final class QueryCommand implements Callable<Integer> {
         }
     }
 
-    /** Numbers and booleans as they are; everything else (times, dates, lists) in DuckDB's text form. */
-    private static Object value(ResultSet rs, int i) throws SQLException {
+    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd HH:mm:ss").optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .toFormatter();
+
+    /**
+     * Numbers and booleans as they are; timestamps as {@code 2018-05-05 00:45:00[.123]}, read as
+     * LocalDateTime so the JVM's time zone cannot shift them; anything else in DuckDB's text form.
+     */
+    private static Object value(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
         Object o = rs.getObject(i);
         if (o == null || o instanceof Number || o instanceof Boolean) return o;
+        if (md.getColumnType(i) == Types.TIMESTAMP) {
+            LocalDateTime t = rs.getObject(i, LocalDateTime.class);
+            if (t != null) return TIMESTAMP.format(t);
+        }
         return rs.getString(i);
     }
 

@@ -153,7 +153,8 @@ public final class StoreSchema {
 
     /** Reinterprets a signed 64-bit value as unsigned: Java has no unsigned long, Parquet has UINT_64. */
     private static String u64(String x) {
-        return "CASE WHEN " + x + " < 0 THEN (" + x + " + 9223372036854775807 + 1)::UBIGINT + 9223372036854775808::UBIGINT"
+        // Clear the sign bit, then add 2^63 back as an unsigned value (no signed overflow on the way).
+        return "CASE WHEN " + x + " < 0 THEN (" + x + " & 9223372036854775807)::UBIGINT + 9223372036854775808::UBIGINT"
                 + " ELSE " + x + "::UBIGINT END";
     }
 
