@@ -22,7 +22,10 @@ public final class StoreSchema {
     /** Written into store.json; a reader that finds another value knows the columns differ. */
     public static final String FORMAT = "keyhole.store/1";
 
-    /** One Parquet column: its name, DuckDB type and the expression over the raw batch. */
+    /**
+     * One Parquet column: its name, DuckDB type, and the SQL that computes it from the raw batch
+     * and the address values of {@link #select}'s inner SELECT.
+     */
     public record Column(String name, String type, String expr) {}
 
     private StoreSchema() {}
