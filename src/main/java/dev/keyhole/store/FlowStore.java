@@ -167,9 +167,20 @@ public final class FlowStore implements AutoCloseable {
         return summary();
     }
 
+    /**
+     * Without {@link #finish()} first (the run failed): closes DuckDB without writing the buffered
+     * rows or store.json, so a failed run does not look like a complete store.
+     */
     @Override
     public void close() throws IOException {
-        finish();
+        if (closed) return;
+        closed = true;
+        for (StoreWriter w : writers.values()) w.abort();
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new IOException("store: closing DuckDB failed: " + e.getMessage(), e);
+        }
     }
 
     private synchronized Summary summary() {

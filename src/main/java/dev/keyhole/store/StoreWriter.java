@@ -257,6 +257,16 @@ public final class StoreWriter implements FlowTap {
         v.setStrings(0, s);
     }
 
+    /** Closes the connection and drops what is buffered. */
+    void abort() {
+        size = 0;
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // the run already failed; that failure is the one to report
+        }
+    }
+
     void close() throws SQLException {
         try {
             flush();

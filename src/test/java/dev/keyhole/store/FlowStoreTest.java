@@ -84,6 +84,7 @@ class FlowStoreTest {
             w.accept(flow("2018-05-05T10:00:00Z", "FE80:0:0:0:0:0:0:1", "2001:DB8:0:0:1:0:0:1", Direction.OUTBOUND,
                     true));
             w.accept(flow("2018-05-05T10:00:00Z", "203.0.113.1", "175.45.178.1", Direction.INBOUND, false));
+            s.finish();
         }
         try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
              ResultSet r = st.executeQuery("SELECT src, src_hi, src_lo, dst, local, remote, src_v4, weekend, direction "
@@ -102,6 +103,20 @@ class FlowStoreTest {
             assertThat(r.getString(4)).isEqualTo("2001:db8::1:0:0:1");
             assertThat(r.getString(5)).isEqualTo("fe80::1");
             assertThat(r.getObject(7)).isNull();
+        }
+    }
+
+    @Test
+    void closingWithoutFinishLeavesNoManifest(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("c"), InputFormat.IPFIX, false, 0));
+            w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
+        }
+        assertThat(store.resolve("store.json")).doesNotExist();
+        try (Stream<Path> st = Files.walk(store)) {
+            assertThat(st.filter(p -> p.toString().endsWith(".parquet"))).isEmpty();
         }
     }
 
