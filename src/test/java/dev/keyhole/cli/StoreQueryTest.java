@@ -80,6 +80,19 @@ class StoreQueryTest {
                 false, Duration.ofHours(1), 1000, false, ref, store), m -> {});
         assertThat(o.store().rows()).isEqualTo(8);
         findings = new ObjectMapper().readTree(o.findingsJson().toFile());
+        AnalysisRun.Outcome plain = AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-plain"),
+                null, 2, false, Duration.ofHours(1), 1000, false, ref), m -> {});
+        withoutStore = new ObjectMapper().readTree(plain.findingsJson().toFile());
+    }
+
+    static JsonNode withoutStore;
+
+    @Test
+    void theStoreDoesNotChangeFindings() {
+        com.fasterxml.jackson.databind.node.ObjectNode a = findings.deepCopy(), b = withoutStore.deepCopy();
+        a.remove("generatedAt");
+        b.remove("generatedAt");
+        assertThat(a).isEqualTo(b);
     }
 
     static String query(String sql, QueryCommand.Format f) throws IOException {
