@@ -17,6 +17,7 @@ import dev.keyhole.refdata.ReferenceSetup;
 import dev.keyhole.sources.InputFile;
 import dev.keyhole.sources.InputFormat;
 import dev.keyhole.sources.Inputs;
+import dev.keyhole.store.FlowStore;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,11 +33,19 @@ import java.util.function.Consumer;
 
 /** Wires one analysis run: inputs → reference data → engine → findings → outputs. Used by analyze, demo and bench. */
 public final class AnalysisRun {
+    /** @param store directory for the columnar flow store, or null for none */
     public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
-                           boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref) {}
+                           boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
+                           Path store) {
+        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref) {
+            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, null);
+        }
+    }
 
+    /** @param store what the flow store holds, or null when there is none */
     public record Outcome(Findings findings, EmbeddedEngine.Result result, Path findingsJson, Path report,
-                          List<Path> csv) {}
+                          List<Path> csv, FlowStore.Summary store) {}
 
     private AnalysisRun() {}
 
@@ -56,8 +65,14 @@ public final class AnalysisRun {
             AnalysisContext ctx = new AnalysisContext(s.profile());
             EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(s.threads(), s.progress(),
                     s.dnsWindow(), s.maxNames(), 20), log);
-            EmbeddedEngine.Result result = engine.run(files, ctx,
-                    () -> new Enricher(scope, ref.geo(), ref.asn(), catalog)::enrich);
+            EmbeddedEngine.Result result;
+            FlowStore.Summary stored = null;
+            try (FlowStore store = s.store() == null ? null
+                    : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS)) {
+                result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog)::enrich,
+                        store == null ? null : store::newWriter);
+                if (store != null) stored = store.finish();
+            }
 
             Findings f = new Findings();
             f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -82,7 +97,7 @@ public final class AnalysisRun {
                 report = s.out().resolve("report.html");
                 HtmlReport.write(f, report, new ReferenceSetup(r.cacheDir()).path(ReferenceSetup.Role.ECHARTS));
             }
-            return new Outcome(f, result, json, report, csv);
+            return new Outcome(f, result, json, report, csv, stored);
         }
     }
 
@@ -112,5 +127,10 @@ public final class AnalysisRun {
         out.println("findings: " + o.findingsJson().toAbsolutePath());
         if (o.report() != null) out.println("report:   " + o.report().toAbsolutePath());
         out.println("tables:   " + o.findingsJson().toAbsolutePath().getParent().resolve("csv"));
+        FlowStore.Summary st = o.store();
+        if (st != null) {
+            out.printf("store:    %s (%,d flows in %,d files, written at %,.0f rows/s)%n", st.dir().toAbsolutePath(),
+                    st.rows(), st.files(), st.rowsPerSecond());
+        }
     }
 }

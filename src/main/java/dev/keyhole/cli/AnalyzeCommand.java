@@ -55,6 +55,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Write findings.json and CSV only, not report.html.")
     boolean noReport;
 
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "Also keep every enriched in-scope flow as Parquet in DIR, partitioned by local day "
+                    + "(a new or empty directory); query it with keyhole query.")
+    Path store;
+
     @Mixin
     ReferenceOptions ref = new ReferenceOptions();
 
@@ -67,7 +72,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             p = p.withPeriods(ps);
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
-                maxNames, !noReport, ref);
+                maxNames, !noReport, ref, store);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

@@ -2,6 +2,7 @@ package dev.keyhole.engine;
 
 import dev.keyhole.analyses.AnalysisContext;
 import dev.keyhole.analyses.AnalysisSet;
+import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.enrichment.naming.FlowNamer;
 import dev.keyhole.findings.Findings.InputInfo;
 import dev.keyhole.records.FlowRecord;
@@ -31,6 +32,8 @@ import java.util.zip.GZIPInputStream;
  * and how partial results merge; parsing, enrichment and analysis code are the same for any engine.
  * Two passes: files that carry names (Zeek http/ssl/dns) are read first into a {@link FlowNamer};
  * then flow files are read in parallel, each flow named, enriched and fed to the worker's analyses.
+ * A format that carries both (Suricata EVE) is read in both passes; its rejects and counts are
+ * reported from the flow pass only, so nothing is counted twice.
  */
 public final class EmbeddedEngine {
     public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown) {
@@ -53,11 +56,26 @@ public final class EmbeddedEngine {
 
     public Result run(List<InputFile> inputs, AnalysisContext ctx, Supplier<FlowEnricher> enrichers)
             throws InterruptedException {
+        return run(inputs, ctx, enrichers, null);
+    }
+
+    /** @param taps makes one {@link FlowTap} per worker thread (called on that thread), or null for none */
+    public Result run(List<InputFile> inputs, AnalysisContext ctx, Supplier<FlowEnricher> enrichers,
+                      Supplier<FlowTap> taps) throws InterruptedException {
         long t0 = System.nanoTime();
-        long totalBytes = 0;
-        for (InputFile f : inputs) totalBytes += f.size();
+        long totalBytes = 0, progressBytes = 0;
         List<InputFile> nameFiles = new ArrayList<>(), flowFiles = new ArrayList<>();
-        for (InputFile f : inputs) (f.format().carriesFlows() ? flowFiles : nameFiles).add(f);
+        for (InputFile f : inputs) {
+            totalBytes += f.size();
+            if (f.format().carriesNames()) {
+                nameFiles.add(f);
+                progressBytes += f.size();
+            }
+            if (f.format().carriesFlows()) {
+                flowFiles.add(f);
+                progressBytes += f.size();
+            }
+        }
         // Biggest files first so one large file does not start last and run alone.
         flowFiles.sort((a, b) -> Long.compare(b.size(), a.size()));
 
@@ -65,7 +83,7 @@ public final class EmbeddedEngine {
         AtomicLong flowCount = new AtomicLong();
         AtomicLong errorsShown = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.threads()));
-        try (Progress progress = Progress.of("keyhole", totalBytes, options.progress())) {
+        try (Progress progress = Progress.of("keyhole", progressBytes, options.progress())) {
             // Pass 1: names.
             List<FlowNamer> namers = Collections.synchronizedList(new ArrayList<>());
             List<Future<?>> futures = new ArrayList<>();
@@ -73,7 +91,10 @@ public final class EmbeddedEngine {
                 int idx = inputs.indexOf(f);
                 futures.add(pool.submit(() -> {
                     FlowNamer n = new FlowNamer(options.dnsWindow(), options.maxNames());
-                    infos[idx] = readFile(f, n, progress, errorsShown);
+                    // A file read again for its flows reports its problems then, not twice.
+                    boolean again = f.format().carriesFlows();
+                    InputInfo info = readFile(f, n, progress, again ? null : errorsShown).info();
+                    if (!again) infos[idx] = info;
                     namers.add(n);
                 }));
             }
@@ -85,7 +106,7 @@ public final class EmbeddedEngine {
             // Pass 2: flows.
             List<Worker> workers = Collections.synchronizedList(new ArrayList<>());
             ThreadLocal<Worker> local = ThreadLocal.withInitial(() -> {
-                Worker w = new Worker(new AnalysisSet(ctx), enrichers.get());
+                Worker w = new Worker(new AnalysisSet(ctx), enrichers.get(), taps == null ? null : taps.get());
                 workers.add(w);
                 return w;
             });
@@ -97,15 +118,19 @@ public final class EmbeddedEngine {
                 futures.add(pool.submit(() -> {
                     long c0 = mx.getCurrentThreadCpuTime();
                     Worker w = local.get();
+                    FlowTap tap = w.tap;
+                    if (tap != null) tap.file(f);
                     RecordSink sink = new RecordSink() {
                         @Override
                         public void flow(FlowRecord r) {
-                            w.analyses.accept(w.enricher.enrich(naming ? namer.name(r) : r));
+                            EnrichedFlow e = w.enricher.enrich(naming ? namer.name(r) : r);
+                            w.analyses.accept(e);
+                            if (tap != null) tap.accept(e);
                         }
                     };
-                    InputInfo info = readFile(f, sink, progress, errorsShown);
-                    infos[idx] = info;
-                    flowCount.addAndGet(info.records());
+                    FileRead read = readFile(f, sink, progress, errorsShown);
+                    infos[idx] = read.info();
+                    flowCount.addAndGet(read.flows());
                     cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
                 }));
             }
@@ -119,10 +144,14 @@ public final class EmbeddedEngine {
         }
     }
 
-    private record Worker(AnalysisSet analyses, FlowEnricher enricher) {}
+    private record Worker(AnalysisSet analyses, FlowEnricher enricher, FlowTap tap) {}
 
-    private InputInfo readFile(InputFile f, RecordSink sink, Progress progress, AtomicLong errorsShown) {
-        Rejects rejects = new Rejects(f.path().toString(), msg -> {
+    /** What reading one file gave: its report for findings.json and how many of its records were flows. */
+    private record FileRead(InputInfo info, long flows) {}
+
+    /** @param errorsShown null to read silently (the file's problems are reported by another pass) */
+    private FileRead readFile(InputFile f, RecordSink sink, Progress progress, AtomicLong errorsShown) {
+        Rejects rejects = new Rejects(f.path().toString(), errorsShown == null ? null : msg -> {
             long n = errorsShown.incrementAndGet();
             if (n <= options.maxErrorsShown()) log.accept("error: " + msg);
             else if (n == options.maxErrorsShown() + 1) log.accept("error: more errors; see findings.json inputs[].errors");
@@ -140,13 +169,24 @@ public final class EmbeddedEngine {
             rejects.atOffset(fileBytes[0], 0, "read failed" + (f.gzip() ? " (offset in the compressed file)" : "")
                     + ": " + e.getMessage());
         }
-        return new InputInfo(f.path().toString(), f.format().id(), counted.count, rejects.count(), rejects.messages());
+        if (errorsShown != null && !rejects.skipped().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            long total = 0;
+            for (var e : rejects.skipped().entrySet()) {
+                total += e.getValue();
+                sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+            }
+            log.accept("note: " + f.path() + ": skipped " + total + " event(s) Keyhole does not read (" + sb + ")");
+        }
+        return new FileRead(new InputInfo(f.path().toString(), f.format().id(), counted.count, rejects.count(),
+                rejects.messages()), counted.flows);
     }
 
     /** Counts what a parser emitted, so a file that fails half-way still reports its records. */
     private static final class CountingSink implements RecordSink {
         private final RecordSink next;
         long count;
+        long flows;
 
         CountingSink(RecordSink next) {
             this.next = next;
@@ -155,6 +195,7 @@ public final class EmbeddedEngine {
         @Override
         public void flow(FlowRecord f) {
             count++;
+            flows++;
             next.flow(f);
         }
 

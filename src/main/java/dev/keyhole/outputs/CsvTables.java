@@ -197,14 +197,14 @@ public final class CsvTables {
      * Prefixes an apostrophe to text a spreadsheet would run as a formula (OWASP CSV injection);
      * spreadsheets show the apostrophe-prefixed text as the plain string.
      */
-    static String guard(String s) {
+    public static String guard(String s) {
         if (s.isEmpty()) return s;
         char c = s.charAt(0);
         return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' ? "'" + s : s;
     }
 
     /** RFC 4180: quote when the field holds a separator, quote or line break; double inner quotes. */
-    static String quote(String s) {
+    public static String quote(String s) {
         boolean needs = false;
         for (int i = 0; i < s.length() && !needs; i++) {
             char c = s.charAt(i);

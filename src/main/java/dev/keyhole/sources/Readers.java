@@ -2,6 +2,7 @@ package dev.keyhole.sources;
 
 import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.ipfix.IpfixReader;
+import dev.keyhole.sources.suricata.EveReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.util.EnumMap;
@@ -18,6 +19,7 @@ public final class Readers {
         READERS.put(InputFormat.ZEEK_SSL, new ZeekReader(InputFormat.ZEEK_SSL));
         READERS.put(InputFormat.ZEEK_DNS, new ZeekReader(InputFormat.ZEEK_DNS));
         READERS.put(InputFormat.CSV_FLOW, new CsvFlowReader());
+        READERS.put(InputFormat.SURICATA_EVE, new EveReader());
     }
 
     private Readers() {}

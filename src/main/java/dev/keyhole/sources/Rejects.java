@@ -2,7 +2,9 @@ package dev.keyhole.sources;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +19,7 @@ public final class Rejects {
     private final Consumer<String> listener;
     private long count;
     private final List<String> messages = new ArrayList<>();
+    private final Map<String, Long> skipped = new LinkedHashMap<>();
 
     public Rejects(String file, Consumer<String> listener) {
         this.file = file;
@@ -41,6 +44,19 @@ public final class Rejects {
         count += records;
         if (messages.size() < KEEP) messages.add(msg);
         if (listener != null) listener.accept(msg);
+    }
+
+    /**
+     * Records the input holds on purpose but Keyhole does not read (EVE alert or stats events):
+     * counted by kind, not rejected. A parser reports each kind once, at the end of the file.
+     */
+    public void skipped(String kind, long records) {
+        if (records > 0) skipped.merge(kind, records, Long::sum);
+    }
+
+    /** What was skipped, by kind, in the order first reported. */
+    public Map<String, Long> skipped() {
+        return Collections.unmodifiableMap(skipped);
     }
 
     /** Number of records rejected. */

@@ -1,0 +1,114 @@
+package dev.keyhole.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyhole.enrichment.scope.Cidr;
+import dev.keyhole.records.Ip;
+import dev.keyhole.sources.text.IpText;
+import org.duckdb.DuckDBFunctions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Opens a store for SQL: an in-memory DuckDB with the view {@code flows} over the store's Parquet
+ * files (the {@code day} directories become a DATE column) and two helpers for addresses:
+ * {@code ip4('a.b.c.d')} (the UINTEGER the {@code *_v4} columns hold) and
+ * {@code in_cidr(addr_text, 'prefix/len')} (IPv4 or IPv6, no extension needed).
+ */
+public final class StoreQuery {
+    private StoreQuery() {}
+
+    /** A connection ready for queries on {@code dir}; the caller closes it. */
+    public static Connection open(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("no store at " + dir + " (write one with keyhole analyze --store " + dir + ")");
+        }
+        boolean parquet;
+        try (Stream<Path> s = Files.walk(dir)) {
+            parquet = s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));
+        }
+        if (!parquet) {
+            throw new IOException(dir + " holds no Parquet files: not a Keyhole store, or a run that kept no "
+                    + "in-scope flow");
+        }
+        Path manifest = dir.resolve("store.json");
+        if (Files.isRegularFile(manifest)) {
+            JsonNode m = new ObjectMapper().readTree(manifest.toFile());
+            String format = m.path("format").asText("");
+            if (!format.equals(StoreSchema.FORMAT)) {
+                throw new IOException(dir + " is a store of format '" + format + "'; this Keyhole reads "
+                        + StoreSchema.FORMAT);
+            }
+        }
+        try {
+            Class.forName("org.duckdb.DuckDBDriver");
+            Connection c = DriverManager.getConnection("jdbc:duckdb:");
+            try {
+                setUp(c, dir);
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            return c;
+        } catch (ClassNotFoundException | SQLException e) {
+            throw new IOException("cannot open the store " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void setUp(Connection c, Path dir) throws SQLException {
+        String glob = dir.toAbsolutePath().normalize() + "/**/*.parquet";
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE VIEW flows AS SELECT * FROM read_parquet(" + StoreWriter.sqlString(glob)
+                    + ", hive_partitioning = true, hive_types = {'day': DATE})");
+            st.execute("CREATE MACRO ip4(t) AS (((split_part(t, '.', 1)::BIGINT << 24) + (split_part(t, '.', 2)::BIGINT << 16)"
+                    + " + (split_part(t, '.', 3)::BIGINT << 8) + split_part(t, '.', 4)::BIGINT)::UINTEGER)");
+        }
+        Map<String, Cidr> cidrs = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Cidr> e) {
+                return size() > 256;
+            }
+        };
+        DuckDBFunctions.scalarFunction()
+                .withName("in_cidr")
+                .withParameters(String.class, String.class)
+                .withReturnType(Boolean.class)
+                .withFunction((String addr, String cidr) -> inCidr(addr, cidr, cidrs))
+                .register(c);
+    }
+
+    /** True when the address is inside the prefix; NULL (null) when either is NULL or unparsable. */
+    static Boolean inCidr(String addr, String cidr, Map<String, Cidr> cache) {
+        if (addr == null || cidr == null) return null;
+        Ip ip = IpText.parse(addr);
+        if (ip == null) return null;
+        Cidr c;
+        synchronized (cache) {
+            c = cache.get(cidr);
+            if (c == null) {
+                try {
+                    c = Cidr.parse(cidr);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("in_cidr: not a prefix: '" + cidr + "'");
+                }
+                cache.put(cidr, c);
+            }
+        }
+        if (ip.isV4() != c.isV4()) return false;
+        // Compare in the 128-bit space Ip uses (IPv4 is IPv4-mapped, its prefix 96 bits longer).
+        int bits = c.isV4() ? 96 + c.prefixLength() : c.prefixLength();
+        Ip n = c.network();
+        long hiMask = bits >= 64 ? -1L : bits == 0 ? 0 : -1L << (64 - bits);
+        long loMask = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+        return (ip.hi() & hiMask) == (n.hi() & hiMask) && (ip.lo() & loMask) == (n.lo() & loMask);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.keyhole.engine;
+
+import dev.keyhole.analyses.AnalysisContext;
+import dev.keyhole.enrichment.Direction;
+import dev.keyhole.enrichment.EnrichedFlow;
+import dev.keyhole.findings.Findings.InputInfo;
+import dev.keyhole.profile.TargetProfile;
+import dev.keyhole.records.FlowRecord;
+import dev.keyhole.records.NameSource;
+import dev.keyhole.sources.InputFile;
+import dev.keyhole.sources.Inputs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One EVE file carries flows and their names: the engine reads it in both passes and counts it once. */
+class EveEngineTest {
+    @Test
+    void namesFromTheSameFileAttachToItsFlows(@TempDir Path dir) throws Exception {
+        String ts = "\"timestamp\":\"2018-05-05T01:00:00.000000+0000\"";
+        String flow = "{" + ts + ",\"flow_id\":%d,\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\",\"src_port\":%d,"
+                + "\"dest_ip\":\"%s\",\"dest_port\":%d,\"proto\":\"TCP\",\"flow\":{\"pkts_toserver\":1,"
+                + "\"start\":\"2018-05-05T01:00:01.000000+0000\",\"end\":\"2018-05-05T01:00:02.000000+0000\"}}";
+        List<String> lines = List.of(
+                // A flow before its names and one after them: pass 1 has all names before any flow is named.
+                String.format(flow, 1, 40001, "192.0.2.1", 443),
+                "{" + ts + ",\"flow_id\":1,\"event_type\":\"tls\",\"src_ip\":\"10.0.0.1\",\"src_port\":40001,"
+                        + "\"dest_ip\":\"192.0.2.1\",\"dest_port\":443,\"proto\":\"TCP\",\"tls\":{\"sni\":\"tls.example\"}}",
+                "{" + ts + ",\"flow_id\":2,\"event_type\":\"http\",\"src_ip\":\"10.0.0.1\",\"src_port\":40002,"
+                        + "\"dest_ip\":\"192.0.2.2\",\"dest_port\":80,\"proto\":\"TCP\",\"http\":{\"hostname\":\"http.example\"}}",
+                String.format(flow, 2, 40002, "192.0.2.2", 80),
+                "{" + ts + ",\"flow_id\":3,\"event_type\":\"dns\",\"src_ip\":\"10.0.0.1\",\"src_port\":5353,"
+                        + "\"dest_ip\":\"10.0.0.53\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,"
+                        + "\"type\":\"answer\",\"rrname\":\"dns.example\",\"rrtype\":\"A\",\"grouped\":{\"A\":[\"192.0.2.3\"]}}}",
+                String.format(flow, 4, 40004, "192.0.2.3", 8443),
+                "{" + ts + ",\"event_type\":\"flow\",\"src_ip\":\"bad\"}",
+                "{" + ts + ",\"event_type\":\"stats\",\"stats\":{}}");
+        Path eve = dir.resolve("eve.json");
+        Files.write(eve, lines);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<InputFile> files = Inputs.resolve(List.of(eve), null, log::add);
+        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
+                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
+        List<FlowRecord> seen = Collections.synchronizedList(new ArrayList<>());
+        EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(2, false, Duration.ofHours(1), 1000, 20),
+                log::add);
+        EmbeddedEngine.Result r = engine.run(files, new AnalysisContext(p), () -> f -> {
+            seen.add(f);
+            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null, null,
+                    null, null, null, null, null, null);
+        });
+
+        Map<String, String> names = seen.stream().collect(Collectors.toMap(FlowRecord::uid,
+                f -> f.serverName() + "/" + f.nameSource()));
+        assertThat(names).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "1", "tls.example/" + NameSource.SNI,
+                "2", "http.example/" + NameSource.HTTP_HOST,
+                "4", "dns.example/" + NameSource.DNS));
+        assertThat(r.flowRecords()).isEqualTo(3);
+        assertThat(r.namesCollected()).isPositive();
+        InputInfo info = r.inputs().get(0);
+        assertThat(info.format()).isEqualTo("suricata-eve");
+        assertThat(info.records()).isEqualTo(6); // 3 flows, 3 names: counted once, not per pass
+        assertThat(info.rejected()).isEqualTo(1);
+        assertThat(log.stream().filter(m -> m.startsWith("error:"))).hasSize(1);
+        assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (stats 1)");
+    }
+}
