@@ -1,6 +1,7 @@
 package dev.keyhole.sources;
 
 import dev.keyhole.sources.csv.CsvFlowReader;
+import dev.keyhole.sources.pcap.PcapReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.io.BufferedInputStream;
@@ -23,6 +24,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class Inputs {
     private static final int HEAD = 8192;
+    /** Suffix of {@code keyhole collect}'s statistics files; skipped when walking a directory. */
+    public static final String COLLECTOR_STATS = ".stats.json";
 
     private Inputs() {}
 
@@ -38,6 +41,8 @@ public final class Inputs {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile)
                             .filter(f -> !f.getFileName().toString().startsWith("."))
+                            // the collector's per-file statistics, next to the IPFIX files it writes
+                            .filter(f -> !f.getFileName().toString().endsWith(COLLECTOR_STATS))
                             .sorted(Comparator.comparing(Path::toString))
                             .forEach(files::add);
                 }
@@ -69,6 +74,8 @@ public final class Inputs {
             int len = ((head[2] & 0xff) << 8) | (head[3] & 0xff);
             if (len >= 16) return Optional.of(InputFormat.IPFIX);
         }
+        Optional<InputFormat> capture = PcapReader.sniff(head);
+        if (capture.isPresent()) return capture;
         Optional<InputFormat> z = ZeekReader.sniff(head);
         if (z.isPresent()) return z;
         return CsvFlowReader.sniff(head);
