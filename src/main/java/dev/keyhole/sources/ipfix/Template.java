@@ -17,8 +17,8 @@ final class Template {
     static final int SRC4 = 1, DST4 = 2, SRC6 = 3, DST6 = 4, SPORT = 5, DPORT = 6, PROTO = 7, FLAGS = 8,
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
-            S_POPULATION = 22;
-    private static final int KINDS = S_POPULATION + 1;
+            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25;
+    private static final int KINDS = DIRECTION + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -33,7 +33,8 @@ final class Template {
             IE_START_DELTA_MICRO = 158, IE_END_DELTA_MICRO = 159, IE_SYS_INIT_MILLI = 160,
             IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
-            IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310;
+            IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
+            IE_DIRECTION = 61;
 
     final int id;
     final boolean options;
@@ -159,6 +160,7 @@ final class Template {
                     case IE_START_UPTIME, IE_END_UPTIME -> { kind = START; max = 4; enc = T_UPTIME; start = ie == IE_START_UPTIME; }
                     case IE_SYS_INIT_MILLI -> { kind = INIT; min = max = 8; }
                     case IE_OUT_OCTETS, IE_OUT_PACKETS -> kind = -3; // planned below
+                    case IE_DIRECTION -> { kind = v9 ? DIRECTION : 0; max = 1; }
                     case IE_SAMPLER_ID, IE_SELECTOR_ID -> kind = SAMPLER;
                     case IE_SAMPLING_INTERVAL, IE_SAMPLER_RANDOM_INTERVAL -> kind = S_INTERVAL;
                     case IE_SAMPLING_PACKET_INTERVAL -> kind = S_PKT_INTERVAL;
@@ -218,12 +220,17 @@ final class Template {
         if (!packetDelta && packetTotalAt >= 0) b.planField(PACKETS, packetTotalAt);
         if (!rOctetDelta && rOctetTotalAt >= 0) b.planField(R_OCTETS, rOctetTotalAt);
         if (!rPacketDelta && rPacketTotalAt >= 0) b.planField(R_PACKETS, rPacketTotalAt);
-        // OUT_BYTES / OUT_PKTS (IPFIX post*DeltaCount): the counters when nothing else counts the flow. In v9
-        // next to IN_BYTES / IN_PKTS they count the other direction (nProbe, nfdump's "out" counters).
+        // OUT_BYTES / OUT_PKTS (IPFIX post*DeltaCount) are the counters when nothing else counts the flow. In
+        // v9 next to IN_BYTES / IN_PKTS they mean one of two things: with a DIRECTION field, the counters of
+        // egress records (direction 1; their IN_ counters are 0); without, the other direction of the
+        // conversation (nProbe, nfdump's "out" counters), decoded as reverse counters.
         boolean hasIn = b.seen[OCTETS] || b.seen[PACKETS];
         if (!hasIn) {
             if (outOctetsAt >= 0) b.planField(OCTETS, outOctetsAt);
             if (outPacketsAt >= 0) b.planField(PACKETS, outPacketsAt);
+        } else if (v9 && !options && b.seen[DIRECTION]) {
+            if (outOctetsAt >= 0) b.planField(OUT_OCTETS, outOctetsAt);
+            if (outPacketsAt >= 0) b.planField(OUT_PACKETS, outPacketsAt);
         } else if (v9 && !options && !b.seen[R_OCTETS] && !b.seen[R_PACKETS]) {
             if (outOctetsAt >= 0) b.planField(R_OCTETS, outOctetsAt);
             if (outPacketsAt >= 0) b.planField(R_PACKETS, outPacketsAt);

@@ -517,6 +517,8 @@ public final class TemplateDecoder {
         long s6hi = 0, s6lo = 0, d6hi = 0, d6lo = 0;
         long octets = 0, packets = 0, rOctets = 0, rPackets = 0, start = 0, end = 0, init = 0;
         long sampler = -1, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
+        long outOctets = 0, outPackets = 0;
+        int direction = 0;
         boolean hasInit = false;
         for (int i = 0; i < kinds.length; i++) {
             int o = rec + offs[i];
@@ -552,6 +554,9 @@ public final class TemplateDecoder {
                 case S_PKT_SPACE -> pktSpace = uint(b, o, lens[i]);
                 case S_SIZE -> size = uint(b, o, lens[i]);
                 case S_POPULATION -> population = uint(b, o, lens[i]);
+                case OUT_OCTETS -> outOctets = uint(b, o, lens[i]);
+                case OUT_PACKETS -> outPackets = uint(b, o, lens[i]);
+                case DIRECTION -> direction = b[o] & 0xff;
                 default -> { }
             }
         }
@@ -579,6 +584,10 @@ public final class TemplateDecoder {
             // Options data (sampling, system init time, ...) is never a flow.
             if (num > 0) announce(t.hasSampler ? sampler : -1, num, den);
             return;
+        }
+        if (direction == 1) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
+            octets = outOctets;
+            packets = outPackets;
         }
         if (num == 0) {
             long[] r = rate(t.hasSampler ? sampler : -1);

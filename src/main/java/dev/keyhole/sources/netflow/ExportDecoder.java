@@ -71,6 +71,7 @@ public final class ExportDecoder {
         final Sequence sequence;
         int port;
         boolean proven;
+        long lastUptime = -1;
         long datagrams, flows, rejected;
 
         Source(Ip exporter, int port, int version, long domain, long scope) {
@@ -224,6 +225,18 @@ public final class ExportDecoder {
         s.rejected += rejects.count() - rejectsBefore;
     }
 
+    /**
+     * v5 / v9 carry the exporter's sysUpTime: going back by more than reordering could explain (10 s) means
+     * it restarted, so its sequence numbers start again. A wrap of the 32-bit counter (49.7 days) is not one.
+     */
+    private static boolean restarted(Source s, long uptime) {
+        long last = s.lastUptime;
+        s.lastUptime = uptime;
+        if (last < 0 || uptime + 10_000 >= last) return false;
+        boolean wrap = last > 0xffff_ffffL - 600_000 && uptime < 600_000;
+        return !wrap;
+    }
+
     // ---------------------------------------------------------------- NetFlow v5
 
     /**
@@ -281,7 +294,7 @@ public final class ExportDecoder {
             int proto = b[r + 38] & 0xff;
             counting.flow(FlowRecord.uni(first, lastMs, src, dst, srcPort, dstPort, proto, flags, packets, bytes));
         }
-        s.sequence.observe(seq, count);
+        s.sequence.observe(seq, count, restarted(s, uptime));
         done(s, flowsBefore, rejectsBefore, rejects);
     }
 
@@ -318,7 +331,7 @@ public final class ExportDecoder {
             rejects.atOffset(base + q - off, 1, s.who + why + "; the rest of the datagram (" + (end - q)
                     + " bytes) is skipped; records lost: unknown, counted as 1");
         }
-        s.sequence.observe(seq, 1);
+        s.sequence.observe(seq, 1, restarted(s, uptime));
         done(s, flowsBefore, rejectsBefore, rejects);
     }
 
@@ -358,10 +371,12 @@ public final class ExportDecoder {
                     + " datagram after " + (end - p) + "; read by its sets, nothing lost");
         } else if (q < msgEnd) {
             long lost = 1;
+            boolean unknown = true;
             String why;
             if (msgEnd - q < TemplateDecoder.SET_HEADER) {
                 why = (msgEnd - q) + " stray bytes after the last set";
                 lost = 0;
+                unknown = false;
             } else {
                 int sid = u16(b, q);
                 int sl = u16(b, q + 2);
@@ -372,6 +387,7 @@ public final class ExportDecoder {
                 } else if (!lengthOk && declared > end - p && q + sl <= p + declared) {
                     // The datagram is shorter than the message says (a capture cut it): keep the whole records.
                     lost = sid >= 256 ? sets.cutDataSet(q, sid, sl, end) : 0;
+                    unknown = false;
                     why = "message truncated: its length field says " + declared + " bytes but the datagram has "
                             + (end - p) + "; set " + sid + " is cut";
                 } else {
@@ -379,7 +395,7 @@ public final class ExportDecoder {
                 }
             }
             rejects.atOffset(base + q - off, lost, s.who + why + "; the rest of the message (" + (msgEnd - q)
-                    + " bytes) is skipped" + (lost == 1 ? "; records lost: unknown, counted as 1" : "; records lost: " + lost));
+                    + " bytes) is skipped" + (unknown ? "; records lost: unknown, counted as 1" : "; records lost: " + lost));
         }
         s.sequence.observe(seq, q == msgEnd ? sets.messageRecords() : -1);
         done(s, flowsBefore, rejectsBefore, rejects);

@@ -9,8 +9,8 @@ package dev.keyhole.sources.netflow;
  *   <li>a number ahead of the expected one: the difference is lost;</li>
  *   <li>a number a little behind (within {@code window}) while a recent gap is still open: a late,
  *       reordered datagram; what it carries is taken back from the loss counted when the gap was seen;</li>
- *   <li>any other number behind: the exporter restarted (or its counter jumped); counted as a reset, no
- *       loss, and the count goes on from there;</li>
+ *   <li>any other number behind, or a datagram the caller knows comes from a restarted exporter (its
+ *       sysUpTime went back): a restart; counted as a reset, no loss, and the count goes on from there;</li>
  *   <li>a datagram whose record count cannot be known (records of an unknown template): the next one
  *       starts the count afresh.</li>
  * </ul>
@@ -35,9 +35,17 @@ public final class Sequence {
      * @param count what it adds to the sequence (flows, 1 packet, data records), or -1 if unknown
      */
     public void observe(long seq, long count) {
+        observe(seq, count, false);
+    }
+
+    /** @param restarted the exporter is known to have restarted since the previous datagram */
+    public void observe(long seq, long count, boolean restarted) {
         seq &= MASK;
         long end = count < 0 ? -1 : (seq + count) & MASK;
-        if (started) {
+        if (started && restarted) {
+            resets++;
+            open = 0;
+        } else if (started) {
             int d = (int) (seq - expected);
             if (d > 0) {
                 lost += d;
