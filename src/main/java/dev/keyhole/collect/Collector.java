@@ -75,6 +75,8 @@ public final class Collector implements Closeable {
     private volatile boolean stopping;
     /** How long close() keeps draining a socket that never goes quiet. */
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long the socket must stay empty before close() considers it drained. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private volatile Throwable failure;
 
     // Published by the receiving thread.
@@ -227,6 +229,7 @@ public final class Collector implements Closeable {
     private void receiveLoop() {
         Batch b = null;
         long drainUntil = 0;
+        long quietSince = 0;
         try {
             b = free.take();
             b.clear();
@@ -243,11 +246,20 @@ public final class Collector implements Closeable {
                         b = free.take();
                         b.clear();
                     }
-                    if (stopping) break;
-                    selector.select(200);
+                    if (stopping) {
+                        // Loopback delivery can lag the sender (softirq work deferred under load): stop only
+                        // after the socket has stayed empty for a moment.
+                        long now = System.nanoTime();
+                        if (quietSince == 0) quietSince = now;
+                        if (now - quietSince >= QUIET_NANOS) break;
+                        selector.select(10);
+                    } else {
+                        selector.select(200);
+                    }
                     selector.selectedKeys().clear();
                     continue;
                 }
+                quietSince = 0;
                 long now = System.nanoTime();
                 if (firstReceiveNanos == 0) firstReceiveNanos = now;
                 lastReceiveNanos = now;
