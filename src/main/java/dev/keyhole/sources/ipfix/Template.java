@@ -52,6 +52,8 @@ final class Template {
     final boolean flow, biflow, hasV4, hasV6, hasInit;
     /** The record carries a sampler id, or a sampling rate of its own (options: announces one). */
     final boolean hasSampler, hasRate;
+    /** v9: OUT_BYTES / OUT_PKTS are the counters of records whose DIRECTION is 1 (egress). */
+    final boolean outByDirection;
     /** Why this template cannot be used, or null. */
     final String error;
     /** Fields we ignore for a reason worth telling the user (e.g. zero length), or null. */
@@ -76,6 +78,7 @@ final class Template {
         this.biflow = b.biflow;
         this.hasInit = b.seen[INIT];
         this.hasSampler = b.seen[SAMPLER];
+        this.outByDirection = b.seen[DIRECTION] && (b.seen[OUT_OCTETS] || b.seen[OUT_PACKETS]);
         this.hasRate = b.seen[S_INTERVAL] || (b.seen[S_PKT_INTERVAL] && b.seen[S_PKT_SPACE])
                 || (b.seen[S_SIZE] && b.seen[S_POPULATION]);
         this.error = b.error;

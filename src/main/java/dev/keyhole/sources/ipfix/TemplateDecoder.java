@@ -585,7 +585,7 @@ public final class TemplateDecoder {
             if (num > 0) announce(t.hasSampler ? sampler : -1, num, den);
             return;
         }
-        if (direction == 1) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
+        if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
             octets = outOctets;
             packets = outPackets;
         }
