@@ -230,6 +230,8 @@ public final class Collector implements Closeable {
         Batch b = null;
         long drainUntil = 0;
         long quietSince = 0;
+        InetSocketAddress lastFrom = null;
+        Ip lastIp = null;
         try {
             b = free.take();
             b.clear();
@@ -267,7 +269,12 @@ public final class Collector implements Closeable {
                 b.offsets[b.count] = start;
                 b.lengths[b.count] = b.buffer.position() - start;
                 b.ports[b.count] = from.getPort();
-                b.sources[b.count] = Ip.ofBytes(from.getAddress().getAddress());
+                // The JDK hands back the same address object while the sender does not change.
+                if (from != lastFrom) {
+                    lastFrom = from;
+                    lastIp = Ip.ofBytes(from.getAddress().getAddress());
+                }
+                b.sources[b.count] = lastIp;
                 b.count++;
                 received.lazySet(received.get() + 1);
                 if (!b.roomFor()) {
@@ -298,7 +305,7 @@ public final class Collector implements Closeable {
     private static ByteBuffer positioned(Batch b) {
         ByteBuffer bb = b.buffer;
         int start = b.count == 0 ? 0 : b.offsets[b.count - 1] + b.lengths[b.count - 1];
-        bb.limit(bb.capacity()).position(start);
+        bb.limit(start + MAX_DATAGRAM).position(start); // roomFor() guarantees the space
         return bb;
     }
 

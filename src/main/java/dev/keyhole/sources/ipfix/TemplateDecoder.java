@@ -62,6 +62,9 @@ public final class TemplateDecoder {
     /** Index of the data set being decoded, for reports about its records. */
     private int setAt;
 
+    /** The scope's announced rates for the data set being read, or null. */
+    private Sampling setSampling;
+
     // systemInitTimeMilliseconds for the data set being read, when known.
     private boolean setInitKnown;
     private long setInit;
@@ -125,6 +128,7 @@ public final class TemplateDecoder {
         templates.removeIf(k -> (k >>> 16) == scope, t -> true);
         sysInit.remove(scope);
         sampling.remove(scope);
+        setSampling = null;
         lastKey = -1;
     }
 
@@ -398,6 +402,7 @@ public final class TemplateDecoder {
             return;
         }
         prepareTimes(t);
+        setSampling = sampling.get(scope); // one lookup per set, not per record
         if (!t.isVariable()) {
             int len = t.fixedLength;
             int n = (to - from) / len;
@@ -444,6 +449,7 @@ public final class TemplateDecoder {
         messageRecordsKnown = false;
         if (t == null || t.error != null) return 1;
         prepareTimes(t);
+        setSampling = sampling.get(scope); // one lookup per set, not per record
         int from = s + SET_HEADER;
         if (!t.isVariable()) {
             int len = t.fixedLength;
@@ -659,6 +665,7 @@ public final class TemplateDecoder {
         if (s == null) {
             s = new Sampling();
             sampling.put(scope, s);
+            setSampling = s;
         }
         if (sampler < 0) {
             s.fallback[0] = num;
@@ -674,7 +681,7 @@ public final class TemplateDecoder {
     }
 
     private long[] rate(long sampler) {
-        Sampling s = sampling.get(scope);
+        Sampling s = setSampling;
         if (s == null) {
             if (sampler > 0) noteUnknownSampler(null, sampler);
             return UNSAMPLED;
@@ -692,6 +699,7 @@ public final class TemplateDecoder {
         if (s == null) {
             s = new Sampling();
             sampling.put(scope, s);
+            setSampling = s;
         }
         if (s.unknownNoted.get(sampler) != null) return;
         s.unknownNoted.put(sampler, Boolean.TRUE);
