@@ -1,5 +1,7 @@
 package dev.keyhole.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyhole.collect.Collector;
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.RecordSink;
@@ -22,18 +24,24 @@ import java.util.stream.Stream;
  * The collector benchmark: an in-process collector on 127.0.0.1 and the {@link LoadGenerator} in the
  * same JVM. Each phase starts a fresh collector, sends, waits until the collector has decoded
  * everything that reached it, stops it (as SIGTERM would), and counts the records in the files it
- * wrote. "Collector flows/s" is flows decoded over the time between the first and the last datagram
- * received; loss is flows sent minus flows written.
+ * wrote. "Collector flows/s" is flows written over the time from the first datagram received to the
+ * last one decoded; loss is flows sent minus flows written; "seq. gaps" is what the exporters' sequence
+ * numbers told the collector it missed (the same loss, seen from inside, in the protocol's unit).
  */
 public final class CollectorBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final ExportEncoder.Protocol protocol;
     private final int datagramSize;
     private final int receiveBuffer;
     private final Consumer<String> out;
     private boolean headerPrinted;
 
+    /**
+     * @param exporterLoss what the sequence numbers say was lost (datagrams dropped by the kernel show here)
+     */
     public record Outcome(long sent, long datagrams, double sendSeconds, long received, long written,
-                          double collectorFlowsPerSecond, long rejected, int receiveBufferGranted) {
+                          double collectorFlowsPerSecond, long rejected, int receiveBufferGranted,
+                          long exporterLoss, long restarts) {
         public long lost() {
             return sent - written;
         }
@@ -57,15 +65,16 @@ public final class CollectorBenchmark {
             out.accept(String.format("keyhole bench-collect: %s in %d-byte datagrams, %d cores, socket receive buffer"
                     + " granted %.1f MiB", protocol, datagramSize, Runtime.getRuntime().availableProcessors(),
                     o.receiveBufferGranted() / 1048576.0));
-            out.accept(String.format("%-6s %11s %11s %10s %8s %11s %11s %11s %9s %16s", "phase", "target/s",
-                    "sent", "datagrams", "send s", "sent/s", "received", "written", "lost", "collector fl/s"));
+            out.accept(String.format("%-6s %11s %11s %10s %8s %11s %11s %11s %18s %12s %16s", "phase", "target/s",
+                    "sent", "datagrams", "send s", "sent/s", "received", "written", "lost (sent-written)",
+                    "seq. gaps", "collector fl/s"));
             headerPrinted = true;
         }
-        out.accept(String.format("%-6s %11s %11d %10d %8.2f %11.0f %11d %11d %9s %16.0f", name,
+        out.accept(String.format("%-6s %11s %11d %10d %8.2f %11.0f %11d %11d %18s %12d %16.0f", name,
                 rate == 0 ? "max" : String.valueOf(rate), o.sent(), o.datagrams(), o.sendSeconds(),
                 o.sent() / o.sendSeconds(), o.received(), o.written(),
                 o.lost() + String.format(" (%.2f%%)", o.sent() == 0 ? 0 : 100.0 * o.lost() / o.sent()),
-                o.collectorFlowsPerSecond()));
+                o.exporterLoss(), o.collectorFlowsPerSecond()));
         return o;
     }
 
@@ -91,10 +100,18 @@ public final class CollectorBenchmark {
             c.close();
         }
         long written = 0;
-        for (Path f : c.completedFiles()) written += countRecords(f);
-        double secs = c.receivingNanos() / 1e9;
+        long exporterLoss = 0, restarts = 0;
+        for (Path f : c.completedFiles()) {
+            written += countRecords(f);
+            JsonNode stats = JSON.readTree(f.resolveSibling(f.getFileName().toString().replace(".ipfix", ".stats.json")).toFile());
+            for (JsonNode e : stats.get("exporters")) {
+                exporterLoss += e.get("lost").asLong();
+                restarts += e.get("restarts").asLong();
+            }
+        }
+        double secs = c.busyNanos() / 1e9;
         return new Outcome(sent.flows(), sent.datagrams(), sent.nanos() / 1e9, c.flows(), written,
-                secs > 0 ? c.flows() / secs : 0, c.rejectedRecords(), c.receiveBufferGranted());
+                secs > 0 ? c.flows() / secs : 0, c.rejectedRecords(), c.receiveBufferGranted(), exporterLoss, restarts);
     }
 
     static long countRecords(Path f) throws IOException {

@@ -61,7 +61,9 @@ public final class LoadGenerator {
             long deadline = start + maxTime.toNanos();
             long flows = 0, datagrams = 0, packets = 0;
             int next = 0;
+            ExportEncoder.setSequence(templates, 0);
             ch.write(ByteBuffer.wrap(templates));
+            if (protocol == ExportEncoder.Protocol.V9) packets++; // v9 counts every packet, templates too
             while (flows < maxFlows) {
                 long now = System.nanoTime();
                 if (now >= deadline) break;

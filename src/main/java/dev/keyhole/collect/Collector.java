@@ -82,6 +82,7 @@ public final class Collector implements Closeable {
     // Published by the receiving thread.
     private final AtomicLong received = new AtomicLong();
     private volatile long firstReceiveNanos, lastReceiveNanos;
+    private volatile long lastDecodedNanos;
     // Published by the decoding thread.
     private final AtomicLong decoded = new AtomicLong();
     private final AtomicLong flows = new AtomicLong();
@@ -168,10 +169,10 @@ public final class Collector implements Closeable {
         return rejected.get();
     }
 
-    /** Nanos between the first and the last datagram received (0 before two arrived). */
-    public long receivingNanos() {
+    /** Nanos from the first datagram received to the last one decoded and written (0 before any). */
+    public long busyNanos() {
         long f = firstReceiveNanos;
-        return f == 0 ? 0 : lastReceiveNanos - f;
+        return f == 0 ? 0 : Math.max(lastDecodedNanos, lastReceiveNanos) - f;
     }
 
     public List<Path> completedFiles() {
@@ -324,6 +325,7 @@ public final class Collector implements Closeable {
                 }
                 periodDatagrams += b.count;
                 decoded.lazySet(decoded.get() + b.count);
+                if (b.count > 0) lastDecodedNanos = System.nanoTime();
                 flows.lazySet(export.flows());
                 rejected.lazySet(rejectedBefore + rejects.count());
                 boolean last = b.last;

@@ -28,6 +28,8 @@ class CollectorBenchmarkTest {
             assertThat(o.received()).isEqualTo(o.sent());
             assertThat(o.lost()).isZero();
             assertThat(o.rejected()).isZero();
+            assertThat(o.exporterLoss()).isZero();
+            assertThat(o.restarts()).isZero();
             assertThat(o.sendSeconds()).isBetween(0.8, 5.0); // paced: about 1 s for 100k at 100k/s
         }
         assertThat(out.get(0)).contains("keyhole bench-collect: IPFIX in 1400-byte datagrams");
