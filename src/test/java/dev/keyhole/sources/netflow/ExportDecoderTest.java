@@ -2,6 +2,7 @@ package dev.keyhole.sources.netflow;
 
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
+import dev.keyhole.testing.Mutations;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -383,7 +384,7 @@ class ExportDecoderTest {
         Random rnd = new Random(42);
         Run r = new Run();
         for (int i = 0; i < 20_000; i++) {
-            byte[] d = mutate(valid.get(rnd.nextInt(valid.size())), rnd);
+            byte[] d = Mutations.mutate(valid.get(rnd.nextInt(valid.size())), rnd);
             assertThatCode(() -> r.send("198.18.0." + (1 + rnd.nextInt(50)), d)).doesNotThrowAnyException();
         }
         // An exporter that sent nothing broken decodes exactly.
@@ -412,37 +413,6 @@ class ExportDecoderTest {
         int before = r.flows.size();
         r.send("192.0.2.1", v9(UPTIME, SECS, 1, 0, data)).send("192.0.2.3", v9(UPTIME, SECS, 0, 0, tpl, data));
         assertThat(r.flows.size() - before).isEqualTo(2);
-    }
-
-    /** Replaced bytes, bit flips, truncation, insertion or deletion. */
-    static byte[] mutate(byte[] src, Random rnd) {
-        byte[] d = src.clone();
-        switch (rnd.nextInt(5)) {
-            case 0 -> {
-                for (int k = 1 + rnd.nextInt(4); k > 0; k--) d[rnd.nextInt(d.length)] = (byte) rnd.nextInt(256);
-            }
-            case 1 -> d[rnd.nextInt(d.length)] ^= (byte) (1 << rnd.nextInt(8));
-            case 2 -> d = Arrays.copyOf(d, rnd.nextInt(d.length));
-            case 3 -> {
-                int at = rnd.nextInt(d.length + 1);
-                byte[] ins = new byte[1 + rnd.nextInt(8)];
-                rnd.nextBytes(ins);
-                byte[] e = new byte[d.length + ins.length];
-                System.arraycopy(d, 0, e, 0, at);
-                System.arraycopy(ins, 0, e, at, ins.length);
-                System.arraycopy(d, at, e, at + ins.length, d.length - at);
-                d = e;
-            }
-            default -> {
-                int at = rnd.nextInt(d.length);
-                int n = Math.min(d.length - at, 1 + rnd.nextInt(8));
-                byte[] e = new byte[d.length - n];
-                System.arraycopy(d, 0, e, 0, at);
-                System.arraycopy(d, at + n, e, at, d.length - at - n);
-                d = e;
-            }
-        }
-        return d;
     }
 
     @Test

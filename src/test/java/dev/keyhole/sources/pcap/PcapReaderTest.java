@@ -301,4 +301,17 @@ class PcapReaderTest {
             assertThat(InputFormat.valueOf(f.format().name()).carriesFlows()).isTrue();
         }
     }
+
+    @Test
+    void damagedCapturesNeverThrow() {
+        java.util.Random rnd = new java.util.Random(5);
+        List<byte[]> captures = new ArrayList<>();
+        for (Format f : Format.values()) {
+            for (int link : new int[] {ETHERNET, SLL2, RAW}) captures.add(capture(f, link, f.ordinal() % 3));
+        }
+        for (int i = 0; i < 3_000; i++) {
+            byte[] c = dev.keyhole.testing.Mutations.mutate(captures.get(rnd.nextInt(captures.size())), rnd);
+            org.assertj.core.api.Assertions.assertThatCode(() -> read(c)).doesNotThrowAnyException();
+        }
+    }
 }
