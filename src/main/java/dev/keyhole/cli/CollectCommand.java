@@ -55,7 +55,8 @@ public final class CollectCommand implements Callable<Integer> {
             }
         }, "keyhole-collect-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.printf("keyhole collect: listening on udp %s, writing %s every %s%n", c.localAddress(), out, period);
+        System.err.printf("keyhole collect: listening on udp %s, writing %s every %s%n", Collector.text(c.localAddress()),
+                out, period);
         int granted = c.receiveBufferGranted();
         System.err.printf("keyhole collect: socket receive buffer: requested %d MiB, granted %.1f MiB%s%n",
                 receiveBuffer >> 20, granted / 1048576.0, granted < receiveBuffer

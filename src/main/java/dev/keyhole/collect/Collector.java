@@ -415,9 +415,16 @@ public final class Collector implements Closeable {
 
     private String localAddressText() {
         try {
-            return String.valueOf(channel.getLocalAddress());
+            return text((InetSocketAddress) channel.getLocalAddress());
         } catch (IOException e) {
-            return config.listen().toString();
+            return text(config.listen());
         }
+    }
+
+    /** {@code 192.0.2.1:2055} or {@code [2001:db8::1]:2055}, addresses in RFC 5952 text. */
+    public static String text(InetSocketAddress a) {
+        Ip ip = Ip.ofBytes(a.getAddress().getAddress());
+        boolean v4 = a.getAddress() instanceof java.net.Inet4Address;
+        return (v4 ? ip.toString() : "[" + ip + "]") + ":" + a.getPort();
     }
 }

@@ -71,7 +71,7 @@ class CollectSigtermTest {
         }
     }
 
-    private static final Pattern LISTENING = Pattern.compile("listening on udp /127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on udp 127\\.0\\.0\\.1:(\\d+)");
 
     private static int port(Process p, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
