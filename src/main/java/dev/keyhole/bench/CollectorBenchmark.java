@@ -65,16 +65,16 @@ public final class CollectorBenchmark {
             out.accept(String.format("keyhole bench-collect: %s in %d-byte datagrams, %d cores, socket receive buffer"
                     + " granted %.1f MiB", protocol, datagramSize, Runtime.getRuntime().availableProcessors(),
                     o.receiveBufferGranted() / 1048576.0));
-            out.accept(String.format("%-6s %11s %11s %10s %8s %11s %11s %11s %18s %12s %16s", "phase", "target/s",
+            out.accept(String.format("%-6s %11s %11s %10s %8s %11s %11s %11s %20s %10s %9s %15s", "phase", "target/s",
                     "sent", "datagrams", "send s", "sent/s", "received", "written", "lost (sent-written)",
-                    "seq. gaps", "collector fl/s"));
+                    "seq. gaps", "rejected", "collector fl/s"));
             headerPrinted = true;
         }
-        out.accept(String.format("%-6s %11s %11d %10d %8.2f %11.0f %11d %11d %18s %12d %16.0f", name,
+        out.accept(String.format("%-6s %11s %11d %10d %8.2f %11.0f %11d %11d %20s %10d %9d %15.0f", name,
                 rate == 0 ? "max" : String.valueOf(rate), o.sent(), o.datagrams(), o.sendSeconds(),
                 o.sent() / o.sendSeconds(), o.received(), o.written(),
                 o.lost() + String.format(" (%.2f%%)", o.sent() == 0 ? 0 : 100.0 * o.lost() / o.sent()),
-                o.exporterLoss(), o.collectorFlowsPerSecond()));
+                o.exporterLoss(), o.rejected(), o.collectorFlowsPerSecond()));
         return o;
     }
 
