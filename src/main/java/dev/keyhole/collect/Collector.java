@@ -208,7 +208,7 @@ public final class Collector implements Closeable {
 
     // ---------------------------------------------------------------- receiving thread
 
-    /** Datagrams packed into one array; sources kept as address longs and ports. */
+    /** Datagrams packed into one array, with their offsets, lengths, source addresses and ports. */
     private static final class Batch {
         final byte[] data = new byte[BATCH_BYTES];
         final ByteBuffer buffer = ByteBuffer.wrap(data);
@@ -245,7 +245,9 @@ public final class Collector implements Closeable {
                 if (from == null) {
                     // Socket empty: hand over what we have, then wait for more (or for stop).
                     if (b.count > 0) {
-                        full.put(b);
+                        Batch queued = b;
+                        b = null; // if interrupted below, the finally block must not queue it again
+                        full.put(queued);
                         b = free.take();
                         b.clear();
                     }
@@ -279,7 +281,9 @@ public final class Collector implements Closeable {
                 b.count++;
                 received.lazySet(received.get() + 1);
                 if (!b.roomFor()) {
-                    full.put(b);
+                    Batch queued = b;
+                    b = null;
+                    full.put(queued);
                     b = free.take(); // waits while the decoder is behind: the kernel buffer takes the burst
                     b.clear();
                 }
@@ -292,7 +296,7 @@ public final class Collector implements Closeable {
             failure = t;
             config.log().accept("keyhole collect: receiving failed: " + t);
         } finally {
-            if (b == null) b = new Batch();
+            if (b == null) b = new Batch(); // never re-send a batch already handed over
             b.last = true;
             try {
                 full.put(b);
