@@ -29,6 +29,11 @@ import static dev.keyhole.sources.ipfix.Template.*;
  */
 public final class TemplateDecoder {
     public static final int SET_HEADER = 4;
+    /**
+     * Bytes of template definitions kept at most (a template of 16,000 fields is 64 KiB): exporters on
+     * the network must not be able to fill the heap with templates.
+     */
+    static final long MAX_TEMPLATE_BYTES = 32L << 20;
     private static final long NTP_TO_UNIX_SECONDS = 2_208_988_800L;
 
     private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
@@ -45,6 +50,7 @@ public final class TemplateDecoder {
     private final LongMap<Sampling> sampling = new LongMap<>();
     private long lastKey = -1;
     private Template lastTemplate;
+    private long templateBytes;
 
     // The message being read.
     private byte[] buf;
@@ -126,6 +132,7 @@ public final class TemplateDecoder {
     /** Forgets everything learnt about a scope (an exporter that restarted). */
     public void forget(long scope) {
         templates.removeIf(k -> (k >>> 16) == scope, t -> true);
+        templateBytes = templates.sum(t -> t.raw.length);
         sysInit.remove(scope);
         sampling.remove(scope);
         setSampling = null;
@@ -351,10 +358,16 @@ public final class TemplateDecoder {
         long key = (scope << 16) | id;
         Template old = templates.get(key);
         if (old != null && old.options == options && Arrays.equals(old.raw, 0, old.raw.length, buf, r, e)) return;
+        String what = (options ? "options template " : "template ") + id + " (" + domainText() + ")";
+        long oldBytes = old == null ? 0 : old.raw.length;
+        if (templateBytes - oldBytes + (e - r) > MAX_TEMPLATE_BYTES) {
+            reject(r, 0, what + " ignored: the templates kept already take " + (MAX_TEMPLATE_BYTES >> 20) + " MiB");
+            return;
+        }
         Template t = Template.parse(buf, r, e, id, fc, scopes, options, fieldsAt, v9);
         templates.put(key, t);
+        templateBytes += (e - r) - oldBytes;
         lastKey = -1;
-        String what = (options ? "options template " : "template ") + id + " (" + domainText() + ")";
         if (t.error != null) {
             reject(r, 0, what + " rejected: " + t.error + "; its data sets will be rejected");
         } else if (t.note != null) {
@@ -366,10 +379,11 @@ public final class TemplateDecoder {
         lastKey = -1;
         if (id >= 256) {
             templates.remove((scope << 16) | id);
-            return;
+        } else {
+            long d = scope;
+            templates.removeIf(k -> (k >>> 16) == d, t -> t.options == options);
         }
-        long d = scope;
-        templates.removeIf(k -> (k >>> 16) == d, t -> t.options == options);
+        templateBytes = templates.sum(t -> t.raw.length);
     }
 
     private Template template(int id) {

@@ -416,6 +416,27 @@ class ExportDecoderTest {
     }
 
     @Test
+    void templatesCannotFillTheHeap() {
+        // 600 templates of 16,000 fields (64 KiB each) from one exporter: 37.5 MiB, over the 32 MiB kept.
+        int[] fields = new int[2 * 16_000];
+        for (int i = 0; i < fields.length; i += 2) {
+            fields[i] = 1000 + i / 2; // unknown types: harmless, but they cost memory
+            fields[i + 1] = 1;
+        }
+        Run r = new Run();
+        for (int id = 256; id < 256 + 600; id++) r.send("192.0.2.66", v9(UPTIME, SECS, id, 0, flowset(0, template(id, fields))));
+        assertThat(r.rejects.count()).isZero();
+        // 524 fit (64,004 bytes each); the first 50 of the 76 refusals are kept.
+        assertThat(r.messages()).hasSize(50).allSatisfy(m -> assertThat(m).contains("ignored: the templates kept"
+                + " already take 32 MiB"));
+        assertThat(r.messages().get(0)).contains("template 780 (source id 0)");
+        // Another exporter's small template still fits in what is left, and decodes.
+        r.send("192.0.2.1", v9(UPTIME, SECS, 0, 0, flowset(0, template(256, V9_BASIC)),
+                flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME))));
+        assertThat(r.flows).hasSize(1);
+    }
+
+    @Test
     void exporterAddressesMayBeIPv6() {
         Run r = new Run().send("2001:db8::9", v5(UPTIME, SECS, 0, 0, 0, 0,
                 v5Record("10.0.0.1", "10.0.0.2", 1, 2, 6, 0, 1, 100, UPTIME, UPTIME)));
