@@ -2,6 +2,7 @@ package dev.keyhole.sources;
 
 import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.suricata.EveReader;
+import dev.keyhole.sources.pcap.PcapReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.io.BufferedInputStream;
@@ -24,6 +25,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class Inputs {
     private static final int HEAD = 8192;
+    /** Suffix of {@code keyhole collect}'s statistics files; skipped when walking a directory. */
+    public static final String COLLECTOR_STATS = ".stats.json";
 
     private Inputs() {}
 
@@ -39,6 +42,8 @@ public final class Inputs {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile)
                             .filter(f -> !f.getFileName().toString().startsWith("."))
+                            // the collector's per-file statistics, next to the IPFIX files it writes
+                            .filter(f -> !f.getFileName().toString().endsWith(COLLECTOR_STATS))
                             .sorted(Comparator.comparing(Path::toString))
                             .forEach(files::add);
                 }
@@ -72,6 +77,8 @@ public final class Inputs {
         }
         // Before Zeek: an EVE line is JSON too, and its nested keys must not pass for a Zeek log's.
         if (EveReader.sniff(head)) return Optional.of(InputFormat.SURICATA_EVE);
+        Optional<InputFormat> capture = PcapReader.sniff(head);
+        if (capture.isPresent()) return capture;
         Optional<InputFormat> z = ZeekReader.sniff(head);
         if (z.isPresent()) return z;
         return CsvFlowReader.sniff(head);

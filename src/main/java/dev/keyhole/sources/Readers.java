@@ -3,6 +3,7 @@ package dev.keyhole.sources;
 import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.ipfix.IpfixReader;
 import dev.keyhole.sources.suricata.EveReader;
+import dev.keyhole.sources.pcap.PcapReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.util.EnumMap;
@@ -14,6 +15,8 @@ public final class Readers {
 
     static {
         READERS.put(InputFormat.IPFIX, new IpfixReader());
+        READERS.put(InputFormat.PCAP, new PcapReader());
+        READERS.put(InputFormat.PCAPNG, new PcapReader());
         READERS.put(InputFormat.ZEEK_CONN, new ZeekReader(InputFormat.ZEEK_CONN));
         READERS.put(InputFormat.ZEEK_HTTP, new ZeekReader(InputFormat.ZEEK_HTTP));
         READERS.put(InputFormat.ZEEK_SSL, new ZeekReader(InputFormat.ZEEK_SSL));

@@ -36,6 +36,16 @@ final class LongMap<V> {
         }
     }
 
+    /** Sum of a value property over all entries (rare: after removals). */
+    @SuppressWarnings("unchecked")
+    long sum(java.util.function.ToLongFunction<V> f) {
+        long n = 0;
+        for (Object v : vals) {
+            if (v != null) n += f.applyAsLong((V) v);
+        }
+        return n;
+    }
+
     void remove(long key) {
         removeIf(k -> k == key, v -> true);
     }

@@ -16,7 +16,9 @@ final class Template {
     // What a planned field fills in.
     static final int SRC4 = 1, DST4 = 2, SRC6 = 3, DST6 = 4, SPORT = 5, DPORT = 6, PROTO = 7, FLAGS = 8,
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
-            INIT = 16;
+            INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
+            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25;
+    private static final int KINDS = DIRECTION + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -28,7 +30,11 @@ final class Template {
             IE_START_UPTIME = 22, IE_SRC_V6 = 27, IE_DST_V6 = 28, IE_OCTET_TOTAL = 85, IE_PACKET_TOTAL = 86,
             IE_START_SEC = 150, IE_END_SEC = 151, IE_START_MILLI = 152, IE_END_MILLI = 153,
             IE_START_MICRO = 154, IE_END_MICRO = 155, IE_START_NANO = 156, IE_END_NANO = 157,
-            IE_START_DELTA_MICRO = 158, IE_END_DELTA_MICRO = 159, IE_SYS_INIT_MILLI = 160;
+            IE_START_DELTA_MICRO = 158, IE_END_DELTA_MICRO = 159, IE_SYS_INIT_MILLI = 160,
+            IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
+            IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
+            IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
+            IE_DIRECTION = 61;
 
     final int id;
     final boolean options;
@@ -44,6 +50,10 @@ final class Template {
     final int[] kinds, fieldIndex, offsets, planLengths;
     final int startEncoding, endEncoding;
     final boolean flow, biflow, hasV4, hasV6, hasInit;
+    /** The record carries a sampler id, or a sampling rate of its own (options: announces one). */
+    final boolean hasSampler, hasRate;
+    /** v9: OUT_BYTES / OUT_PKTS are the counters of records whose DIRECTION is 1 (egress). */
+    final boolean outByDirection;
     /** Why this template cannot be used, or null. */
     final String error;
     /** Fields we ignore for a reason worth telling the user (e.g. zero length), or null. */
@@ -67,6 +77,10 @@ final class Template {
         this.flow = !b.options && (hasV4 || hasV6);
         this.biflow = b.biflow;
         this.hasInit = b.seen[INIT];
+        this.hasSampler = b.seen[SAMPLER];
+        this.outByDirection = b.seen[DIRECTION] && (b.seen[OUT_OCTETS] || b.seen[OUT_PACKETS]);
+        this.hasRate = b.seen[S_INTERVAL] || (b.seen[S_PKT_INTERVAL] && b.seen[S_PKT_SPACE])
+                || (b.seen[S_SIZE] && b.seen[S_POPULATION]);
         this.error = b.error;
         this.note = b.note;
     }
@@ -79,11 +93,13 @@ final class Template {
      * Builds a template from a structurally checked template record.
      *
      * @param fieldsAt offset of the first field specifier in {@code buf}
+     * @param v9       NetFlow v9 (RFC 3954): no enterprise bit (types above 32767 are vendor types), scope
+     *                 fields are v9 scope types (system, interface...), an options template may have no scope
      */
     static Template parse(byte[] buf, int recordStart, int recordEnd, int id, int fieldCount, int scopeCount,
-                          boolean options, int fieldsAt) {
+                          boolean options, int fieldsAt, boolean v9) {
         Builder b = new Builder(id, options, Arrays.copyOfRange(buf, recordStart, recordEnd), fieldCount);
-        if (options && (scopeCount == 0 || scopeCount > fieldCount)) {
+        if (options && !v9 && (scopeCount == 0 || scopeCount > fieldCount)) {
             b.fail("options template scope field count " + scopeCount + " is not between 1 and the field count "
                     + fieldCount);
         }
@@ -93,6 +109,7 @@ final class Template {
         Arrays.fill(startAt, -1);
         Arrays.fill(endAt, -1);
         int octetTotalAt = -1, packetTotalAt = -1, rOctetTotalAt = -1, rPacketTotalAt = -1;
+        int outOctetsAt = -1, outPacketsAt = -1;
         boolean octetDelta = false, packetDelta = false, rOctetDelta = false, rPacketDelta = false;
         int p = fieldsAt;
         int offset = 0;
@@ -103,7 +120,7 @@ final class Template {
             int len = u16(buf, p + 2);
             p += 4;
             long pen = 0;
-            if ((ie & 0x8000) != 0) {
+            if (!v9 && (ie & 0x8000) != 0) {
                 ie &= 0x7fff;
                 pen = u32(buf, p);
                 p += 4;
@@ -117,9 +134,14 @@ final class Template {
                 offset += len;
                 minLength += len;
             }
-            if (options && i < scopeCount) continue; // scope fields only identify what the options describe
             int kind = 0, min = 1, max = 8, enc = T_NONE;
             boolean start = false;
+            if (options && i < scopeCount) {
+                // Scope fields only say what the options describe; an IPFIX sampler id scope names the sampler.
+                if (v9 || pen != 0 || (ie != IE_SELECTOR_ID && ie != IE_SAMPLER_ID)) continue;
+                if (len != VARIABLE && len >= 1 && len <= 8) b.plan(SAMPLER, i, fieldOffset, len);
+                continue;
+            }
             if (pen == 0) {
                 switch (ie) {
                     case IE_SRC_V4 -> { kind = SRC4; min = max = 4; }
@@ -140,6 +162,14 @@ final class Template {
                     case IE_START_DELTA_MICRO, IE_END_DELTA_MICRO -> { kind = START; max = 4; enc = T_DELTA_MICRO; start = ie == IE_START_DELTA_MICRO; }
                     case IE_START_UPTIME, IE_END_UPTIME -> { kind = START; max = 4; enc = T_UPTIME; start = ie == IE_START_UPTIME; }
                     case IE_SYS_INIT_MILLI -> { kind = INIT; min = max = 8; }
+                    case IE_OUT_OCTETS, IE_OUT_PACKETS -> kind = -3; // planned below
+                    case IE_DIRECTION -> { kind = v9 ? DIRECTION : 0; max = 1; }
+                    case IE_SAMPLER_ID, IE_SELECTOR_ID -> kind = SAMPLER;
+                    case IE_SAMPLING_INTERVAL, IE_SAMPLER_RANDOM_INTERVAL -> kind = S_INTERVAL;
+                    case IE_SAMPLING_PACKET_INTERVAL -> kind = S_PKT_INTERVAL;
+                    case IE_SAMPLING_PACKET_SPACE -> kind = S_PKT_SPACE;
+                    case IE_SAMPLING_SIZE -> kind = S_SIZE;
+                    case IE_SAMPLING_POPULATION -> kind = S_POPULATION;
                     default -> kind = 0;
                 }
             } else if (pen == YAF_PEN) {
@@ -176,6 +206,11 @@ final class Template {
                 if (ie == IE_PACKET_TOTAL && rPacketTotalAt < 0) rPacketTotalAt = i;
                 continue;
             }
+            if (kind == -3) {
+                if (ie == IE_OUT_OCTETS && outOctetsAt < 0) outOctetsAt = i;
+                if (ie == IE_OUT_PACKETS && outPacketsAt < 0) outPacketsAt = i;
+                continue;
+            }
             if (kind == START) {
                 int[] at = start ? startAt : endAt;
                 if (at[enc] < 0) at[enc] = i;
@@ -188,6 +223,21 @@ final class Template {
         if (!packetDelta && packetTotalAt >= 0) b.planField(PACKETS, packetTotalAt);
         if (!rOctetDelta && rOctetTotalAt >= 0) b.planField(R_OCTETS, rOctetTotalAt);
         if (!rPacketDelta && rPacketTotalAt >= 0) b.planField(R_PACKETS, rPacketTotalAt);
+        // OUT_BYTES / OUT_PKTS (IPFIX post*DeltaCount) are the counters when nothing else counts the flow. In
+        // v9 next to IN_BYTES / IN_PKTS they mean one of two things: with a DIRECTION field, the counters of
+        // egress records (direction 1; their IN_ counters are 0); without, the other direction of the
+        // conversation (nProbe, nfdump's "out" counters), decoded as reverse counters.
+        boolean hasIn = b.seen[OCTETS] || b.seen[PACKETS];
+        if (!hasIn) {
+            if (outOctetsAt >= 0) b.planField(OCTETS, outOctetsAt);
+            if (outPacketsAt >= 0) b.planField(PACKETS, outPacketsAt);
+        } else if (v9 && !options && b.seen[DIRECTION]) {
+            if (outOctetsAt >= 0) b.planField(OUT_OCTETS, outOctetsAt);
+            if (outPacketsAt >= 0) b.planField(OUT_PACKETS, outPacketsAt);
+        } else if (v9 && !options && !b.seen[R_OCTETS] && !b.seen[R_PACKETS]) {
+            if (outOctetsAt >= 0) b.planField(R_OCTETS, outOctetsAt);
+            if (outPacketsAt >= 0) b.planField(R_PACKETS, outPacketsAt);
+        }
         b.startEncoding = b.planTime(START, startAt);
         b.endEncoding = b.planTime(END, endAt);
         b.fixedLength = variable ? -1 : offset;
@@ -219,7 +269,7 @@ final class Template {
         int fixedLength, minLength, startEncoding, endEncoding;
         boolean hasV4, hasV6, biflow;
         private boolean src4, dst4, src6, dst6;
-        final boolean[] seen = new boolean[INIT + 1];
+        final boolean[] seen = new boolean[KINDS];
         String error, note;
 
         Builder(int id, boolean options, byte[] raw, int fieldCount) {

@@ -1,0 +1,33 @@
+package dev.keyhole.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CollectCommandTest {
+    @Test
+    void rotationPeriods() {
+        assertThat(CollectCommand.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(CollectCommand.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(CollectCommand.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(CollectCommand.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(CollectCommand.parseDuration("PT15M")).isEqualTo(Duration.ofMinutes(15));
+        for (String bad : new String[] {"", "5", "m5", "0m", "5x", "5m junk"}) {
+            assertThatThrownBy(() -> CollectCommand.parseDuration(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void listenAddresses() throws Exception {
+        assertThat(CollectCommand.parseListen("0.0.0.0:2055").toString()).isEqualTo("/0.0.0.0:2055");
+        assertThat(CollectCommand.parseListen("127.0.0.1:0").getPort()).isZero();
+        assertThat(CollectCommand.parseListen("[::1]:4739").getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(CollectCommand.parseListen(":9995").getAddress().isAnyLocalAddress()).isTrue();
+        for (String bad : new String[] {"2055", "::1:4739", "[::1]4739", "1.2.3.4:x", "1.2.3.4:70000"}) {
+            assertThatThrownBy(() -> CollectCommand.parseListen(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+}

@@ -1,0 +1,448 @@
+package dev.keyhole.sources.netflow;
+
+import dev.keyhole.records.FlowRecord;
+import dev.keyhole.records.Ip;
+import dev.keyhole.testing.Mutations;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static dev.keyhole.sources.netflow.Export.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+/** Hand-built NetFlow v5, v9 and IPFIX datagrams with known answers. */
+class ExportDecoderTest {
+    private static final long SECS = 1_700_000_000L; // 2023-11-14T22:13:20Z
+    private static final long MS = SECS * 1000;
+    private static final long UPTIME = 3_600_000L;
+
+    /** v9 data template 256: addresses, ports, protocol, flags, IN_BYTES, IN_PKTS, FIRST/LAST_SWITCHED. */
+    private static final int[] V9_BASIC = {8, 4, 12, 4, 7, 2, 11, 2, 4, 1, 6, 1, 1, 4, 2, 4, 22, 4, 21, 4};
+
+    private static byte[] v9Basic(String src, String dst, int sp, int dp, long bytes, long packets, long first, long last) {
+        return rec().ip(src).ip(dst).u16(sp).u16(dp).u8(6).u8(0x1b).u32(bytes).u32(packets).u32(first).u32(last).toBytes();
+    }
+
+    // ---------------------------------------------------------------- NetFlow v5
+
+    @Test
+    void v5TimesAreUptimeRelativeToTheHeaderClockIncludingNanosAndAWrap() {
+        Run r = new Run().send(v5(UPTIME, SECS, 250_000_000L, 0, 0, 0,
+                v5Record("10.0.0.1", "10.0.0.2", 1000, 80, 6, 0x1b, 10, 5000, UPTIME - 10_000, UPTIME - 1_000)));
+        // Uptime 1 s: the flow started 4,096 ms before the counter last wrapped to 0.
+        r.send(v5(1_000, SECS, 250_000_000L, 1, 0, 0,
+                v5Record("10.0.0.3", "10.0.0.4", 53, 53, 17, 0, 1, 80, 0xffff_f000L, 500)));
+        assertThat(r.messages()).isEmpty();
+        FlowRecord f = r.flows.get(0);
+        assertThat(tuple(f)).isEqualTo("10.0.0.1:1000>10.0.0.2:80/6");
+        assertThat(f.startMillis()).isEqualTo(MS + 250 - 10_000);
+        assertThat(f.endMillis()).isEqualTo(MS + 250 - 1_000);
+        assertThat(f.packets()).isEqualTo(10);
+        assertThat(f.bytes()).isEqualTo(5000);
+        assertThat(f.tcpFlags()).isEqualTo(0x1b);
+        FlowRecord w = r.flows.get(1);
+        assertThat(w.startMillis()).isEqualTo(MS + 250 - 5_096);
+        assertThat(w.endMillis()).isEqualTo(MS + 250 - 500);
+    }
+
+    @Test
+    void v5SamplingIntervalScalesPacketsAndBytes() {
+        // 2 bits of mode (01: deterministic), 14 bits of interval (100).
+        Run r = new Run().send(v5(UPTIME, SECS, 0, 0, 0, 0x4000 | 100,
+                v5Record("10.0.0.1", "10.0.0.2", 1000, 80, 6, 0, 3, 300, UPTIME, UPTIME)));
+        assertThat(r.flows).singleElement().satisfies(f -> {
+            assertThat(f.packets()).isEqualTo(300);
+            assertThat(f.bytes()).isEqualTo(30_000);
+        });
+    }
+
+    @Test
+    void v5FlowSequenceCountsLostFlowsAndLateDatagramsGiveThemBack() {
+        byte[] rec = v5Record("10.0.0.1", "10.0.0.2", 1, 2, 17, 0, 1, 100, UPTIME, UPTIME);
+        Run r = new Run()
+                .send(v5(UPTIME, SECS, 0, 0, 0, 0, rec, rec))        // flows 0-1
+                .send(v5(UPTIME, SECS, 0, 2, 0, 0, rec, rec, rec))   // 2-4
+                .send(v5(UPTIME, SECS, 0, 10, 0, 0, rec));           // 5-9 missing
+        assertThat(r.source(5, 0).lost()).isEqualTo(5);
+        r.send(v5(UPTIME, SECS, 0, 5, 0, 0, rec, rec, rec));         // 5-7 arrive late
+        assertThat(r.source(5, 0).lost()).isEqualTo(2);
+        assertThat(r.source(5, 0).late()).isEqualTo(1);
+        r.send(v5(UPTIME, SECS, 0, 11, 0, 0, rec));                  // back in order
+        assertThat(r.source(5, 0).lost()).isEqualTo(2);
+        assertThat(r.source(5, 0).lossUnit()).isEqualTo("flows");
+        assertThat(r.flows).hasSize(10);
+    }
+
+    @Test
+    void v5EnginesAreSeparateSequences() {
+        byte[] rec = v5Record("10.0.0.1", "10.0.0.2", 1, 2, 17, 0, 1, 100, UPTIME, UPTIME);
+        Run r = new Run()
+                .send(v5(UPTIME, SECS, 0, 100, 0x0102, 0, rec))
+                .send(v5(UPTIME, SECS, 0, 5000, 0x0103, 0, rec))
+                .send(v5(UPTIME, SECS, 0, 101, 0x0102, 0, rec))
+                .send(v5(UPTIME, SECS, 0, 5001, 0x0103, 0, rec));
+        assertThat(r.decoder.stats(false)).extracting(ExportDecoder.SourceStats::lost).containsExactly(0L, 0L);
+        assertThat(r.decoder.stats(false)).hasSize(2);
+    }
+
+    @Test
+    void v5DatagramShorterThanItsCountKeepsTheWholeRecordsAndSaysWhere() {
+        byte[] rec = v5Record("10.0.0.1", "10.0.0.2", 1, 2, 17, 0, 1, 100, UPTIME, UPTIME);
+        byte[] d = v5(UPTIME, SECS, 0, 0, 0, 0, rec, rec, rec);
+        Run r = new Run().send("198.51.100.7", Arrays.copyOf(d, d.length - 30));
+        assertThat(r.flows).hasSize(2);
+        assertThat(r.messages()).singleElement().asString()
+                .startsWith("udp datagram: offset 120: exporter 198.51.100.7:2055 (NetFlow v5 engine 0/0): ")
+                .contains("holds 2 whole records but its header counts 3; records lost: 1");
+        assertThat(r.rejects.count()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- NetFlow v9
+
+    @Test
+    void v9TemplatesAreKeptPerExporterAndSourceId() {
+        byte[] tplA = flowset(0, template(256, V9_BASIC));
+        // Exporter B uses the same template id for another layout: 8-byte counters, destination first.
+        byte[] tplB = flowset(0, template(256, 12, 4, 8, 4, 7, 2, 11, 2, 4, 1, 6, 1, 1, 8, 2, 8, 22, 4, 21, 4));
+        byte[] dataA = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1000, 80, 5000, 10, UPTIME - 10_000, UPTIME - 1_000));
+        byte[] dataB = flowset(256, rec().ip("10.9.9.2").ip("10.9.9.1").u16(2000).u16(443).u8(6).u8(0x02)
+                .u64(1_000_000).u64(700).u32(UPTIME - 500).u32(UPTIME - 100).toBytes());
+        Run r = new Run()
+                .send("192.0.2.1", v9(UPTIME, SECS, 0, 0, tplA))
+                .send("192.0.2.2", v9(UPTIME, SECS, 0, 0, tplB))
+                .send("192.0.2.1", v9(UPTIME, SECS, 1, 0, dataA))
+                .send("192.0.2.2", v9(UPTIME, SECS, 1, 0, dataB))
+                .send("192.0.2.1", v9(UPTIME, SECS, 0, 7, dataA)); // source id 7 never sent a template
+        assertThat(r.flows).hasSize(2);
+        FlowRecord a = r.flows.get(0);
+        assertThat(tuple(a)).isEqualTo("10.0.0.1:1000>10.0.0.2:80/6");
+        assertThat(a.bytes()).isEqualTo(5000);
+        assertThat(a.packets()).isEqualTo(10);
+        assertThat(a.tcpFlags()).isEqualTo(0x1b);
+        assertThat(a.startMillis()).isEqualTo(MS - 10_000);
+        assertThat(a.endMillis()).isEqualTo(MS - 1_000);
+        FlowRecord b = r.flows.get(1);
+        assertThat(tuple(b)).isEqualTo("10.9.9.1:2000>10.9.9.2:443/6");
+        assertThat(b.bytes()).isEqualTo(1_000_000);
+        assertThat(b.packets()).isEqualTo(700);
+        assertThat(r.messages()).singleElement().asString()
+                .isEqualTo("udp datagram: offset 20: exporter 192.0.2.1:2055 (NetFlow v9 source id 7): data set for"
+                        + " unknown template 256 (source id 7), 32 bytes; records lost: unknown, counted as 1");
+    }
+
+    @Test
+    void v9IPv6AndAbsoluteTimesWhenTheTemplateHasThem() {
+        byte[] tpl = flowset(0, template(260, 27, 16, 28, 16, 7, 2, 11, 2, 4, 1, 1, 8, 2, 8, 152, 8, 153, 8));
+        byte[] data = flowset(260, rec().ip("2001:db8::1").ip("2001:db8::2").u16(5353).u16(5353).u8(17)
+                .u64(900).u64(3).u64(MS - 2_500).u64(MS - 250).toBytes());
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, tpl, data));
+        assertThat(r.flows).singleElement().satisfies(f -> {
+            assertThat(tuple(f)).isEqualTo("2001:db8::1:5353>2001:db8::2:5353/17");
+            assertThat(f.startMillis()).isEqualTo(MS - 2_500);
+            assertThat(f.endMillis()).isEqualTo(MS - 250);
+            assertThat(f.bytes()).isEqualTo(900);
+        });
+    }
+
+    @Test
+    void v9SamplingFromOptionsDataPerSamplerAndByDefault() {
+        // Options 300: scope System; SAMPLING_INTERVAL 50, SAMPLING_ALGORITHM: the exporter's default rate.
+        byte[] opt300 = v9OptionsTemplate(300, new int[] {1, 4}, 34, 4, 35, 1);
+        // Options 301: scope System; FLOW_SAMPLER_ID, FLOW_SAMPLER_MODE, FLOW_SAMPLER_RANDOM_INTERVAL per sampler.
+        byte[] opt301 = v9OptionsTemplate(301, new int[] {1, 4}, 48, 2, 49, 1, 50, 4);
+        int[] withSampler = Arrays.copyOf(V9_BASIC, V9_BASIC.length + 2);
+        withSampler[V9_BASIC.length] = 48;
+        withSampler[V9_BASIC.length + 1] = 2;
+        byte[] templates = flowset(0, template(256, V9_BASIC), template(257, withSampler));
+        byte[] options = Export.v9(UPTIME, SECS, 1, 0, flowset(1, opt300, opt301),
+                flowset(300, rec().u32(0).u32(50).u8(1).toBytes()),
+                flowset(301, rec().u32(0).u16(1).u8(2).u32(10).toBytes(), rec().u32(0).u16(2).u8(2).u32(1000).toBytes()));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, templates)).send(options)
+                .send(v9(UPTIME, SECS, 2, 0, flowset(256, plain),
+                        flowset(257, sampled(plain, 1), sampled(plain, 2), sampled(plain, 3), sampled(plain, 0))));
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(100L, 20L, 2000L, 100L, 100L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(5000L, 1000L, 100_000L, 5000L, 5000L);
+        // Sampler 3 was never announced: told once, the default rate applies.
+        assertThat(r.messages()).singleElement().asString()
+                .contains("exporter 192.0.2.1:2055 (NetFlow v9 source id 0): flows of sampler 3");
+    }
+
+    private static byte[] sampled(byte[] record, int sampler) {
+        return rec().bytes(record).u16(sampler).toBytes();
+    }
+
+    @Test
+    void v9SamplingRatesDoNotLeakToOtherExporters() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {1, 4}, 34, 4));
+        byte[] optData = flowset(300, rec().u32(0).u32(64).toBytes());
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        byte[] data = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME));
+        Run r = new Run().send("192.0.2.1", v9(UPTIME, SECS, 0, 0, opt, optData, tpl, data))
+                .send("192.0.2.2", v9(UPTIME, SECS, 0, 0, tpl, data));
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(128L, 2L);
+    }
+
+    @Test
+    void v9PackageSequenceCountsLostPacketsAndRestarts() {
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        Run r = new Run();
+        for (long seq : new long[] {0, 1, 2, 6, 7}) r.send(v9(UPTIME, SECS, seq, 0, tpl));
+        assertThat(r.source(9, 0).lost()).isEqualTo(3);
+        assertThat(r.source(9, 0).lossUnit()).isEqualTo("packets");
+        // The exporter restarts (sequence back to 0): a restart, not loss or a late datagram.
+        r.send(v9(1_000, SECS, 0, 0, tpl)).send(v9(2_000, SECS, 1, 0, tpl));
+        assertThat(r.source(9, 0).lost()).isEqualTo(3);
+        assertThat(r.source(9, 0).resets()).isEqualTo(1);
+        // Wrapping from 2^32 - 1 to 0 is in order.
+        r.send(v9(3_000, SECS, 0xffff_ffffL, 0, tpl)).send(v9(4_000, SECS, 0, 0, tpl));
+        assertThat(r.source(9, 0).resets()).isEqualTo(2); // the jump to 2^32 - 1 itself
+        assertThat(r.source(9, 0).lost()).isEqualTo(3);
+    }
+
+    @Test
+    void v9OutCountersAreForwardAloneReverseNextToInAndByDirectionWithDirection() {
+        byte[] tpl = flowset(0,
+                template(256, 8, 4, 12, 4, 4, 1, 23, 4, 24, 4),
+                template(257, 8, 4, 12, 4, 4, 1, 1, 4, 2, 4, 23, 4, 24, 4),
+                template(258, 8, 4, 12, 4, 4, 1, 1, 4, 2, 4, 23, 4, 24, 4, 61, 1));
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, tpl,
+                flowset(256, rec().ip("10.0.0.1").ip("10.0.0.2").u8(17).u32(500).u32(5).toBytes()),
+                flowset(257, rec().ip("10.0.0.1").ip("10.0.0.2").u8(17).u32(100).u32(1).u32(900).u32(3).toBytes()),
+                flowset(258, rec().ip("10.0.0.1").ip("10.0.0.2").u8(17).u32(0).u32(0).u32(32).u32(1).u8(1).toBytes(),
+                        rec().ip("10.0.0.2").ip("10.0.0.1").u8(17).u32(64).u32(2).u32(0).u32(0).u8(0).toBytes())));
+        assertThat(r.flows).extracting(f -> f.packets() + "/" + f.bytes() + " rev " + f.reversePackets() + "/" + f.reverseBytes())
+                .containsExactly("5/500 rev 0/0", "1/100 rev 3/900", "1/32 rev 0/0", "2/64 rev 0/0");
+        assertThat(r.flows.get(1).biflow()).isTrue();
+    }
+
+    @Test
+    void v9DamagedFlowsetKeepsEverythingBeforeItAndNamesExporterAndOffset() {
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        byte[] data = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME),
+                v9Basic("10.0.0.3", "10.0.0.4", 1, 2, 100, 2, UPTIME, UPTIME));
+        byte[] bad = rec().u16(256).u16(2).u32(0xdeadbeefL).toBytes(); // a flowset 2 bytes long
+        Run r = new Run().send("203.0.113.5", v9(UPTIME, SECS, 0, 0, tpl, data, bad));
+        assertThat(r.flows).hasSize(2);
+        int at = 20 + tpl.length + data.length;
+        assertThat(r.messages()).singleElement().asString()
+                .isEqualTo("udp datagram: offset " + at + ": exporter 203.0.113.5:2055 (NetFlow v9 source id 0): flowset"
+                        + " 256 has length 2, shorter than its header; the rest of the datagram (8 bytes) is skipped;"
+                        + " records lost: unknown, counted as 1");
+    }
+
+    @Test
+    void v9ZeroPaddingAfterTheLastFlowsetIsNotDamage() {
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        byte[] data = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME));
+        byte[] d = v9(UPTIME, SECS, 0, 0, tpl, data);
+        Run r = new Run().send(Arrays.copyOf(d, 1400));
+        assertThat(r.flows).hasSize(1);
+        assertThat(r.messages()).isEmpty();
+    }
+
+    @Test
+    void v9OptionsTemplateWithoutScopeIsAccepted() {
+        // Juniper SRX sends options templates with scope length 0.
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[0], 34, 4));
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, flowset(300, rec().u32(8).toBytes()), tpl,
+                flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME))));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).singleElement().extracting(FlowRecord::packets).isEqualTo(16L);
+    }
+
+    // ---------------------------------------------------------------- IPFIX
+
+    private static final int[] IPFIX_BASIC = {8, 4, 12, 4, 7, 2, 11, 2, 4, 1, 6, 1, 2, 8, 1, 8, 152, 8, 153, 8};
+
+    private static byte[] ipfixBasic(String src, String dst, long packets, long bytes) {
+        return rec().ip(src).ip(dst).u16(1000).u16(80).u8(6).u8(0x10).u64(packets).u64(bytes).u64(MS - 1000).u64(MS).toBytes();
+    }
+
+    private static int[] plus(int[] base, int... more) {
+        int[] r = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, r, base.length, more.length);
+        return r;
+    }
+
+    @Test
+    void ipfixSamplingFromSelectorOptionsRecordRatesAndSizePopulation() {
+        // Options 400: scope selectorId; samplingPacketInterval 1 / samplingPacketSpace 99 -> 1 in 100.
+        byte[] opt400 = ipfixOptionsTemplate(400, 1, 302, 4, 305, 4, 306, 4);
+        // Options 401: scope selectorId; samplingSize 3 of samplingPopulation 30 -> 1 in 10.
+        byte[] opt401 = ipfixOptionsTemplate(401, 1, 302, 4, 309, 4, 310, 4);
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 302, 4)), template(258, plus(IPFIX_BASIC, 34, 4)));
+        byte[] options = ipfix(SECS, 0, 1, set(3, opt400, opt401),
+                set(400, rec().u32(5).u32(1).u32(99).toBytes(), rec().u32(7).u32(2).u32(3).toBytes()),
+                set(401, rec().u32(6).u32(3).u32(30).toBytes()));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 10, 1000);
+        Run r = new Run().send(options).send(ipfix(SECS, 3, 1, tpl,
+                set(256, rec().bytes(rec).u32(5).toBytes(), rec().bytes(rec).u32(6).toBytes(), rec().bytes(rec).u32(7).toBytes()),
+                set(258, rec().bytes(rec).u32(7).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        // 1 in 100; 1 in 10; 2 sampled of 5 (x 2.5); the record's own samplingInterval 7.
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(1000L, 100L, 25L, 70L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(100_000L, 10_000L, 2_500L, 7_000L);
+    }
+
+    @Test
+    void ipfixTemplateWithdrawalAndRefresh() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] data = set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100));
+        Run r = new Run()
+                .send(ipfix(SECS, 0, 1, tpl, data))
+                .send(ipfix(SECS, 1, 1, tpl, data))                                  // refresh: same template
+                .send(ipfix(SECS, 2, 1, set(2, rec().u16(256).u16(0).toBytes())))  // withdrawal
+                .send(ipfix(SECS, 2, 1, data))                                     // now unknown
+                .send(ipfix(SECS, 3, 1, set(2, template(256, 12, 4, 8, 4, 2, 4)),  // a new definition
+                        set(256, rec().ip("10.7.7.7").ip("10.6.6.6").u32(9).toBytes())));
+        assertThat(r.flows).extracting(f -> f.src() + ">" + f.dst() + " " + f.packets())
+                .containsExactly("10.0.0.1>10.0.0.2 1", "10.0.0.1>10.0.0.2 1", "10.6.6.6>10.7.7.7 9");
+        assertThat(r.messages()).singleElement().asString().contains("offset 16: exporter 192.0.2.1:2055 (IPFIX"
+                + " observation domain 1): data set for unknown template 256");
+        // Withdrawing all templates of the domain (id 2, count 0).
+        r.send(ipfix(SECS, 4, 1, set(2, rec().u16(2).u16(0).toBytes()))).send(ipfix(SECS, 4, 1, data));
+        assertThat(r.flows).hasSize(3);
+    }
+
+    @Test
+    void ipfixSequenceCountsLostDataRecords() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] one = ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100);
+        Run r = new Run()
+                .send(ipfix(SECS, 0, 1, tpl, set(256, one, one, one)))  // records 0-2
+                .send(ipfix(SECS, 3, 1, set(256, one, one)))            // 3-4
+                .send(ipfix(SECS, 10, 1, set(256, one)));               // 5-9 lost
+        assertThat(r.source(10, 1).lost()).isEqualTo(5);
+        assertThat(r.source(10, 1).lossUnit()).isEqualTo("records");
+        // A message with records of an unknown template cannot be counted: the next one starts afresh.
+        r.send(ipfix(SECS, 11, 1, set(999, one))).send(ipfix(SECS, 50, 1, set(256, one))).send(ipfix(SECS, 51, 1, set(256, one)));
+        assertThat(r.source(10, 1).lost()).isEqualTo(5);
+        // Template-only messages carry the current number and add nothing.
+        r.send(ipfix(SECS, 52, 1, tpl)).send(ipfix(SECS, 52, 1, set(256, one)));
+        assertThat(r.source(10, 1).lost()).isEqualTo(5);
+        assertThat(r.source(10, 1).resets()).isZero();
+    }
+
+    @Test
+    void ipfixDatagramCutShortKeepsItsWholeRecords() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] d = ipfix(SECS, 0, 1, tpl, set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100),
+                ipfixBasic("10.0.0.3", "10.0.0.4", 1, 100), ipfixBasic("10.0.0.5", "10.0.0.6", 1, 100)));
+        Run r = new Run().send(Arrays.copyOf(d, d.length - 20));
+        assertThat(r.flows).extracting(f -> f.src().toString()).containsExactly("10.0.0.1", "10.0.0.3");
+        assertThat(r.messages()).singleElement().asString()
+                .startsWith("udp datagram: offset " + (16 + tpl.length) + ": exporter 192.0.2.1:2055 (IPFIX observation"
+                        + " domain 1): message truncated: its length field says " + d.length)
+                .contains("records lost: 1");
+    }
+
+    @Test
+    void ipfixDamagedSetKeepsTheSetsBeforeIt() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] data = set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100));
+        byte[] bad = rec().u16(17).u16(8).u32(0).toBytes(); // set id 17 is reserved
+        Run r = new Run().send("192.0.2.44", ipfix(SECS, 0, 1, tpl, data, bad));
+        assertThat(r.flows).hasSize(1);
+        assertThat(r.messages()).singleElement().asString()
+                .startsWith("udp datagram: offset " + (16 + tpl.length + data.length) + ": exporter 192.0.2.44:2055")
+                .contains("invalid set id 17");
+    }
+
+    // ---------------------------------------------------------------- not export, garbage
+
+    @Test
+    void datagramsThatAreNotFlowExportAreReportedWithTheExporter() {
+        Run r = new Run().send("192.0.2.9", new byte[0]).send("192.0.2.9", new byte[] {1})
+                .send("192.0.2.9", "GET / HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .send("192.0.2.9", new byte[] {0, 5, 0, 1}).send("192.0.2.9", new byte[] {0, 9, 0}).send("192.0.2.9", new byte[] {0, 10});
+        assertThat(r.flows).isEmpty();
+        assertThat(r.decoder.notExport()).isEqualTo(3);
+        assertThat(r.messages()).hasSize(6).allSatisfy(m -> assertThat(m).contains("exporter 192.0.2.9:2055"));
+        assertThat(r.messages().get(2)).contains("version field 18245");
+        assertThat(r.messages().get(3)).contains("shorter than its 24-byte header");
+    }
+
+    @Test
+    void mutatedDatagramsNeverThrowAndCannotDisturbAnotherExporter() {
+        byte[] v9tpl = flowset(0, template(256, V9_BASIC), template(257, 27, 16, 28, 16, 2, 4, 1, 4));
+        byte[] v9data = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME),
+                v9Basic("10.0.0.3", "10.0.0.4", 1, 2, 100, 2, UPTIME, UPTIME));
+        List<byte[]> valid = List.of(
+                v5(UPTIME, SECS, 0, 0, 0, 0, v5Record("10.0.0.1", "10.0.0.2", 1, 2, 6, 0, 1, 100, UPTIME, UPTIME)),
+                v9(UPTIME, SECS, 0, 0, v9tpl, v9data),
+                v9(UPTIME, SECS, 1, 0, flowset(1, v9OptionsTemplate(300, new int[] {1, 4}, 48, 1, 50, 4)),
+                        flowset(300, rec().u32(0).u8(1).u32(10).toBytes())),
+                ipfix(SECS, 0, 1, set(2, template(256, IPFIX_BASIC)), set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100))),
+                ipfix(SECS, 1, 1, set(3, ipfixOptionsTemplate(400, 1, 302, 4, 305, 4, 306, 4)),
+                        set(400, rec().u32(5).u32(1).u32(99).toBytes())));
+        Random rnd = new Random(42);
+        Run r = new Run();
+        for (int i = 0; i < 20_000; i++) {
+            byte[] d = Mutations.mutate(valid.get(rnd.nextInt(valid.size())), rnd);
+            assertThatCode(() -> r.send("198.18.0." + (1 + rnd.nextInt(50)), d)).doesNotThrowAnyException();
+        }
+        // An exporter that sent nothing broken decodes exactly.
+        int before = r.flows.size();
+        r.send("192.0.2.200", v9(UPTIME, SECS, 0, 0, v9tpl, v9data));
+        assertThat(r.flows.subList(before, r.flows.size())).extracting(f -> tuple(f) + " " + f.packets())
+                .containsExactly("10.0.0.1:1>10.0.0.2:2/6 2", "10.0.0.3:1>10.0.0.4:2/6 2");
+    }
+
+    @Test
+    void garbageWithRandomDomainsCannotFillMemory() {
+        Random rnd = new Random(7);
+        Run r = new Run();
+        byte[] tpl = flowset(0, template(256, V9_BASIC));
+        byte[] data = flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME));
+        r.send("192.0.2.1", v9(UPTIME, SECS, 0, 0, tpl, data));
+        for (int i = 0; i < ExportDecoder.MAX_SOURCES + 5_000; i++) {
+            byte[] g = new byte[24 + rnd.nextInt(100)];
+            rnd.nextBytes(g);
+            g[0] = 0;
+            g[1] = (byte) (i % 2 == 0 ? 9 : 10);
+            r.send("192.0.2.66", g);
+        }
+        assertThat(r.decoder.stats(false).size()).isLessThanOrEqualTo(ExportDecoder.MAX_SOURCES);
+        // A new domain after the flood still gets a place, and the proven exporter kept its templates.
+        int before = r.flows.size();
+        r.send("192.0.2.1", v9(UPTIME, SECS, 1, 0, data)).send("192.0.2.3", v9(UPTIME, SECS, 0, 0, tpl, data));
+        assertThat(r.flows.size() - before).isEqualTo(2);
+    }
+
+    @Test
+    void templatesCannotFillTheHeap() {
+        // 600 templates of 16,000 fields (64 KiB each) from one exporter: 37.5 MiB, over the 32 MiB kept.
+        int[] fields = new int[2 * 16_000];
+        for (int i = 0; i < fields.length; i += 2) {
+            fields[i] = 1000 + i / 2; // unknown types: harmless, but they cost memory
+            fields[i + 1] = 1;
+        }
+        Run r = new Run();
+        for (int id = 256; id < 256 + 600; id++) r.send("192.0.2.66", v9(UPTIME, SECS, id, 0, flowset(0, template(id, fields))));
+        assertThat(r.rejects.count()).isZero();
+        // 524 fit (64,004 bytes each); the first 50 of the 76 refusals are kept.
+        assertThat(r.messages()).hasSize(50).allSatisfy(m -> assertThat(m).contains("ignored: the templates kept"
+                + " already take 32 MiB"));
+        assertThat(r.messages().get(0)).contains("template 780 (source id 0)");
+        // Another exporter's small template still fits in what is left, and decodes.
+        r.send("192.0.2.1", v9(UPTIME, SECS, 0, 0, flowset(0, template(256, V9_BASIC)),
+                flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME))));
+        assertThat(r.flows).hasSize(1);
+    }
+
+    @Test
+    void exporterAddressesMayBeIPv6() {
+        Run r = new Run().send("2001:db8::9", v5(UPTIME, SECS, 0, 0, 0, 0,
+                v5Record("10.0.0.1", "10.0.0.2", 1, 2, 6, 0, 1, 100, UPTIME, UPTIME)));
+        assertThat(r.decoder.stats(false)).singleElement().extracting(ExportDecoder.SourceStats::exporter)
+                .isEqualTo("[2001:db8::9]:2055");
+        assertThat(new ArrayList<>(r.flows)).hasSize(1);
+        assertThat(Ip.parse("2001:db8::9").isV4()).isFalse();
+    }
+}
