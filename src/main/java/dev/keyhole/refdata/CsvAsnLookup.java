@@ -1,5 +1,7 @@
 package dev.keyhole.refdata;
 
+import dev.keyhole.sources.text.IpText;
+
 import dev.keyhole.records.Ip;
 
 import java.io.IOException;
@@ -251,7 +253,10 @@ public final class CsvAsnLookup implements AsnLookup {
         }
 
         private static long addr4(byte[] b, int from, int to) {
-            if (indexOf(b, '.', from, to) >= 0) return IpText.parseV4(b, from, to);
+            if (indexOf(b, '.', from, to) >= 0) {
+                Ip ip = IpText.parse(b, from, to);
+                return ip != null && ip.isV4() ? ip.v4() & 0xffff_ffffL : -1;
+            }
             long v = 0;
             if (to == from || to - from > 10) return -1;
             for (int i = from; i < to; i++) {
@@ -262,7 +267,13 @@ public final class CsvAsnLookup implements AsnLookup {
         }
 
         private static boolean addr6(byte[] b, int from, int to, long[] out) {
-            if (indexOf(b, ':', from, to) >= 0) return IpText.parseV6(b, from, to, out);
+            if (indexOf(b, ':', from, to) >= 0) {
+                Ip ip = IpText.parse(b, from, to);
+                if (ip == null) return false;
+                out[0] = ip.hi();
+                out[1] = ip.lo();
+                return true;
+            }
             try {
                 BigInteger v = new BigInteger(text(b, from, to));
                 if (v.signum() < 0 || v.bitLength() > 128) return false;
