@@ -3,6 +3,7 @@ package dev.keyhole.sources;
 /** Every input format Keyhole reads; the id is what findings.json and --format use. */
 public enum InputFormat {
     IPFIX("ipfix", true),
+    NFCAPD("nfcapd", true),
     ZEEK_CONN("zeek-conn", true),
     ZEEK_HTTP("zeek-http", false),
     ZEEK_SSL("zeek-ssl", false),

@@ -1,6 +1,7 @@
 package dev.keyhole.sources;
 
 import dev.keyhole.sources.csv.CsvFlowReader;
+import dev.keyhole.sources.nfcapd.NfcapdReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.io.BufferedInputStream;
@@ -54,7 +55,7 @@ public final class Inputs {
             if (fmt == null) {
                 Optional<InputFormat> d = detect(head(f, gz));
                 if (d.isEmpty()) {
-                    unreadable.accept(f + ": format not recognised (not IPFIX, Zeek conn/http/ssl/dns, or Keyhole CSV); skipped");
+                    unreadable.accept(f + ": format not recognised (not IPFIX, nfcapd, Zeek conn/http/ssl/dns, or Keyhole CSV); skipped");
                     continue;
                 }
                 fmt = d.get();
@@ -69,6 +70,7 @@ public final class Inputs {
             int len = ((head[2] & 0xff) << 8) | (head[3] & 0xff);
             if (len >= 16) return Optional.of(InputFormat.IPFIX);
         }
+        if (NfcapdReader.sniff(head)) return Optional.of(InputFormat.NFCAPD);
         Optional<InputFormat> z = ZeekReader.sniff(head);
         if (z.isPresent()) return z;
         return CsvFlowReader.sniff(head);

@@ -2,6 +2,7 @@ package dev.keyhole.sources;
 
 import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.ipfix.IpfixReader;
+import dev.keyhole.sources.nfcapd.NfcapdReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.util.EnumMap;
@@ -13,6 +14,7 @@ public final class Readers {
 
     static {
         READERS.put(InputFormat.IPFIX, new IpfixReader());
+        READERS.put(InputFormat.NFCAPD, new NfcapdReader());
         READERS.put(InputFormat.ZEEK_CONN, new ZeekReader(InputFormat.ZEEK_CONN));
         READERS.put(InputFormat.ZEEK_HTTP, new ZeekReader(InputFormat.ZEEK_HTTP));
         READERS.put(InputFormat.ZEEK_SSL, new ZeekReader(InputFormat.ZEEK_SSL));

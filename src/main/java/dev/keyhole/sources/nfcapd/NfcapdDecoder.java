@@ -1,0 +1,471 @@
+package dev.keyhole.sources.nfcapd;
+
+import dev.keyhole.sources.Rejects;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * One read of one nfcapd file (nfdump 1.7 file layout 2). The file is read sequentially through a
+ * window of big reads; each data block is decompressed into a reused buffer and its V3 records are
+ * decoded element by element into one reused {@link NfcapdFlow}. A block is trusted when its records
+ * chain exactly to its (decompressed) length; damage is reported with the block's file offset and
+ * reading resumes at the next block that validates. See docs/formats/nfcapd.md.
+ */
+final class NfcapdDecoder {
+    static final int FILE_HEADER = 40;
+    static final int BLOCK_HEADER = 12;
+    static final int MAGIC = 0xA50C;
+    /** nfdump's BUFFSIZE: it treats larger blocks as corrupt, and so do we. */
+    static final int MAX_BLOCK = 5 << 20;
+    static final int V3_RECORD = 11;
+    static final int V3_HEADER = 12;
+    static final int FLAG_BLOCK_UNCOMPRESSED = 1;
+
+    // Extension element ids (nfxV3.h) and the length (with its 4-byte header) up to the last field read.
+    static final int EX_GENERIC = 1, EX_IPV4 = 2, EX_IPV6 = 3, EX_CNT = 5, EX_AS = 7, EX_NSEL = 19, EX_NEL = 25;
+    static final int LEN_GENERIC = 4 + 46, LEN_IPV4 = 4 + 8, LEN_IPV6 = 4 + 32, LEN_CNT = 4 + 24, LEN_AS = 4 + 8,
+            LEN_EVENT = 4 + 8;
+
+    private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Buffers and codecs one thread reuses across files. */
+    static final class Buffers {
+        byte[] window = new byte[2 << 20];
+        final byte[] out = new byte[MAX_BLOCK];
+        final Compression.Codecs codecs = new Compression.Codecs();
+    }
+
+    private final InputStream in;
+    private final Rejects rejects;
+    private final FlowVisitor visitor;
+    private final Buffers buffers;
+    private final NfcapdFlow flow = new NfcapdFlow();
+
+    private byte[] buf;
+    private int lim;     // valid bytes in buf
+    private long base;   // file offset of buf[0]
+    private boolean eof;
+
+    private Compression compression;
+    private int compressionCode;
+    private int encryption;
+    private long emitted;
+
+    NfcapdDecoder(InputStream in, Rejects rejects, FlowVisitor visitor, Buffers buffers) {
+        this.in = in;
+        this.rejects = rejects;
+        this.visitor = visitor;
+        this.buffers = buffers;
+        this.buf = buffers.window;
+    }
+
+    long run() throws IOException {
+        int p = ensure(0, FILE_HEADER);
+        if (lim < FILE_HEADER) {
+            rejects.atOffset(0, 0, lim == 0 ? "empty file" : "file ends after " + lim
+                    + " bytes, inside the 40-byte nfcapd file header");
+            return 0;
+        }
+        int magic = u16(buf, 0);
+        if (magic != MAGIC) {
+            rejects.atOffset(0, 0, magic == 0x0CA5 ? "big-endian nfcapd file (written on a big-endian host): not supported"
+                    : String.format("not an nfcapd file: magic 0x%04X, expected 0xA50C", magic));
+            return 0;
+        }
+        int version = u16(buf, 2);
+        if (version != 2) {
+            rejects.atOffset(2, 0, version == 1
+                    ? "nfcapd file layout 1 (nfdump 1.6): not supported; convert it with nfdump 1.7: nfdump -r IN -w OUT"
+                    : "unknown nfcapd file layout version " + version);
+            return 0;
+        }
+        compressionCode = buf[16] & 0xff;
+        compression = Compression.of(compressionCode);
+        encryption = buf[17] & 0xff;
+        if (compression == null) {
+            rejects.atOffset(16, 0, "unknown compression " + compressionCode
+                    + " in the file header: only blocks flagged uncompressed can be read");
+        }
+        if (encryption != 0) {
+            rejects.atOffset(17, 0, "encrypted file (encryption " + encryption
+                    + "): only blocks flagged unencrypted can be read");
+        }
+        p = FILE_HEADER;
+        while (true) {
+            p = ensure(p, BLOCK_HEADER);
+            if (p >= lim) return emitted;
+            if (lim - p < BLOCK_HEADER) {
+                rejects.atOffset(base + p, 0, "file ends " + (lim - p) + " bytes into a block header (truncated)");
+                return emitted;
+            }
+            p = idx(block(base + p));
+        }
+    }
+
+    // ---------------------------------------------------------------- blocks
+
+    /** Reads the block whose header is at file offset {@code off}; returns the offset of what follows. */
+    private long block(long off) throws IOException {
+        int p = idx(off);
+        long n = u32(buf, p);
+        int size = (int) I32.get(buf, p + 4);
+        int type = u16(buf, p + 8);
+        int flags = u16(buf, p + 10);
+        if (!saneHeader(n, size, type, flags)) {
+            long next = resync(off + 1);
+            rejects.atOffset(off, 1, "corrupt block header (records " + n + ", size " + (size & 0xffff_ffffL)
+                    + ", type " + type + ", flags 0x" + Integer.toHexString(flags) + "); skipped " + (next - off)
+                    + " bytes" + resumed(next) + "; records lost: unknown, counted as 1");
+            return next;
+        }
+        p = ensure(p, BLOCK_HEADER + size);
+        off = base + p;
+        if (lim - p < BLOCK_HEADER + size) { // only at end of file
+            long end = base + lim;
+            long next = resync(off + BLOCK_HEADER);
+            if (next < end) {
+                rejects.atOffset(off, n, "block size " + size + " runs past the end of file, but a valid block starts at"
+                        + " offset " + next + ": block header damaged; records lost: " + n);
+                return next;
+            }
+            p = idx(off);
+            long read = 0;
+            if (type == 3 && blockCompression(flags) == Compression.NONE && encryption == 0) {
+                read = records(buf, p + BLOCK_HEADER, lim, off, true).emitted;
+            }
+            rejects.atOffset(off, Math.max(0, n - read), "block truncated: its header says " + size
+                    + " bytes but the file ends after " + (end - off - BLOCK_HEADER) + " (at offset " + end + ");"
+                    + " records lost: " + Math.max(0, n - read) + (read > 0 ? ", the " + read + " before the cut were read" : ""));
+            return end;
+        }
+        long next = off + BLOCK_HEADER + size;
+        String problem = decodeBlock(p, n, size, type, flags);
+        if (problem == null) return next;
+        // The content is damaged. If a block (or the end of file) follows where the header says, only
+        // this block is lost; otherwise the size may be what is damaged, so look for the next block.
+        if (!blockOrEndAt(next)) next = resync(off + 1);
+        rejects.atOffset(off, lostInFailedBlock, problem + (next == off + BLOCK_HEADER + size ? ""
+                : "; the block's size does not lead to another block: skipped " + (next - off) + " bytes" + resumed(next)));
+        return next;
+    }
+
+    /** Records lost in the block {@link #decodeBlock} last reported as failed. */
+    private long lostInFailedBlock;
+
+    /**
+     * Decodes the whole block at {@code p}; returns null when it was clean, else what was wrong (records
+     * before the damage of an uncompressed or decompressed block are still emitted).
+     */
+    private String decodeBlock(int p, long n, int size, int type, int flags) {
+        Compression c = blockCompression(flags);
+        if (c == null) {
+            lostInFailedBlock = n;
+            return "block compressed with unknown compression " + compressionCode + "; records lost: " + n;
+        }
+        if (encryption != 0 && (flags & 2) == 0) {
+            lostInFailedBlock = n;
+            return "block encrypted; records lost: " + n;
+        }
+        if (type != 3) {
+            lostInFailedBlock = n;
+            return "data block type " + type + (type == 2 ? " (nfdump 1.6 records)" : "")
+                    + " is not supported; records lost: " + n;
+        }
+        byte[] data;
+        int from, len;
+        if (c == Compression.NONE) {
+            data = buf;
+            from = p + BLOCK_HEADER;
+            len = size;
+        } else {
+            data = buffers.out;
+            from = 0;
+            try {
+                len = c.decompress(buffers.codecs, buf, p + BLOCK_HEADER, size, data);
+            } catch (RuntimeException e) {
+                lostInFailedBlock = n;
+                return c + " decompression failed (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); records lost: " + n;
+            }
+            if (len < 0) {
+                lostInFailedBlock = n;
+                return c + " block decompresses to more than " + MAX_BLOCK + " bytes; records lost: " + n;
+            }
+        }
+        Walk w = records(data, from, from + len, base + p, true);
+        if (w.end == from + len && w.count == n && w.badRecords == 0) return null;
+        if (w.end == from + len) {
+            lostInFailedBlock = w.badRecords + Math.max(0, n - w.count);
+            // Chained to the end: the records are sound, only counts disagree or single records were malformed.
+            if (w.count != n) {
+                rejects.atOffset(base + p, Math.max(0, n - w.count), "block header says " + n + " records but the block"
+                        + " holds " + w.count + "; all " + w.count + " read");
+            }
+            return null;
+        }
+        lostInFailedBlock = Math.max(1, n - w.count) + w.badRecords;
+        return "record " + (w.count + 1) + " of the block (byte " + (w.end - from) + " of " + len
+                + (c == Compression.NONE ? "" : " decompressed") + ") overruns the block or has size < 4; the "
+                + w.count + " records before it were read; records lost: " + Math.max(1, n - w.count);
+    }
+
+    private Compression blockCompression(int flags) {
+        return (flags & FLAG_BLOCK_UNCOMPRESSED) != 0 ? Compression.NONE : compression;
+    }
+
+    private static boolean saneHeader(long n, int size, int type, int flags) {
+        // Compressed blocks can hold far more records than size / 4, so only the decompressed size bounds n.
+        return size > 0 && size <= MAX_BLOCK && n > 0 && n <= MAX_BLOCK / 4 && type >= 1 && type <= 4 && flags <= 7;
+    }
+
+    private String resumed(long next) {
+        return next >= base + lim && eof ? " to end of file" : ", resumed at offset " + next;
+    }
+
+    // ---------------------------------------------------------------- records
+
+    /** Outcome of walking a block's records. */
+    private static final class Walk {
+        int end;        // where the chain stopped
+        long count;     // records chained
+        long emitted;   // flows sent
+        long badRecords;
+    }
+
+    private final Walk walk = new Walk();
+
+    /**
+     * Walks the records in [from, to), decoding V3 records when {@code emit}; stops at the first record
+     * header that does not fit.
+     */
+    private Walk records(byte[] b, int from, int to, long blockOffset, boolean emit) {
+        Walk w = walk;
+        w.count = 0;
+        w.emitted = 0;
+        w.badRecords = 0;
+        int r = from;
+        while (to - r >= 4) {
+            int rtype = u16(b, r);
+            int rsize = u16(b, r + 2);
+            if (rsize < 4 || rsize > to - r) break;
+            if (emit && rtype == V3_RECORD) {
+                int v = v3(b, r, rsize);
+                if (v > 0) {
+                    w.emitted++;
+                } else if (v < 0) {
+                    w.badRecords++;
+                    rejects.atOffset(blockOffset, 1, "record " + (w.count + 1) + " of the block: V3 record of "
+                            + rsize + " bytes has a malformed extension element; record skipped");
+                }
+            }
+            w.count++;
+            r += rsize;
+        }
+        w.end = r;
+        return w;
+    }
+
+    /** Decodes one V3 record: 1 = a flow was emitted, 0 = not a flow (no addresses), -1 = malformed. */
+    private int v3(byte[] b, int r, int rsize) {
+        if (rsize < V3_HEADER) return -1;
+        NfcapdFlow f = flow;
+        f.clear();
+        int elements = u16(b, r + 4);
+        f.exporterId = u16(b, r + 8);
+        f.nfVersion = b[r + 11] & 0xff;
+        int end = r + rsize;
+        int e = r + V3_HEADER;
+        boolean addresses = false;
+        long event = 0;
+        for (int i = 0; i < elements; i++) {
+            if (end - e < 4) return -1;
+            int et = u16(b, e);
+            int el = u16(b, e + 2);
+            if (el < 4 || el > end - e) return -1;
+            int d = e + 4;
+            switch (et) {
+                case EX_GENERIC:
+                    if (el < LEN_GENERIC) return -1;
+                    f.startMillis = (long) I64.get(b, d);
+                    f.endMillis = (long) I64.get(b, d + 8);
+                    f.packets = (long) I64.get(b, d + 24);
+                    f.bytes = (long) I64.get(b, d + 32);
+                    f.srcPort = u16(b, d + 40);
+                    f.dstPort = u16(b, d + 42);
+                    f.protocol = b[d + 44] & 0xff;
+                    f.tcpFlags = b[d + 45] & 0xff;
+                    break;
+                case EX_IPV4:
+                    if (el < LEN_IPV4) return -1;
+                    f.src4 = (int) I32.get(b, d);
+                    f.dst4 = (int) I32.get(b, d + 4);
+                    f.v6 = false;
+                    addresses = true;
+                    break;
+                case EX_IPV6:
+                    if (el < LEN_IPV6) return -1;
+                    f.srcHi = (long) I64.get(b, d);
+                    f.srcLo = (long) I64.get(b, d + 8);
+                    f.dstHi = (long) I64.get(b, d + 16);
+                    f.dstLo = (long) I64.get(b, d + 24);
+                    f.v6 = true;
+                    addresses = true;
+                    break;
+                case EX_CNT:
+                    if (el < LEN_CNT) return -1;
+                    long flows = (long) I64.get(b, d);
+                    f.aggregatedFlows = flows == 0 ? 1 : flows;
+                    f.outPackets = (long) I64.get(b, d + 8);
+                    f.outBytes = (long) I64.get(b, d + 16);
+                    break;
+                case EX_AS:
+                    if (el < LEN_AS) return -1;
+                    f.srcAs = (int) I32.get(b, d) & 0xffff_ffffL;
+                    f.dstAs = (int) I32.get(b, d + 4) & 0xffff_ffffL;
+                    break;
+                case EX_NSEL:
+                case EX_NEL:
+                    if (el < LEN_EVENT) return -1;
+                    event = (long) I64.get(b, d);
+                    break;
+                default:
+                    break; // elements Keyhole does not use
+            }
+            e += el;
+        }
+        if (!addresses) return 0;
+        if (f.startMillis == 0 && f.endMillis == 0 && event != 0) {
+            // NSEL/NEL event records may carry only the event time.
+            f.startMillis = event;
+            f.endMillis = event;
+        }
+        visitor.flow(f);
+        emitted++;
+        return 1;
+    }
+
+    // ---------------------------------------------------------------- resynchronisation
+
+    /** True when a block that validates starts at {@code off}, or {@code off} is exactly the end of file. */
+    private boolean blockOrEndAt(long off) throws IOException {
+        int i = ensure(idx(off), BLOCK_HEADER);
+        if (i >= lim && eof) return true;
+        return validBlockAt(off);
+    }
+
+    /** The first offset at or after {@code from} where a valid block starts, or the end of file. */
+    private long resync(long from) throws IOException {
+        long x = from;
+        while (true) {
+            int i = ensure(idx(x), BLOCK_HEADER);
+            if (lim - i < BLOCK_HEADER) return base + lim; // only at end of file
+            for (; lim - i >= BLOCK_HEADER; i++) {
+                byte[] b = buf;
+                if (b[i + 9] != 0 || (b[i + 8] & 0xff) == 0 || (b[i + 8] & 0xff) > 4 || b[i + 11] != 0) continue;
+                long abs = base + i;
+                if (validBlockAt(abs)) return abs;
+                i = idx(abs);
+            }
+            x = base + i;
+            if (eof) return base + lim;
+        }
+    }
+
+    /** A sane header whose whole block is present and whose content decompresses and chains exactly. */
+    private boolean validBlockAt(long off) throws IOException {
+        int p = ensure(idx(off), BLOCK_HEADER);
+        if (lim - p < BLOCK_HEADER) return false;
+        long n = u32(buf, p);
+        int size = (int) I32.get(buf, p + 4);
+        int type = u16(buf, p + 8);
+        int flags = u16(buf, p + 10);
+        if (!saneHeader(n, size, type, flags)) return false;
+        p = ensure(p, BLOCK_HEADER + size);
+        if (lim - p < BLOCK_HEADER + size) return false;
+        Compression c = blockCompression(flags);
+        if (c == null || type != 3) return false;
+        byte[] data = buf;
+        int from = p + BLOCK_HEADER, len = size;
+        if (c != Compression.NONE) {
+            try {
+                len = c.decompress(buffers.codecs, buf, from, size, buffers.out);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            if (len < 0) return false;
+            data = buffers.out;
+            from = 0;
+        }
+        Walk w = records(data, from, from + len, off, false);
+        return w.end == from + len && w.count == n;
+    }
+
+    // ---------------------------------------------------------------- window
+
+    private int idx(long off) {
+        return (int) (off - base);
+    }
+
+    /**
+     * Makes {@code n} bytes from index {@code p} available (fewer only at end of file), compacting or
+     * growing the window; returns p's new index.
+     */
+    private int ensure(int p, int n) throws IOException {
+        if (lim - p >= n || (eof && p <= lim)) return p;
+        if (p > lim) { // a skip past what was read: drop the window and read from the stream
+            long skip = p - lim;
+            base += lim;
+            lim = 0;
+            while (skip > 0 && !eof) {
+                long s = in.skip(skip);
+                if (s <= 0) {
+                    if (in.read() < 0) eof = true;
+                    else s = 1;
+                }
+                skip -= Math.max(0, s);
+                base += Math.max(0, s);
+            }
+            p = 0;
+            if (eof) return p;
+        }
+        if (n > buf.length) {
+            byte[] bigger = new byte[Math.max(n, Math.min(buf.length * 2, MAX_BLOCK + BLOCK_HEADER))];
+            System.arraycopy(buf, p, bigger, 0, lim - p);
+            buf = bigger;
+            buffers.window = bigger;
+            base += p;
+            lim -= p;
+            p = 0;
+        } else if (p + n > buf.length) {
+            System.arraycopy(buf, p, buf, 0, lim - p);
+            base += p;
+            lim -= p;
+            p = 0;
+        }
+        while (lim - p < n) {
+            int r = in.read(buf, lim, buf.length - lim);
+            if (r < 0) {
+                eof = true;
+                break;
+            }
+            lim += r;
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- bytes
+
+    private static int u16(byte[] b, int o) {
+        return (short) I16.get(b, o) & 0xffff;
+    }
+
+    private static long u32(byte[] b, int o) {
+        return (int) I32.get(b, o) & 0xffff_ffffL;
+    }
+}
