@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code keyhole} command. */
 @Command(name = "keyhole", mixinStandardHelpOptions = true, version = "keyhole 0.1.0",
         description = "Turns network telemetry about a target address space into intelligence.",
-        subcommands = {AnalyzeCommand.class, SetupCommand.class, BenchCommand.class,
+        subcommands = {AnalyzeCommand.class, TopCommand.class, SetupCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KeyholeCli implements Runnable {
     public static void main(String[] args) {
