@@ -42,6 +42,34 @@ public final class NfcapdFlow {
         exporterId = nfVersion = 0;
     }
 
+    /** A copy that outlives the visitor call. */
+    public NfcapdFlow copy() {
+        NfcapdFlow c = new NfcapdFlow();
+        c.startMillis = startMillis;
+        c.endMillis = endMillis;
+        c.v6 = v6;
+        c.src4 = src4;
+        c.dst4 = dst4;
+        c.srcHi = srcHi;
+        c.srcLo = srcLo;
+        c.dstHi = dstHi;
+        c.dstLo = dstLo;
+        c.srcPort = srcPort;
+        c.dstPort = dstPort;
+        c.protocol = protocol;
+        c.tcpFlags = tcpFlags;
+        c.packets = packets;
+        c.bytes = bytes;
+        c.outPackets = outPackets;
+        c.outBytes = outBytes;
+        c.aggregatedFlows = aggregatedFlows;
+        c.srcAs = srcAs;
+        c.dstAs = dstAs;
+        c.exporterId = exporterId;
+        c.nfVersion = nfVersion;
+        return c;
+    }
+
     public Ip src() {
         return v6 ? Ip.ofV6(srcHi, srcLo) : Ip.ofV4(src4);
     }

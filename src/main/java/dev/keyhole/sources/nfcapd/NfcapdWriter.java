@@ -31,7 +31,7 @@ public final class NfcapdWriter implements Closeable {
     private final FileChannel ch;
     private final Compression compression;
     private final String ident;
-    private final byte[] block = new byte[BLOCK_DATA];
+    private final byte[] block;
     private final NfcapdFlow scratch = new NfcapdFlow();
     private int used;
     private int recordsInBlock;
@@ -46,6 +46,12 @@ public final class NfcapdWriter implements Closeable {
     }
 
     public NfcapdWriter(Path file, Compression compression, String ident) throws IOException {
+        this(file, compression, ident, BLOCK_DATA);
+    }
+
+    /** With blocks of at most {@code blockBytes} of records (tests use small blocks to get many). */
+    NfcapdWriter(Path file, Compression compression, String ident, int blockBytes) throws IOException {
+        this.block = new byte[blockBytes];
         this.ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         this.compression = compression;
@@ -62,7 +68,7 @@ public final class NfcapdWriter implements Closeable {
         boolean cnt = f.outPackets != 0 || f.outBytes != 0 || f.aggregatedFlows != 1;
         boolean as = f.srcAs != 0 || f.dstAs != 0;
         int size = NfcapdDecoder.V3_HEADER + 52 + (f.v6 ? 36 : 12) + (cnt ? 28 : 0) + (as ? 12 : 0);
-        if (used + size > BLOCK_DATA) flush();
+        if (used + size > block.length) flush();
         byte[] b = block;
         int r = used;
         I16.set(b, r, (short) NfcapdDecoder.V3_RECORD);

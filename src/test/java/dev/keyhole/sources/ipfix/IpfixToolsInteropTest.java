@@ -2,12 +2,13 @@ package dev.keyhole.sources.ipfix;
 
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
+import dev.keyhole.testing.TestPcap;
+import dev.keyhole.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -93,15 +94,7 @@ class IpfixToolsInteropTest {
     }
 
     private static Path tool(String name) {
-        List<String> path = new ArrayList<>(Arrays.asList(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
-        path.addAll(List.of("/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"));
-        for (String d : path) {
-            if (d.isEmpty()) continue;
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) return p;
-        }
-        return fail(name + " is not installed; this test needs softflowd, nfcapd and nfdump: run ./test.sh"
-                + " (it installs them)");
+        return Tools.require(name, "softflowd, nfcapd and nfdump");
     }
 
     /** 300 conversations, 70% IPv4, TCP and UDP, some one-way, with sub-millisecond timestamps. */

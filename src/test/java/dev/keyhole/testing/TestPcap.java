@@ -1,4 +1,4 @@
-package dev.keyhole.sources.ipfix;
+package dev.keyhole.testing;
 
 import dev.keyhole.records.Ip;
 
@@ -7,18 +7,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Writes a libpcap file (microsecond timestamps, Ethernet) of IPv4/IPv6 TCP/UDP packets. */
-final class TestPcap {
+public final class TestPcap {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private int packets;
 
-    TestPcap() {
+    public TestPcap() {
         ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         h.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65_535).putInt(1);
         out.writeBytes(h.array());
     }
 
     /** Appends one packet; returns its IP length (what flow exporters count as octets). */
-    int packet(long micros, Ip src, Ip dst, int proto, int srcPort, int dstPort, int tcpFlags, int payload) {
+    public int packet(long micros, Ip src, Ip dst, int proto, int srcPort, int dstPort, int tcpFlags, int payload) {
         boolean v4 = src.isV4();
         int l4 = proto == 6 ? 20 : 8;
         int ipLen = (v4 ? 20 : 40) + l4 + payload;
@@ -57,7 +57,7 @@ final class TestPcap {
         return (short) ~sum;
     }
 
-    byte[] toBytes() {
+    public byte[] toBytes() {
         return out.toByteArray();
     }
 }
