@@ -147,6 +147,10 @@ final class NfcapdDecoder {
         long next = off + BLOCK_HEADER + size;
         String problem = decodeBlock(p, n, size, type, flags);
         if (problem == null) return next;
+        if (!contentDamaged) {
+            rejects.atOffset(off, lostInFailedBlock, problem);
+            return next;
+        }
         // The content is damaged. If a block (or the end of file) follows where the header says, only
         // this block is lost; otherwise the size may be what is damaged, so look for the next block.
         if (!blockOrEndAt(next)) next = resync(off + 1);
@@ -157,6 +161,8 @@ final class NfcapdDecoder {
 
     /** Records lost in the block {@link #decodeBlock} last reported as failed. */
     private long lostInFailedBlock;
+    /** Whether that failure was in the content (else the header says the block cannot be read here). */
+    private boolean contentDamaged;
 
     /**
      * Decodes the whole block at {@code p}; returns null when it was clean, else what was wrong (records
@@ -164,6 +170,7 @@ final class NfcapdDecoder {
      */
     private String decodeBlock(int p, long n, int size, int type, int flags) {
         Compression c = blockCompression(flags);
+        contentDamaged = false;
         if (c == null) {
             lostInFailedBlock = n;
             return "block compressed with unknown compression " + compressionCode + "; records lost: " + n;
@@ -177,6 +184,7 @@ final class NfcapdDecoder {
             return "data block type " + type + (type == 2 ? " (nfdump 1.6 records)" : "")
                     + " is not supported; records lost: " + n;
         }
+        contentDamaged = true;
         byte[] data;
         int from, len;
         if (c == Compression.NONE) {
@@ -389,7 +397,9 @@ final class NfcapdDecoder {
         p = ensure(p, BLOCK_HEADER + size);
         if (lim - p < BLOCK_HEADER + size) return false;
         Compression c = blockCompression(flags);
-        if (c == null || type != 3) return false;
+        // A block this reader cannot decode (unknown compression, encrypted, other type) cannot be checked
+        // by its content; its sane header, wholly present, has to do.
+        if (c == null || type != 3 || (encryption != 0 && (flags & 2) == 0)) return true;
         byte[] data = buf;
         int from = p + BLOCK_HEADER, len = size;
         if (c != Compression.NONE) {
