@@ -9,7 +9,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * One read of one nfcapd file (nfdump 1.7 file layout 2). The file is read sequentially through a
+ * One read of one nfcapd file: nfdump 1.7 file layout 2 (V3 records), or layout 1 of nfdump 1.6
+ * (common records described by extension maps). The file is read sequentially through a
  * window of big reads; each data block is decompressed into a reused buffer and its V3 records are
  * decoded element by element into one reused {@link NfcapdFlow}. A block is trusted when its records
  * chain exactly to its (decompressed) length; damage is reported with the block's file offset and
@@ -24,6 +25,10 @@ final class NfcapdDecoder {
     static final int V3_RECORD = 11;
     static final int V3_HEADER = 12;
     static final int FLAG_BLOCK_UNCOMPRESSED = 1;
+    /** Layout 1: 140-byte header (magic, version, flags, block count, ident) and a 136-byte stat record. */
+    static final int FILE_HEADER_V1 = 140 + 136;
+    static final int COMMON_RECORD = 10, EXTENSION_MAP = 2, COMMON_HEADER = 32;
+    static final int V1_LZO = 0x1, V1_BZ2 = 0x8, V1_LZ4 = 0x10;
 
     // Extension element ids (nfxV3.h) and the length (with its 4-byte header) up to the last field read.
     static final int EX_GENERIC = 1, EX_IPV4 = 2, EX_IPV6 = 3, EX_CNT = 5, EX_AS = 7, EX_NSEL = 19, EX_NEL = 25;
@@ -79,10 +84,25 @@ final class NfcapdDecoder {
             return 0;
         }
         int version = u16(buf, 2);
+        if (version == 1) {
+            p = ensure(0, FILE_HEADER_V1);
+            if (lim < FILE_HEADER_V1) {
+                rejects.atOffset(0, 0, "file ends after " + lim + " bytes, inside the " + FILE_HEADER_V1
+                        + "-byte header and stat record of nfcapd layout 1");
+                return 0;
+            }
+            // Layout 1 keeps compression as flag bits; nfdump 1.7 maps them to the layout-2 codes.
+            compressionCode = (int) u32(buf, 4) & (V1_LZO | V1_BZ2 | V1_LZ4);
+            compression = compressionCode == 0 ? Compression.NONE : compressionCode == V1_LZO ? Compression.LZO
+                    : compressionCode == V1_BZ2 ? Compression.BZ2 : compressionCode == V1_LZ4 ? Compression.LZ4 : null;
+            if (compression == null) {
+                rejects.atOffset(4, 0, "layout-1 header flags 0x" + Integer.toHexString(compressionCode)
+                        + " name several compressions: only blocks flagged uncompressed can be read");
+            }
+            return blocks(FILE_HEADER_V1);
+        }
         if (version != 2) {
-            rejects.atOffset(2, 0, version == 1
-                    ? "nfcapd file layout 1 (nfdump 1.6): not supported; convert it with nfdump 1.7: nfdump -r IN -w OUT"
-                    : "unknown nfcapd file layout version " + version);
+            rejects.atOffset(2, 0, "unknown nfcapd file layout version " + version);
             return 0;
         }
         compressionCode = buf[16] & 0xff;
@@ -96,7 +116,11 @@ final class NfcapdDecoder {
             rejects.atOffset(17, 0, "encrypted file (encryption " + encryption
                     + "): only blocks flagged unencrypted can be read");
         }
-        p = FILE_HEADER;
+        return blocks(FILE_HEADER);
+    }
+
+    private long blocks(int first) throws IOException {
+        int p = first;
         while (true) {
             p = ensure(p, BLOCK_HEADER);
             if (p >= lim) return emitted;
@@ -136,7 +160,7 @@ final class NfcapdDecoder {
             }
             p = idx(off);
             long read = 0;
-            if (type == 3 && blockCompression(flags) == Compression.NONE && encryption == 0) {
+            if (recordBlock(type) && blockCompression(flags) == Compression.NONE && encryption == 0) {
                 read = records(buf, p + BLOCK_HEADER, lim, off, true).emitted;
             }
             rejects.atOffset(off, Math.max(0, n - read), "block truncated: its header says " + size
@@ -179,10 +203,9 @@ final class NfcapdDecoder {
             lostInFailedBlock = n;
             return "block encrypted; records lost: " + n;
         }
-        if (type != 3) {
+        if (!recordBlock(type)) {
             lostInFailedBlock = n;
-            return "data block type " + type + (type == 2 ? " (nfdump 1.6 records)" : "")
-                    + " is not supported; records lost: " + n;
+            return "data block type " + type + " is not supported; records lost: " + n;
         }
         contentDamaged = true;
         byte[] data;
@@ -221,6 +244,11 @@ final class NfcapdDecoder {
         return "record " + (w.count + 1) + " of the block (byte " + (w.end - from) + " of " + len
                 + (c == Compression.NONE ? "" : " decompressed") + ") overruns the block or has size < 4; the "
                 + w.count + " records before it were read; records lost: " + Math.max(1, n - w.count);
+    }
+
+    /** Block types 2 (nfdump 1.6) and 3 (1.7) hold records, each with its own header; nfdump reads both alike. */
+    private static boolean recordBlock(int type) {
+        return type == 2 || type == 3;
     }
 
     private Compression blockCompression(int flags) {
@@ -262,14 +290,16 @@ final class NfcapdDecoder {
             int rtype = u16(b, r);
             int rsize = u16(b, r + 2);
             if (rsize < 4 || rsize > to - r) break;
-            if (emit && rtype == V3_RECORD) {
-                int v = v3(b, r, rsize);
+            if (emit) {
+                int v = rtype == V3_RECORD ? v3(b, r, rsize)
+                        : rtype == COMMON_RECORD ? common(b, r, rsize)
+                        : rtype == EXTENSION_MAP ? extensionMap(b, r, rsize) : 0;
                 if (v > 0) {
                     w.emitted++;
                 } else if (v < 0) {
                     w.badRecords++;
-                    rejects.atOffset(blockOffset, 1, "record " + (w.count + 1) + " of the block: V3 record of "
-                            + rsize + " bytes has a malformed extension element; record skipped");
+                    rejects.atOffset(blockOffset, v == BAD_MAP ? 0 : 1, "record " + (w.count + 1) + " of the block: "
+                            + malformed(v, b, r, rsize) + (v == BAD_MAP ? "" : "; record skipped"));
                 }
             }
             w.count++;
@@ -358,6 +388,146 @@ final class NfcapdDecoder {
         return 1;
     }
 
+    // ---------------------------------------------------------------- layout 1 (nfdump 1.6)
+
+    static final int BAD_ELEMENT = -1, NO_MAP = -2, SHORT_FOR_MAP = -3, BAD_MAP = -4;
+
+    private String malformed(int code, byte[] b, int r, int rsize) {
+        switch (code) {
+            case BAD_ELEMENT:
+                return "V3 record of " + rsize + " bytes has a malformed extension element";
+            case NO_MAP:
+                return "nfdump 1.6 record refers to extension map " + u16(b, r + 6) + ", which the file has not defined";
+            case SHORT_FOR_MAP:
+                return "nfdump 1.6 record of " + rsize + " bytes is shorter than its extension map "
+                        + u16(b, r + 6) + " says";
+            default:
+                return "extension map record of " + rsize + " bytes is malformed (unknown extension id or"
+                        + " size mismatch); records using it will be skipped";
+        }
+    }
+
+    /** Bytes of each optional 1.6 extension by id (nfx.c's extension_descriptor); -1 = not defined. */
+    private static final int[] EXTENSION_SIZE = new int[49];
+
+    static {
+        java.util.Arrays.fill(EXTENSION_SIZE, -1);
+        int[][] sizes = {{4, 4}, {5, 8}, {6, 4}, {7, 8}, {8, 4}, {9, 4}, {10, 16}, {11, 4}, {12, 16}, {13, 4},
+                {14, 4}, {15, 8}, {16, 4}, {17, 8}, {18, 4}, {19, 8}, {20, 16}, {21, 16}, {22, 40}, {23, 4},
+                {24, 16}, {25, 4}, {26, 8}, {27, 8}, {37, 20}, {38, 4}, {39, 8}, {40, 32}, {41, 24}, {42, 24},
+                {43, 72}, {45, 24}, {46, 12}, {47, 0}, {48, 8}};
+        for (int[] x : sizes) EXTENSION_SIZE[x[0]] = x[1];
+    }
+
+    /** Where an extension map puts the fields Keyhole reads, relative to the end of the required part. */
+    private static final class ExtMap {
+        int size;
+        int as = -1, asWidth;
+        int outPackets = -1, outPacketsWidth;
+        int outBytes = -1, outBytesWidth;
+        int flows = -1, flowsWidth;
+        int event = -1;
+    }
+
+    private ExtMap[] maps;
+
+    /** An extension map record: id, declared size, extension ids up to a 0. */
+    private int extensionMap(byte[] b, int r, int rsize) {
+        if (rsize < 8) return BAD_MAP;
+        int id = u16(b, r + 4);
+        int declared = u16(b, r + 6);
+        if (maps == null) maps = new ExtMap[65_536];
+        maps[id] = null;
+        ExtMap m = new ExtMap();
+        int off = 0;
+        for (int q = r + 8; q + 2 <= r + rsize; q += 2) {
+            int ext = u16(b, q);
+            if (ext == 0) break;
+            if (ext <= 3) continue; // the required extensions are implied, never listed
+            int size = ext < EXTENSION_SIZE.length ? EXTENSION_SIZE[ext] : -1;
+            if (size < 0) return BAD_MAP;
+            switch (ext) {
+                case 6, 7 -> {
+                    m.as = off;
+                    m.asWidth = ext == 6 ? 2 : 4;
+                }
+                case 14, 15 -> {
+                    m.outPackets = off;
+                    m.outPacketsWidth = ext == 14 ? 4 : 8;
+                }
+                case 16, 17 -> {
+                    m.outBytes = off;
+                    m.outBytesWidth = ext == 16 ? 4 : 8;
+                }
+                case 18, 19 -> {
+                    m.flows = off;
+                    m.flowsWidth = ext == 18 ? 4 : 8;
+                }
+                case 37 -> m.event = off;
+                default -> { }
+            }
+            off += size;
+        }
+        if (off != declared) return BAD_MAP;
+        m.size = off;
+        maps[id] = m;
+        return 0;
+    }
+
+    /** A layout-1 common record (type 10) read through its extension map. */
+    private int common(byte[] b, int r, int rsize) {
+        if (rsize < COMMON_HEADER) return SHORT_FOR_MAP;
+        ExtMap m = maps == null ? null : maps[u16(b, r + 6)];
+        if (m == null) return NO_MAP;
+        int flags = b[r + 4] & 0xff;
+        boolean v6 = (flags & 1) != 0, pkts64 = (flags & 2) != 0, bytes64 = (flags & 4) != 0;
+        int required = (v6 ? 32 : 8) + (pkts64 ? 8 : 4) + (bytes64 ? 8 : 4);
+        if (COMMON_HEADER + required + m.size > rsize) return SHORT_FOR_MAP;
+        NfcapdFlow f = flow;
+        f.clear();
+        f.nfVersion = b[r + 5] & 0xff;
+        f.startMillis = u32(b, r + 12) * 1000 + u16(b, r + 8);
+        f.endMillis = u32(b, r + 16) * 1000 + u16(b, r + 10);
+        f.tcpFlags = b[r + 21] & 0xff;
+        f.protocol = b[r + 22] & 0xff;
+        f.srcPort = u16(b, r + 24);
+        f.dstPort = u16(b, r + 26);
+        f.exporterId = u16(b, r + 28);
+        int d = r + COMMON_HEADER;
+        if (v6) {
+            f.v6 = true;
+            f.srcHi = (long) I64.get(b, d);
+            f.srcLo = (long) I64.get(b, d + 8);
+            f.dstHi = (long) I64.get(b, d + 16);
+            f.dstLo = (long) I64.get(b, d + 24);
+            d += 32;
+        } else {
+            f.src4 = (int) I32.get(b, d);
+            f.dst4 = (int) I32.get(b, d + 4);
+            d += 8;
+        }
+        f.packets = pkts64 ? (long) I64.get(b, d) : u32(b, d);
+        d += pkts64 ? 8 : 4;
+        f.bytes = bytes64 ? (long) I64.get(b, d) : u32(b, d);
+        d += bytes64 ? 8 : 4;
+        if (m.as >= 0) {
+            f.srcAs = m.asWidth == 2 ? u16(b, d + m.as) : u32(b, d + m.as);
+            f.dstAs = m.asWidth == 2 ? u16(b, d + m.as + 2) : u32(b, d + m.as + 4);
+        }
+        if (m.outPackets >= 0) f.outPackets = m.outPacketsWidth == 4 ? u32(b, d + m.outPackets) : (long) I64.get(b, d + m.outPackets);
+        if (m.outBytes >= 0) f.outBytes = m.outBytesWidth == 4 ? u32(b, d + m.outBytes) : (long) I64.get(b, d + m.outBytes);
+        if (m.flows >= 0) {
+            long n = m.flowsWidth == 4 ? u32(b, d + m.flows) : (long) I64.get(b, d + m.flows);
+            f.aggregatedFlows = n == 0 ? 1 : n;
+        }
+        if (m.event >= 0 && f.startMillis == 0 && f.endMillis == 0) {
+            f.startMillis = f.endMillis = (long) I64.get(b, d + m.event);
+        }
+        visitor.flow(f);
+        emitted++;
+        return 1;
+    }
+
     // ---------------------------------------------------------------- resynchronisation
 
     /** True when a block that validates starts at {@code off}, or {@code off} is exactly the end of file. */
@@ -399,7 +569,7 @@ final class NfcapdDecoder {
         Compression c = blockCompression(flags);
         // A block this reader cannot decode (unknown compression, encrypted, other type) cannot be checked
         // by its content; its sane header, wholly present, has to do.
-        if (c == null || type != 3 || (encryption != 0 && (flags & 2) == 0)) return true;
+        if (c == null || !recordBlock(type) || (encryption != 0 && (flags & 2) == 0)) return true;
         byte[] data = buf;
         int from = p + BLOCK_HEADER, len = size;
         if (c != Compression.NONE) {

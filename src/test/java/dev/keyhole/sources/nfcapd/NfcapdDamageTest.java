@@ -205,11 +205,54 @@ class NfcapdDamageTest {
         f[1] = 0x0C;
         assertThat(NfcapdFiles.read(f).messages().get(0)).contains("big-endian");
         f = file(Compression.NONE);
-        f[2] = 1;
-        assertThat(NfcapdFiles.read(f).messages().get(0)).contains("layout 1 (nfdump 1.6): not supported");
         f[2] = 3;
         assertThat(NfcapdFiles.read(f).messages()).containsExactly(
                 "test.nfcapd: offset 2: unknown nfcapd file layout version 3");
+    }
+
+    @Test
+    void layout1RecordWithoutItsExtensionMapIsSkippedAndReported() {
+        List<NfcapdFlow> some = FLOWS.subList(0, 30).stream().map(x -> {
+            NfcapdFlow c = x.copy();
+            c.srcAs = 64_512;
+            c.dstAs = 65_000;
+            return c;
+        }).toList();
+        byte[] f = NfcapdFiles.layout1(some, Compression.NONE, 30);
+        // The second map record (id 1) gets id 7: records using map 1 now refer to a map never defined.
+        int block = NfcapdDecoder.FILE_HEADER_V1;
+        int map0 = block + 12;
+        int map1 = map0 + ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN).getShort(map0 + 2);
+        f[map1 + 4] = 7;
+        NfcapdFiles.Read r = NfcapdFiles.read(f);
+        assertThat(r.flows()).hasSize(20);
+        assertThat(r.rejects().count()).isEqualTo(10);
+        assertThat(r.messages()).hasSize(10).allSatisfy(m -> assertThat(m).startsWith("test.nfcapd: offset " + block
+                + ": record ").contains("refers to extension map 1, which the file has not defined; record skipped"));
+    }
+
+    /** Layout 1 under the same kinds of mutation: never throws, never invents records. */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"NONE", "LZO", "LZ4"})
+    void fuzzLayout1(Compression c) {
+        List<NfcapdFlow> some = FLOWS.stream().map(x -> {
+            NfcapdFlow y = x.copy();
+            y.srcAs = 100;
+            y.dstAs = 200;
+            return y;
+        }).toList();
+        byte[] original = NfcapdFiles.layout1(some, c, 60);
+        assertThat(NfcapdFiles.read(original).rows()).hasSize(RECORDS);
+        Random rnd = new Random(16 + c.code);
+        for (int round = 0; round < 300; round++) {
+            byte[] f = original.clone();
+            int at = rnd.nextInt(f.length);
+            if (round % 3 == 0) f = Arrays.copyOf(f, at);
+            else for (int i = at; i < Math.min(f.length, at + 1 + rnd.nextInt(8)); i++) f[i] = (byte) rnd.nextInt();
+            NfcapdFiles.Read r = NfcapdFiles.read(f);
+            assertThat(r.flows().size()).as("%s round %d at %d", c, round, at).isLessThanOrEqualTo(RECORDS);
+            assertThat(r.returned()).isEqualTo(r.flows().size());
+        }
     }
 
     /**

@@ -262,6 +262,44 @@ class NfcapdToolsInteropTest {
         }
     }
 
+    /** nfdump 1.6 files (layout 1, common records and extension maps), which nfdump 1.7.1 converts as it reads. */
+    @Test
+    void layout1FilesReadAsNfdump17ReadsThem() throws Exception {
+        Random rnd = new Random(16);
+        List<NfcapdFlow> flows = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            boolean v6 = i % 4 == 1;
+            boolean wide = i % 2 == 0;
+            int map = i % 3;
+            Ip a = v6 ? Ip.ofV6(0x2a00_1450_4001_0800L, rnd.nextLong()) : Ip.ofV4(rnd.nextInt());
+            Ip b = v6 ? Ip.ofV6(0x2001_0db8_0000_0000L, rnd.nextInt(1000)) : Ip.ofV4(0xD2346D00 + rnd.nextInt(256));
+            long start = 1_500_000_000_000L + rnd.nextInt(1_000_000_000);
+            NfcapdFlow f = new NfcapdFlow().set(FlowRecord.uni(start, start + rnd.nextInt(100_000), a, b,
+                    rnd.nextInt(65_536), rnd.nextInt(65_536), 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000),
+                    wide ? 1L << 33 | rnd.nextInt() & 0xffff_ffffL : rnd.nextInt() & 0xffff_ffffL));
+            if (map == 1) {
+                f.srcAs = rnd.nextInt(65_536);
+                f.dstAs = rnd.nextInt(65_536);
+                f.outPackets = rnd.nextInt(1000);
+                f.outBytes = rnd.nextInt() & 0xffff_ffffL;
+                f.aggregatedFlows = 1 + rnd.nextInt(5);
+            } else if (map == 2) {
+                f.srcAs = rnd.nextInt() & 0xffff_ffffL;
+                f.dstAs = 131_279;
+                f.outPackets = 1L << 32 | rnd.nextInt(1000);
+                f.outBytes = 1L << 40 | rnd.nextInt(1000);
+                f.aggregatedFlows = 1 + rnd.nextInt(5);
+            }
+            flows.add(f);
+        }
+        List<String> expected = flows.stream().map(NfcapdFiles::row).toList();
+        for (Compression c : List.of(Compression.NONE, Compression.LZO, Compression.LZ4, Compression.BZ2)) {
+            Path file = dir.resolve("layout1-" + c);
+            Files.write(file, NfcapdFiles.layout1(flows, c, 300));
+            assertThat(assertSameAsNfdump(file)).as("layout 1, %s", c).containsExactlyElementsOf(expected);
+        }
+    }
+
     @Test
     void topDestinationPortsEqualNfdumps() throws Exception {
         Path d = plain.get(0).getParent();
