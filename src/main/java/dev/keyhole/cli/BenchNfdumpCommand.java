@@ -101,67 +101,83 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             for (InputFile f : inputs) bytes += f.size();
             String loadBefore = load();
 
-            List<Double> nfSecs = new ArrayList<>();
+            List<Double> nfSecs = new ArrayList<>(), nfCpu = new ArrayList<>();
             String nfOut = null;
             List<String> nfCmd = List.of(nf, "-R", d.toString(), filter, "-s", "dstport/flows", "-q", "-o", "csv");
             for (int r = 0; r <= runs; r++) { // run 0 warms the page cache and is not counted
                 long t = System.nanoTime();
+                double c = childCpu();
                 nfOut = NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
-                if (r > 0) nfSecs.add((System.nanoTime() - t) / 1e9);
+                if (r > 0) {
+                    nfSecs.add((System.nanoTime() - t) / 1e9);
+                    nfCpu.add(childCpu() - c);
+                }
             }
             List<long[]> nfTop = parseTop(nfOut, 4, 5);
             if (nfTop.isEmpty()) throw new IOException("nfdump found no flows in " + d + ":\n" + nfOut);
 
-            List<Double> warmSecs = new ArrayList<>();
+            List<Double> warmSecs = new ArrayList<>(), warmCpu = new ArrayList<>();
             TopQuery.Result top = null;
             for (int r = 0; r < runs; r++) {
+                double c = processCpu();
                 top = TopQuery.run(inputs, scope, TopQuery.Key.DSTPORT, TopQuery.Order.FLOWS, threads, System.err::println);
                 warmSecs.add(top.nanos() / 1e9);
+                warmCpu.add(processCpu() - c);
             }
             List<long[]> khTop = new ArrayList<>();
             for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
 
-            List<Double> coldSecs = new ArrayList<>();
+            List<Double> coldSecs = new ArrayList<>(), coldCpu = new ArrayList<>();
             List<long[]> coldTop = null;
             for (int r = 0; r < runs; r++) {
                 long t = System.nanoTime();
+                double c = childCpu();
                 String out = NfcapdBenchData.run(coldCommand(d), base.resolve("keyhole-top.log"));
                 coldSecs.add((System.nanoTime() - t) / 1e9);
+                coldCpu.add(childCpu() - c);
                 coldTop = parseTop(out, 0, 1);
             }
             boolean equal = same(nfTop, khTop) && same(nfTop, coldTop);
             double nfMedian = median(nfSecs), coldMedian = median(coldSecs), warmMedian = median(warmSecs);
+            double nfCpuMedian = median(nfCpu), coldCpuMedian = median(coldCpu), warmCpuMedian = median(warmCpu);
             System.out.printf("%n== %,d flows in %d files, %.1f MiB on disk; load average before: %s%n", n, inputs.size(),
                     bytes / 1048576.0, loadBefore);
-            System.out.printf("(a) nfdump %.2f s (%,.0f flows/s) | keyhole top %.2f s new JVM (%,.0f flows/s), %.2f s in"
-                            + " a warm JVM | ratio keyhole/nfdump %.2f (warm %.2f) | top-10 ports and flow counts %s%n",
-                    nfMedian, n / nfMedian, coldMedian, n / coldMedian, warmMedian, coldMedian / nfMedian,
-                    warmMedian / nfMedian, equal ? "identical" : "DIFFER");
+            System.out.printf("(a) nfdump %.2f s wall, %.2f s CPU (%,.0f flows/s) | keyhole top, new JVM: %.2f s wall,"
+                            + " %.2f s CPU (%,.0f flows/s); warm JVM: %.2f s wall, %.2f s CPU%n"
+                            + "    ratio keyhole/nfdump: wall %.2f (warm %.2f), CPU %.2f (warm %.2f) | top-10 ports and"
+                            + " flow counts %s%n",
+                    nfMedian, nfCpuMedian, n / nfMedian, coldMedian, coldCpuMedian, n / coldMedian, warmMedian,
+                    warmCpuMedian, coldMedian / nfMedian, warmMedian / nfMedian, coldCpuMedian / nfCpuMedian,
+                    warmCpuMedian / nfCpuMedian, equal ? "identical" : "DIFFER");
             if (!equal) {
                 System.out.println("    nfdump:  " + show(nfTop));
                 System.out.println("    keyhole: " + show(khTop) + " / new JVM: " + show(coldTop));
             }
-            String row = String.format("%,d | %.2f | %.2f | %.2f | %.2f", n, nfMedian, coldMedian, warmMedian,
-                    coldMedian / nfMedian);
+            String row = String.format("%,d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f", n, nfMedian,
+                    nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, coldMedian / nfMedian,
+                    coldCpuMedian / nfCpuMedian);
             if (!noAnalyze) {
                 System.gc();
                 try (HeapWatcher heap = new HeapWatcher()) {
+                    double c = processCpu();
+                    long t = System.nanoTime();
                     AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-" + n));
-                    double secs = o.result().nanos() / 1e9;
-                    System.out.printf("(b) keyhole analyze %.2f s, %,.0f flows/s, %,d records | ratio analyze/nfdump(a)"
-                                    + " %.2f | max live heap after GC %d MiB, peak heap %d MiB%n", secs,
+                    double secs = (System.nanoTime() - t) / 1e9, cpu = processCpu() - c;
+                    System.out.printf("(b) keyhole analyze %.2f s wall (engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
+                                    + " records | ratio analyze/nfdump(a): wall %.2f, CPU %.2f | max live heap after GC"
+                                    + " %d MiB, peak heap %d MiB%n", secs, o.result().nanos() / 1e9, cpu,
                             o.result().flowRecords() / secs, o.result().flowRecords(), secs / nfMedian,
-                            heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
-                    row += String.format(" | %.2f | %.2f | %d | %d", secs, secs / nfMedian, heap.maxLiveAfterGc() >> 20,
-                            HeapWatcher.peakUsed() >> 20);
+                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
+                    row += String.format(" | %.2f / %.2f | %.2f / %.2f | %d | %d", secs, cpu, secs / nfMedian,
+                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
                 }
             }
             System.out.println("    load average after: " + load());
             rows.add(row);
         }
         System.out.println();
-        System.out.println("flows | nfdump s | keyhole top s (new JVM) | keyhole top s (warm) | ratio (a)"
-                + (noAnalyze ? "" : " | analyze s | ratio (b) | max live heap MiB | peak heap MiB"));
+        System.out.println("flows | nfdump s wall / CPU | keyhole top s, new JVM | keyhole top s, warm | ratio (a) wall / CPU"
+                + (noAnalyze ? "" : " | analyze s wall / CPU | ratio (b) wall / CPU | max live heap MiB | peak heap MiB"));
         rows.forEach(System.out::println);
         return 0;
     }
@@ -212,6 +228,26 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         List<Double> s = new ArrayList<>(v);
         s.sort(null);
         return s.get(s.size() / 2);
+    }
+
+    /** CPU seconds of the children this JVM has waited for (/proc/self/stat cutime + cstime). */
+    private static double childCpu() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** USER_HZ: 100 on every Linux architecture Keyhole runs on. */
+    private static final double CLOCK_TICKS = 100.0;
+
+    /** CPU seconds of this JVM, every thread (GC included). */
+    private static double processCpu() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     private static String load() {
