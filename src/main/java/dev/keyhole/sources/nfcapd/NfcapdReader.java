@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads nfcapd files as nfdump 1.7 writes them (file layout 2, V3 records; uncompressed, LZO, BZ2, LZ4
- * or ZSTD blocks) into flows. Damaged blocks are reported to {@link Rejects} with their file offset and
+ * Reads nfcapd files as nfdump 1.7 writes them (file layout 2, V3 records) and as nfdump 1.6 wrote them
+ * (layout 1, common records with extension maps), uncompressed or with LZO, BZ2, LZ4 or ZSTD blocks. Damaged blocks are reported to {@link Rejects} with their file offset and
  * skipped; see docs/formats/nfcapd.md.
  */
 public final class NfcapdReader implements RecordReader {
