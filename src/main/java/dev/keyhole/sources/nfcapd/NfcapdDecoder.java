@@ -44,6 +44,7 @@ final class NfcapdDecoder {
         byte[] window = new byte[2 << 20];
         final byte[] out = new byte[MAX_BLOCK];
         final Compression.Codecs codecs = new Compression.Codecs();
+        Prefetch.Slot[] slots;
     }
 
     private final InputStream in;
@@ -51,6 +52,9 @@ final class NfcapdDecoder {
     private final FlowVisitor visitor;
     private final Buffers buffers;
     private final NfcapdFlow flow = new NfcapdFlow();
+    /** Asked before each prefetch: are cores idle? Null: never prefetch. */
+    private final java.util.function.BooleanSupplier spareCores;
+    private Prefetch prefetch;
 
     private byte[] buf;
     private int lim;     // valid bytes in buf
@@ -62,15 +66,25 @@ final class NfcapdDecoder {
     private int encryption;
     private long emitted;
 
-    NfcapdDecoder(InputStream in, Rejects rejects, FlowVisitor visitor, Buffers buffers) {
+    NfcapdDecoder(InputStream in, Rejects rejects, FlowVisitor visitor, Buffers buffers,
+                  java.util.function.BooleanSupplier spareCores) {
         this.in = in;
         this.rejects = rejects;
         this.visitor = visitor;
         this.buffers = buffers;
         this.buf = buffers.window;
+        this.spareCores = spareCores;
     }
 
     long run() throws IOException {
+        try {
+            return file();
+        } finally {
+            if (prefetch != null) prefetch.drain();
+        }
+    }
+
+    private long file() throws IOException {
         int p = ensure(0, FILE_HEADER);
         if (lim < FILE_HEADER) {
             rejects.atOffset(0, 0, lim == 0 ? "empty file" : "file ends after " + lim
@@ -169,6 +183,7 @@ final class NfcapdDecoder {
             return end;
         }
         long next = off + BLOCK_HEADER + size;
+        prefetch(next);
         String problem = decodeBlock(p, n, size, type, flags);
         if (problem == null) return next;
         if (!contentDamaged) {
@@ -215,20 +230,44 @@ final class NfcapdDecoder {
             from = p + BLOCK_HEADER;
             len = size;
         } else {
-            data = buffers.out;
+            Prefetch.Slot slot = prefetch == null ? null : prefetch.take(base + p);
             from = 0;
-            try {
-                len = c.decompress(buffers.codecs, buf, p + BLOCK_HEADER, size, data);
-            } catch (RuntimeException e) {
-                lostInFailedBlock = n;
-                return c + " decompression failed (" + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); records lost: " + n;
+            RuntimeException error = null;
+            if (slot != null) {
+                data = slot.out;
+                len = slot.len;
+                error = slot.error;
+            } else {
+                data = buffers.out;
+                try {
+                    len = c.decompress(buffers.codecs, buf, p + BLOCK_HEADER, size, data);
+                } catch (RuntimeException e) {
+                    len = -1;
+                    error = e;
+                }
             }
-            if (len < 0) {
-                lostInFailedBlock = n;
-                return c + " block decompresses to more than " + MAX_BLOCK + " bytes; records lost: " + n;
+            try {
+                if (error != null) {
+                    lostInFailedBlock = n;
+                    // The library's own offsets are into its buffer, not the file: left out.
+                    String why = error.getMessage() == null ? "" : error.getMessage().replaceAll(":? ?offset=-?\\d+", "");
+                    return c + " decompression failed (" + error.getClass().getSimpleName()
+                            + (why.isEmpty() ? "" : ": " + why) + "); records lost: " + n;
+                }
+                if (len < 0) {
+                    lostInFailedBlock = n;
+                    return c + " block decompresses to more than " + MAX_BLOCK + " bytes; records lost: " + n;
+                }
+                return checkRecords(data, from, len, p, n, c);
+            } finally {
+                if (slot != null) prefetch.release(slot);
             }
         }
+        return checkRecords(data, from, len, p, n, c);
+    }
+
+    /** Decodes the records of a (decompressed) block and says what was wrong, or null. */
+    private String checkRecords(byte[] data, int from, int len, int p, long n, Compression c) {
         Walk w = records(data, from, from + len, base + p, true);
         if (w.end == from + len && w.count == n && w.badRecords == 0) return null;
         if (w.end == from + len) {
@@ -244,6 +283,33 @@ final class NfcapdDecoder {
         return "record " + (w.count + 1) + " of the block (byte " + (w.end - from) + " of " + len
                 + (c == Compression.NONE ? "" : " decompressed") + ") overruns the block or has size < 4; the "
                 + w.count + " records before it were read; records lost: " + Math.max(1, n - w.count);
+    }
+
+    /**
+     * Queues decompression of the compressed blocks wholly in the window after {@code from}, up to
+     * {@link Prefetch#DEPTH}, when cores are idle.
+     */
+    private void prefetch(long from) {
+        if (spareCores == null || compression == null || compression == Compression.NONE || encryption != 0) return;
+        if (prefetch == null) {
+            if (!spareCores.getAsBoolean()) return;
+            if (buffers.slots == null) buffers.slots = Prefetch.newSlots();
+            prefetch = new Prefetch(buffers.slots);
+        }
+        if (prefetch.full() || !spareCores.getAsBoolean()) return;
+        long q = from;
+        while (!prefetch.full()) {
+            int i = idx(q);
+            if (lim - i < BLOCK_HEADER) return;
+            long n = u32(buf, i);
+            int size = (int) I32.get(buf, i + 4);
+            int type = u16(buf, i + 8);
+            int flags = u16(buf, i + 10);
+            if (!saneHeader(n, size, type, flags) || !recordBlock(type) || lim - i - BLOCK_HEADER < size) return;
+            Compression c = blockCompression(flags);
+            if (c != Compression.NONE && !prefetch.has(q)) prefetch.submit(q, c, buf, i + BLOCK_HEADER, size);
+            q += BLOCK_HEADER + size;
+        }
     }
 
     /** Block types 2 (nfdump 1.6) and 3 (1.7) hold records, each with its own header; nfdump reads both alike. */

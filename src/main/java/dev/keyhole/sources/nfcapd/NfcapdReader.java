@@ -6,6 +6,8 @@ import dev.keyhole.sources.Rejects;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads nfcapd files as nfdump 1.7 writes them (file layout 2, V3 records) and as nfdump 1.6 wrote them
@@ -26,7 +28,21 @@ public final class NfcapdReader implements RecordReader {
      * queries that only count. Returns the number of flows.
      */
     public static long visit(InputStream in, FlowVisitor visitor, Rejects rejects) throws IOException {
-        return new NfcapdDecoder(in, rejects, visitor, BUFFERS.get()).run();
+        ACTIVE.incrementAndGet();
+        try {
+            return new NfcapdDecoder(in, rejects, visitor, BUFFERS.get(), SPARE_CORES).run();
+        } finally {
+            ACTIVE.decrementAndGet();
+        }
+    }
+
+    /** Files being read right now, in this JVM: blocks are decompressed ahead only while cores are left over. */
+    private static final AtomicInteger ACTIVE = new AtomicInteger();
+    private static final BooleanSupplier SPARE_CORES = () -> Prefetch.spareCores(ACTIVE.get());
+
+    /** {@link #visit} with block prefetching on or off regardless of load (tests compare both). */
+    static long visit(InputStream in, FlowVisitor visitor, Rejects rejects, boolean prefetch) throws IOException {
+        return new NfcapdDecoder(in, rejects, visitor, BUFFERS.get(), prefetch ? () -> true : null).run();
     }
 
     /** True when {@code head} starts like an nfcapd file (magic 0xA50C, little-endian, layout 1 or 2). */

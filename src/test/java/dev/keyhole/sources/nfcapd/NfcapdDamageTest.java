@@ -79,9 +79,11 @@ class NfcapdDamageTest {
     void undamagedFilesReadCompletely(Compression c) {
         byte[] f = file(c);
         assertThat(NfcapdFiles.blockOffsets(f)).hasSizeGreaterThan(5);
-        NfcapdFiles.Read r = NfcapdFiles.read(f);
-        assertThat(r.messages()).isEmpty();
-        assertThat(r.rows()).containsExactlyElementsOf(ROWS);
+        for (boolean prefetch : new boolean[] {true, false}) {
+            NfcapdFiles.Read r = NfcapdFiles.read(f, prefetch);
+            assertThat(r.messages()).isEmpty();
+            assertThat(r.rows()).as("prefetch %s", prefetch).containsExactlyElementsOf(ROWS);
+        }
     }
 
     @Test
@@ -310,7 +312,10 @@ class NfcapdDamageTest {
                 }
             }
             String what = c + " round " + round + ": " + kind + " at " + at;
-            NfcapdFiles.Read r = NfcapdFiles.read(f);
+            NfcapdFiles.Read r = NfcapdFiles.read(f, true);
+            NfcapdFiles.Read serial = NfcapdFiles.read(f, false);
+            assertThat(r.rows()).as("%s: with and without prefetching", what).isEqualTo(serial.rows());
+            assertThat(r.messages()).as("%s: with and without prefetching", what).isEqualTo(serial.messages());
             assertThat(r.returned()).as(what).isEqualTo(r.flows().size());
             assertThat(r.flows().size()).as(what).isLessThanOrEqualTo(ROWS.size());
             int intact = 0;

@@ -37,10 +37,17 @@ final class NfcapdFiles {
     }
 
     static Read read(byte[] file) {
+        return read(file, null);
+    }
+
+    /** @param prefetch force decompression ahead on or off; null: as the reader decides (idle cores) */
+    static Read read(byte[] file, Boolean prefetch) {
         List<NfcapdFlow> flows = new ArrayList<>();
         Rejects rejects = new Rejects("test.nfcapd", null);
         try {
-            long n = NfcapdReader.visit(new ByteArrayInputStream(file), f -> flows.add(f.copy()), rejects);
+            ByteArrayInputStream in = new ByteArrayInputStream(file);
+            long n = prefetch == null ? NfcapdReader.visit(in, f -> flows.add(f.copy()), rejects)
+                    : NfcapdReader.visit(in, f -> flows.add(f.copy()), rejects, prefetch);
             return new Read(flows, rejects, n);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
