@@ -48,8 +48,8 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             description = "Compression nfdump writes the files with: none, lzo, lz4, bz2 (default ${DEFAULT-VALUE}).")
     Compression compression;
 
-    @Option(names = "--runs", defaultValue = "3", paramLabel = "N",
-            description = "Timed runs of each top query; the median is reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N",
+            description = "Timed runs of each top query, interleaved; the median is reported (default ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--no-analyze", description = "Only the top-N comparison, not keyhole analyze.")
@@ -101,42 +101,38 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             for (InputFile f : inputs) bytes += f.size();
             String loadBefore = load();
 
+            // The three are interleaved, run by run, so that a change in the machine's load hits all alike.
             List<Double> nfSecs = new ArrayList<>(), nfCpu = new ArrayList<>();
-            String nfOut = null;
-            List<String> nfCmd = List.of(nf, "-R", d.toString(), filter, "-s", "dstport/flows", "-q", "-o", "csv");
-            for (int r = 0; r <= runs; r++) { // run 0 warms the page cache and is not counted
-                long t = System.nanoTime();
-                double c = childCpu();
-                nfOut = NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
-                if (r > 0) {
-                    nfSecs.add((System.nanoTime() - t) / 1e9);
-                    nfCpu.add(childCpu() - c);
-                }
-            }
-            List<long[]> nfTop = parseTop(nfOut, 4, 5);
-            if (nfTop.isEmpty()) throw new IOException("nfdump found no flows in " + d + ":\n" + nfOut);
-
             List<Double> warmSecs = new ArrayList<>(), warmCpu = new ArrayList<>();
-            TopQuery.Result top = null;
-            for (int r = 0; r < runs; r++) {
-                double c = processCpu();
-                top = TopQuery.run(inputs, scope, TopQuery.Key.DSTPORT, TopQuery.Order.FLOWS, threads, System.err::println);
-                warmSecs.add(top.nanos() / 1e9);
-                warmCpu.add(processCpu() - c);
-            }
-            List<long[]> khTop = new ArrayList<>();
-            for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
-
             List<Double> coldSecs = new ArrayList<>(), coldCpu = new ArrayList<>();
+            List<String> nfCmd = List.of(nf, "-R", d.toString(), filter, "-s", "dstport/flows", "-q", "-o", "csv");
+            NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log")); // warms the page cache, not counted
+            String nfOut = null;
+            TopQuery.Result top = null;
             List<long[]> coldTop = null;
             for (int r = 0; r < runs; r++) {
                 long t = System.nanoTime();
                 double c = childCpu();
+                nfOut = NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
+                nfSecs.add((System.nanoTime() - t) / 1e9);
+                nfCpu.add(childCpu() - c);
+
+                t = System.nanoTime();
+                c = childCpu();
                 String out = NfcapdBenchData.run(coldCommand(d), base.resolve("keyhole-top.log"));
                 coldSecs.add((System.nanoTime() - t) / 1e9);
                 coldCpu.add(childCpu() - c);
                 coldTop = parseTop(out, 0, 1);
+
+                c = processCpu();
+                top = TopQuery.run(inputs, scope, TopQuery.Key.DSTPORT, TopQuery.Order.FLOWS, threads, System.err::println);
+                warmSecs.add(top.nanos() / 1e9);
+                warmCpu.add(processCpu() - c);
             }
+            List<long[]> nfTop = parseTop(nfOut, 4, 5);
+            if (nfTop.isEmpty()) throw new IOException("nfdump found no flows in " + d + ":\n" + nfOut);
+            List<long[]> khTop = new ArrayList<>();
+            for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
             boolean equal = same(nfTop, khTop) && same(nfTop, coldTop);
             double nfMedian = median(nfSecs), coldMedian = median(coldSecs), warmMedian = median(warmSecs);
             double nfCpuMedian = median(nfCpu), coldCpuMedian = median(coldCpu), warmCpuMedian = median(warmCpu);
