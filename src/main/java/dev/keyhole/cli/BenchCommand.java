@@ -19,9 +19,10 @@ import java.util.concurrent.Callable;
  * {@code keyhole bench}: end-to-end throughput (IPFIX ingest + enrichment + all analyses + outputs)
  * and heap, on synthetic router-style IPFIX, at several input sizes so that heap growth shows.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchNfdumpCommand.class},
         description = {"Measures flows/s of ingest + enrichment + analyses from IPFIX files and the heap it needs, "
-                + "at growing input sizes. Data is generated once into --dir and reused."})
+                + "at growing input sizes. Data is generated once into --dir and reused.",
+                "Subcommand: nfdump (Keyhole against nfdump on the same nfcapd files)."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--flows", defaultValue = "10000000", paramLabel = "N",
             description = "Flow records at size 1 (default ${DEFAULT-VALUE}).")

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code keyhole} command. */
 @Command(name = "keyhole", mixinStandardHelpOptions = true, version = "keyhole 0.1.0",
         description = "Turns network telemetry about a target address space into intelligence.",
-        subcommands = {DemoCommand.class, AnalyzeCommand.class, SimulateCommand.class, QueryCommand.class,
-                CollectCommand.class, SetupCommand.class, BenchCommand.class, BenchCollectCommand.class,
+        subcommands = {DemoCommand.class, AnalyzeCommand.class, TopCommand.class, SimulateCommand.class,
+                QueryCommand.class, CollectCommand.class, SetupCommand.class, BenchCommand.class,
+                BenchCollectCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KeyholeCli implements Runnable {
     public static void main(String[] args) {

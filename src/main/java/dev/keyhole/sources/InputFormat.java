@@ -3,6 +3,7 @@ package dev.keyhole.sources;
 /** Every input format Keyhole reads; the id is what findings.json and --format use. */
 public enum InputFormat {
     IPFIX("ipfix", true, false),
+    NFCAPD("nfcapd", true, false),
     /** Captures of NetFlow v5/v9 and IPFIX export traffic (UDP). */
     PCAP("pcap", true, false),
     PCAPNG("pcapng", true, false),

@@ -3,6 +3,7 @@ package dev.keyhole.sources;
 import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.suricata.EveReader;
 import dev.keyhole.sources.pcap.PcapReader;
+import dev.keyhole.sources.nfcapd.NfcapdReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.io.BufferedInputStream;
@@ -60,7 +61,7 @@ public final class Inputs {
             if (fmt == null) {
                 Optional<InputFormat> d = detect(head(f, gz));
                 if (d.isEmpty()) {
-                    unreadable.accept(f + ": format not recognised (not IPFIX, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
+                    unreadable.accept(f + ": format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
                     continue;
                 }
                 fmt = d.get();
@@ -75,6 +76,7 @@ public final class Inputs {
             int len = ((head[2] & 0xff) << 8) | (head[3] & 0xff);
             if (len >= 16) return Optional.of(InputFormat.IPFIX);
         }
+        if (NfcapdReader.sniff(head)) return Optional.of(InputFormat.NFCAPD);
         // Before Zeek: an EVE line is JSON too, and its nested keys must not pass for a Zeek log's.
         if (EveReader.sniff(head)) return Optional.of(InputFormat.SURICATA_EVE);
         Optional<InputFormat> capture = PcapReader.sniff(head);

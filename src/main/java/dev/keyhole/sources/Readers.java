@@ -4,6 +4,7 @@ import dev.keyhole.sources.csv.CsvFlowReader;
 import dev.keyhole.sources.ipfix.IpfixReader;
 import dev.keyhole.sources.suricata.EveReader;
 import dev.keyhole.sources.pcap.PcapReader;
+import dev.keyhole.sources.nfcapd.NfcapdReader;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.util.EnumMap;
@@ -17,6 +18,7 @@ public final class Readers {
         READERS.put(InputFormat.IPFIX, new IpfixReader());
         READERS.put(InputFormat.PCAP, new PcapReader());
         READERS.put(InputFormat.PCAPNG, new PcapReader());
+        READERS.put(InputFormat.NFCAPD, new NfcapdReader());
         READERS.put(InputFormat.ZEEK_CONN, new ZeekReader(InputFormat.ZEEK_CONN));
         READERS.put(InputFormat.ZEEK_HTTP, new ZeekReader(InputFormat.ZEEK_HTTP));
         READERS.put(InputFormat.ZEEK_SSL, new ZeekReader(InputFormat.ZEEK_SSL));

@@ -60,6 +60,17 @@ public final class TargetScope {
         return ip.isV4() ? trie.getV4(ip.v4()) != null : trie.getV6(ip.hi(), ip.lo()) != null;
     }
 
+    /** {@link #contains} for an IPv4 address as an int, for allocation-free fast paths. */
+    public boolean containsV4(int address) {
+        return trie.getV4(address) != null;
+    }
+
+    /** {@link #contains} for an IPv6 address as two 64-bit halves. */
+    public boolean containsV6(long hi, long lo) {
+        if (hi == 0 && (lo >>> 32) == 0xffffL) return containsV4((int) lo); // IPv4-mapped, as Ip stores IPv4
+        return trie.getV6(hi, lo) != null;
+    }
+
     /** What the ASN expansion found, one line per ASN, for logs and findings. */
     public List<String> notes() {
         return notes;

@@ -1,0 +1,266 @@
+package dev.keyhole.cli;
+
+import dev.keyhole.bench.HeapWatcher;
+import dev.keyhole.bench.NfcapdBenchData;
+import dev.keyhole.enrichment.scope.TargetScope;
+import dev.keyhole.profile.ProfileLoader;
+import dev.keyhole.profile.TargetProfile;
+import dev.keyhole.query.TopQuery;
+import dev.keyhole.sources.InputFile;
+import dev.keyhole.sources.Inputs;
+import dev.keyhole.sources.nfcapd.Compression;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code keyhole bench nfdump}: the same nfcapd files (written by nfdump) answered by nfdump and by Keyhole
+ * on this machine. (a) the target's top destination ports by flows — {@code nfdump -R DIR 'net …' -s
+ * dstport/flows} against {@code keyhole top}, which must give the same ports and counts; (b) the full
+ * {@code keyhole analyze} on the same files. At two or more sizes, so heap growth shows.
+ */
+@Command(name = "nfdump", mixinStandardHelpOptions = true,
+        description = {"Times nfdump and Keyhole on the same nfcapd files: top destination ports of the target "
+                + "(nfdump -s dstport/flows vs keyhole top) and the full keyhole analyze; checks both top lists are equal."})
+public final class BenchNfdumpCommand implements Callable<Integer> {
+    @Option(names = "--flows", defaultValue = "20000000", paramLabel = "N",
+            description = "Flow records at size 1 (default ${DEFAULT-VALUE}).")
+    long flows;
+
+    @Option(names = "--sizes", defaultValue = "1,2", split = ",", paramLabel = "K",
+            description = "Multiples of --flows to run (default ${DEFAULT-VALUE}).")
+    List<Integer> sizes = new ArrayList<>();
+
+    @Option(names = "--files", defaultValue = "8", paramLabel = "N", description = "Files per size (default ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--compression", defaultValue = "lzo", paramLabel = "C",
+            description = "Compression nfdump writes the files with: none, lzo, lz4, bz2 (default ${DEFAULT-VALUE}).")
+    Compression compression;
+
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N",
+            description = "Timed runs of each top query, interleaved; the median is reported (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--no-analyze", description = "Only the top-N comparison, not keyhole analyze.")
+    boolean noAnalyze;
+
+    @Option(names = "--nfdump", paramLabel = "PATH", description = "nfdump binary (default: nfdump on PATH).")
+    String nfdump;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Where to keep generated data (default: <cache>/bench).")
+    Path dir;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Keyhole worker threads (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--seed", defaultValue = "1", description = "Generator seed.")
+    long seed;
+
+    @Mixin
+    ReferenceOptions ref = new ReferenceOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        String nf = nfdump != null ? nfdump : onPath("nfdump");
+        Path base = dir != null ? dir : ref.cacheDir().resolve("bench");
+        Files.createDirectories(base);
+        TargetProfile profile = ProfileLoader.load("dprk");
+        String filter = TopCommand.nfdumpFilter(profile);
+        TargetScope scope = TargetScope.ofCidrs(profile.cidrs());
+        String version = NfcapdBenchData.run(List.of(nf, "-V"), base.resolve("nfdump-version.log")).lines().findFirst().orElse("").trim();
+        System.out.printf("keyhole bench nfdump: %d cores, max heap %d MiB, threads %d, %s, files %s-compressed,"
+                        + " load average %s%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20, threads, version, compression.name(), load());
+        System.out.printf("(a) nfdump -R DIR '%s' -s dstport/flows -q -o csv%n    vs keyhole top --profile dprk"
+                + " --cidrs-only --in DIR --by dstport --csv%n", filter);
+
+        // Warm-up: the JIT compiles the reader and analyses before anything is timed.
+        Path warm = NfcapdBenchData.prepare(base, nf, Math.min(flows, 2_000_000L), 2, seed, compression,
+                System.err::println);
+        List<InputFile> warmInputs = Inputs.resolve(List.of(warm), null, m -> {});
+        TopQuery.run(warmInputs, scope, TopQuery.Key.DSTPORT, TopQuery.Order.FLOWS, threads, System.err::println);
+        if (!noAnalyze) analyze(profile, warm, base.resolve("out-nfdump-warmup"));
+
+        List<String> rows = new ArrayList<>();
+        for (int k : sizes) {
+            long n = flows * k;
+            Path d = NfcapdBenchData.prepare(base, nf, n, files, seed, compression, System.err::println);
+            List<InputFile> inputs = Inputs.resolve(List.of(d), null, m -> {});
+            long bytes = 0;
+            for (InputFile f : inputs) bytes += f.size();
+            String loadBefore = load();
+
+            // The three are interleaved, run by run, so that a change in the machine's load hits all alike.
+            List<Double> nfSecs = new ArrayList<>(), nfCpu = new ArrayList<>();
+            List<Double> warmSecs = new ArrayList<>(), warmCpu = new ArrayList<>();
+            List<Double> coldSecs = new ArrayList<>(), coldCpu = new ArrayList<>();
+            List<String> nfCmd = List.of(nf, "-R", d.toString(), filter, "-s", "dstport/flows", "-q", "-o", "csv");
+            NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log")); // warms the page cache, not counted
+            String nfOut = null;
+            TopQuery.Result top = null;
+            List<long[]> coldTop = null;
+            for (int r = 0; r < runs; r++) {
+                long t = System.nanoTime();
+                double c = childCpu();
+                nfOut = NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
+                nfSecs.add((System.nanoTime() - t) / 1e9);
+                nfCpu.add(childCpu() - c);
+
+                t = System.nanoTime();
+                c = childCpu();
+                String out = NfcapdBenchData.run(coldCommand(d), base.resolve("keyhole-top.log"));
+                coldSecs.add((System.nanoTime() - t) / 1e9);
+                coldCpu.add(childCpu() - c);
+                coldTop = parseTop(out, 0, 1);
+
+                c = processCpu();
+                top = TopQuery.run(inputs, scope, TopQuery.Key.DSTPORT, TopQuery.Order.FLOWS, threads, System.err::println);
+                warmSecs.add(top.nanos() / 1e9);
+                warmCpu.add(processCpu() - c);
+            }
+            List<long[]> nfTop = parseTop(nfOut, 4, 5);
+            if (nfTop.isEmpty()) throw new IOException("nfdump found no flows in " + d + ":\n" + nfOut);
+            List<long[]> khTop = new ArrayList<>();
+            for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
+            boolean equal = same(nfTop, khTop) && same(nfTop, coldTop);
+            double nfMedian = median(nfSecs), coldMedian = median(coldSecs), warmMedian = median(warmSecs);
+            double nfCpuMedian = median(nfCpu), coldCpuMedian = median(coldCpu), warmCpuMedian = median(warmCpu);
+            System.out.printf("%n== %,d flows in %d files, %.1f MiB on disk; load average before: %s%n", n, inputs.size(),
+                    bytes / 1048576.0, loadBefore);
+            System.out.printf("(a) nfdump %.2f s wall, %.2f s CPU (%,.0f flows/s) | keyhole top, new JVM: %.2f s wall,"
+                            + " %.2f s CPU (%,.0f flows/s); warm JVM: %.2f s wall, %.2f s CPU%n"
+                            + "    ratio keyhole/nfdump: wall %.2f (warm %.2f), CPU %.2f (warm %.2f) | top-10 ports and"
+                            + " flow counts %s%n",
+                    nfMedian, nfCpuMedian, n / nfMedian, coldMedian, coldCpuMedian, n / coldMedian, warmMedian,
+                    warmCpuMedian, coldMedian / nfMedian, warmMedian / nfMedian, coldCpuMedian / nfCpuMedian,
+                    warmCpuMedian / nfCpuMedian, equal ? "identical" : "DIFFER");
+            if (!equal) {
+                System.out.println("    nfdump:  " + show(nfTop));
+                System.out.println("    keyhole: " + show(khTop) + " / new JVM: " + show(coldTop));
+            }
+            String row = String.format("%,d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f", n, nfMedian,
+                    nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, coldMedian / nfMedian,
+                    coldCpuMedian / nfCpuMedian);
+            if (!noAnalyze) {
+                System.gc();
+                try (HeapWatcher heap = new HeapWatcher()) {
+                    double c = processCpu();
+                    long t = System.nanoTime();
+                    AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-" + n));
+                    double secs = (System.nanoTime() - t) / 1e9, cpu = processCpu() - c;
+                    System.out.printf("(b) keyhole analyze %.2f s wall (engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
+                                    + " records | ratio analyze/nfdump(a): wall %.2f, CPU %.2f | max live heap after GC"
+                                    + " %d MiB, peak heap %d MiB%n", secs, o.result().nanos() / 1e9, cpu,
+                            o.result().flowRecords() / secs, o.result().flowRecords(), secs / nfMedian,
+                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
+                    row += String.format(" | %.2f / %.2f | %.2f / %.2f | %d | %d", secs, cpu, secs / nfMedian,
+                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
+                }
+            }
+            System.out.println("    load average after: " + load());
+            rows.add(row);
+        }
+        System.out.println();
+        System.out.println("flows | nfdump s wall / CPU | keyhole top s, new JVM | keyhole top s, warm | ratio (a) wall / CPU"
+                + (noAnalyze ? "" : " | analyze s wall / CPU | ratio (b) wall / CPU | max live heap MiB | peak heap MiB"));
+        rows.forEach(System.out::println);
+        return 0;
+    }
+
+    private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out) throws Exception {
+        return AnalysisRun.run(new AnalysisRun.Settings(profile, List.of(in), out, null, threads, false,
+                Duration.ofHours(1), 1_000_000, false, ref), m -> {});
+    }
+
+    /** keyhole top in a new JVM, as a user runs it (JVM start-up included). */
+    private List<String> coldCommand(Path d) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+                KeyholeCli.class.getName(), "top", "--profile", "dprk", "--cidrs-only", "--in", d.toString(),
+                "--by", "dstport", "--csv", "--threads", String.valueOf(threads));
+    }
+
+    /** (port, flows) rows from CSV output: nfdump's (val, fl at columns 4, 5) or keyhole top's (0, 1). */
+    private static List<long[]> parseTop(String csv, int keyCol, int flowsCol) {
+        List<long[]> rows = new ArrayList<>();
+        for (String line : csv.split("\n")) {
+            String[] f = line.split(",");
+            if (f.length <= flowsCol || !f[keyCol].trim().matches("\\d+")) continue;
+            rows.add(new long[] {Long.parseLong(f[keyCol].trim()), Long.parseLong(f[flowsCol].trim())});
+        }
+        return rows;
+    }
+
+    /** Same ports with the same counts; ports with equal counts may come in either order. */
+    private static boolean same(List<long[]> a, List<long[]> b) {
+        if (a == null || b == null || a.size() != b.size()) return false;
+        List<String> x = new ArrayList<>(), y = new ArrayList<>();
+        for (long[] r : a) x.add(r[1] + ":" + r[0]);
+        for (long[] r : b) y.add(r[1] + ":" + r[0]);
+        x.sort(null);
+        y.sort(null);
+        return x.equals(y);
+    }
+
+    private static String show(List<long[]> rows) {
+        if (rows == null) return "-";
+        StringBuilder sb = new StringBuilder();
+        for (long[] r : rows) sb.append(r[0]).append('=').append(r[1]).append(' ');
+        return sb.toString().trim();
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        return s.get(s.size() / 2);
+    }
+
+    /** CPU seconds of the children this JVM has waited for (/proc/self/stat cutime + cstime). */
+    private static double childCpu() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** USER_HZ: 100 on every Linux architecture Keyhole runs on. */
+    private static final double CLOCK_TICKS = 100.0;
+
+    /** CPU seconds of this JVM, every thread (GC included). */
+    private static double processCpu() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() / 1e9 : Double.NaN;
+    }
+
+    private static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String onPath(String name) throws IOException {
+        List<String> path = new ArrayList<>(Arrays.asList(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
+        path.addAll(List.of("/usr/bin", "/usr/local/bin"));
+        for (String d : path) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) return Path.of(d, name).toString();
+        }
+        throw new IOException(name + " not found on PATH; install nfdump (Debian: apt-get install nfdump) or pass --nfdump");
+    }
+}
