@@ -19,6 +19,11 @@ public final class TotalsAnalysis implements Analysis<TotalsAnalysis> {
     private HllSketch localHosts = new HllSketch(LG_K, TgtHllType.HLL_4);
     private HllSketch remoteHosts = new HllSketch(LG_K, TgtHllType.HLL_4);
     private final long[] pair = new long[2];
+    // Direct-mapped memory of recently added addresses: a sketch update is idempotent, so skipping
+    // an address just added changes nothing and saves most of the hashing on busy hosts.
+    private static final int RECENT = 1 << 12;
+    private final long[] recentLocal = new long[2 * RECENT];
+    private final long[] recentRemote = new long[2 * RECENT];
 
     @Override
     public void accept(EnrichedFlow f, dev.keyhole.analyses.When w) {
@@ -39,8 +44,8 @@ public final class TotalsAnalysis implements Analysis<TotalsAnalysis> {
         }
         inScope++;
         bytes += f.flow().totalBytes();
-        update(localHosts, f.local());
-        update(remoteHosts, f.remote());
+        update(localHosts, f.local(), recentLocal);
+        update(remoteHosts, f.remote(), recentRemote);
         if (!f.conversation()) return;
         conversations++;
         switch (f.flow().nameSource()) {
@@ -51,10 +56,17 @@ public final class TotalsAnalysis implements Analysis<TotalsAnalysis> {
         }
     }
 
-    private void update(HllSketch s, Ip ip) {
+    private void update(HllSketch s, Ip ip, long[] recent) {
         if (ip == null) return;
-        pair[0] = ip.hi();
-        pair[1] = ip.lo();
+        long hi = ip.hi(), lo = ip.lo();
+        long h = (lo ^ hi * 0x9E3779B97F4A7C15L) * 0xC2B2AE3D27D4EB4FL;
+        int slot = 2 * (int) ((h >>> 40) & (RECENT - 1));
+        // Slot {0, 0} means empty; the address :: never reaches here as a real host.
+        if (recent[slot] == hi && recent[slot + 1] == lo && (hi | lo) != 0) return;
+        recent[slot] = hi;
+        recent[slot + 1] = lo;
+        pair[0] = hi;
+        pair[1] = lo;
         s.update(pair);
     }
 
