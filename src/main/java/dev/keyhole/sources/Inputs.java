@@ -56,10 +56,12 @@ public final class Inputs {
         }
         List<InputFile> out = new ArrayList<>();
         for (Path f : files) {
-            boolean gz = isGzip(f);
+            boolean[] gzip = new boolean[1];
+            byte[] head = head(f, gzip);
+            boolean gz = gzip[0];
             InputFormat fmt = forced;
             if (fmt == null) {
-                Optional<InputFormat> d = detect(head(f, gz));
+                Optional<InputFormat> d = detect(head);
                 if (d.isEmpty()) {
                     unreadable.accept(f + ": format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
                     continue;
@@ -92,18 +94,18 @@ public final class Inputs {
         return f.gzip() ? new GZIPInputStream(raw, 1 << 16) : raw;
     }
 
-    private static boolean isGzip(Path f) throws IOException {
-        try (InputStream in = Files.newInputStream(f)) {
-            return in.read() == 0x1f && in.read() == 0x8b;
-        }
-    }
-
-    private static byte[] head(Path f, boolean gz) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(f));
-             InputStream in = gz ? new GZIPInputStream(raw) : raw) {
-            return in.readNBytes(HEAD);
-        } catch (java.io.EOFException | java.util.zip.ZipException e) {
-            return new byte[0];
+    /** The first bytes of the file, decompressed when it is gzip ({@code gzip[0]} says so): one open per file. */
+    private static byte[] head(Path f, boolean[] gzip) throws IOException {
+        try (BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(f))) {
+            raw.mark(2);
+            gzip[0] = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            if (!gzip[0]) return raw.readNBytes(HEAD);
+            try (InputStream in = new GZIPInputStream(raw)) {
+                return in.readNBytes(HEAD);
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                return new byte[0];
+            }
         }
     }
 }
