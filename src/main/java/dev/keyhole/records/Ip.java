@@ -31,39 +31,12 @@ public record Ip(long hi, long lo) implements Comparable<Ip> {
         return new Ip(hi, lo);
     }
 
-    /** Parses dotted IPv4 or any textual IPv6 form; never does a DNS lookup. */
+    /** Parses dotted IPv4 or any textual IPv6 form ({@link IpText}); never does a DNS lookup. */
     public static Ip parse(String s) {
         if (s == null || s.isEmpty()) throw new IllegalArgumentException("empty address");
-        if (s.indexOf(':') < 0) return ofV4(parseV4(s));
-        if (!s.matches("[0-9A-Fa-f:.%a-zA-Z0-9]+")) throw new IllegalArgumentException("not an IP address: " + s);
-        try {
-            String t = s;
-            int pct = t.indexOf('%');
-            if (pct >= 0) t = t.substring(0, pct);
-            return ofBytes(InetAddress.getByName(t).getAddress());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IP address: " + s);
-        }
-    }
-
-    private static int parseV4(String s) {
-        int value = 0, part = 0, dots = 0, digits = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '.') {
-                if (digits == 0 || ++dots > 3) throw new IllegalArgumentException("not an IPv4 address: " + s);
-                value = (value << 8) | part;
-                part = 0;
-                digits = 0;
-            } else if (c >= '0' && c <= '9') {
-                part = part * 10 + (c - '0');
-                if (++digits > 3 || part > 255) throw new IllegalArgumentException("not an IPv4 address: " + s);
-            } else {
-                throw new IllegalArgumentException("not an IPv4 address: " + s);
-            }
-        }
-        if (dots != 3 || digits == 0) throw new IllegalArgumentException("not an IPv4 address: " + s);
-        return (value << 8) | part;
+        Ip ip = IpText.parse(s);
+        if (ip == null) throw new IllegalArgumentException("not an IP address: " + s);
+        return ip;
     }
 
     public boolean isV4() {

@@ -1,6 +1,6 @@
 package dev.keyhole.refdata;
 
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 
 import dev.keyhole.records.Ip;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyhole.enrichment.scope.Cidr;
 import dev.keyhole.records.Ip;
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 import org.duckdb.DuckDBFunctions;
 
 import java.io.IOException;

@@ -126,6 +126,6 @@ class CsvAsnLookupTest {
 
     private static dev.keyhole.records.Ip ip(String s) {
         byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        return dev.keyhole.sources.text.IpText.parse(b, 0, b.length);
+        return dev.keyhole.records.IpText.parse(b, 0, b.length);
     }
 }

@@ -7,7 +7,7 @@ import dev.keyhole.records.Ip;
 import dev.keyhole.records.NameSource;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.records.TlsRecord;
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 
 import java.time.Duration;
 import java.util.Arrays;

@@ -10,7 +10,7 @@ import dev.keyhole.records.RecordSink;
 import dev.keyhole.records.TlsRecord;
 import dev.keyhole.sources.RecordReader;
 import dev.keyhole.sources.Rejects;
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 import dev.keyhole.sources.text.LineReader;
 import dev.keyhole.sources.text.TextParse;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.keyhole.records.Ip;
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 import dev.keyhole.sources.text.TextParse;
 
 import java.io.IOException;

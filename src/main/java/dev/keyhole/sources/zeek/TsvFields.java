@@ -1,7 +1,7 @@
 package dev.keyhole.sources.zeek;
 
 import dev.keyhole.records.Ip;
-import dev.keyhole.sources.text.IpText;
+import dev.keyhole.records.IpText;
 import dev.keyhole.sources.text.TextParse;
 
 import java.nio.charset.StandardCharsets;

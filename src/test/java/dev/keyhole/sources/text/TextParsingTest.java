@@ -1,5 +1,7 @@
 package dev.keyhole.sources.text;
 
+import dev.keyhole.records.IpText;
+
 import dev.keyhole.records.Ip;
 import org.junit.jupiter.api.Test;
 

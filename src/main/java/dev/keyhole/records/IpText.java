@@ -1,6 +1,5 @@
-package dev.keyhole.sources.text;
+package dev.keyhole.records;
 
-import dev.keyhole.records.Ip;
 
 /**
  * Textual IPv4/IPv6 addresses to {@link Ip} without exceptions, regexes or InetAddress: parsing
