@@ -41,6 +41,14 @@ public final class AnalysisRun {
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref) {
             this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, null);
         }
+
+        /** Detected formats, the engine's default naming window and name cap, no store. */
+        public static Settings of(TargetProfile profile, List<Path> inputs, Path out, int threads, boolean progress,
+                                  boolean report, ReferenceOptions ref) {
+            EmbeddedEngine.Options d = EmbeddedEngine.Options.defaults();
+            return new Settings(profile, inputs, out, null, threads, progress, d.dnsWindow(), d.maxNames(), report,
+                    ref);
+        }
     }
 
     /** @param store what the flow store holds, or null when there is none */
@@ -50,12 +58,21 @@ public final class AnalysisRun {
     private AnalysisRun() {}
 
     public static Outcome run(Settings s, Consumer<String> log) throws IOException, InterruptedException {
-        List<String> skipped = new ArrayList<>();
-        List<InputFile> files = Inputs.resolve(s.inputs(), s.format(), msg -> {
-            skipped.add(msg);
+        List<Findings.InputInfo> skipped = new ArrayList<>();
+        List<InputFile> files = Inputs.resolve(s.inputs(), s.format(), (path, reason) -> {
+            String msg = path + ": " + reason;
+            skipped.add(new Findings.InputInfo(path.toString(), "unknown", 0, 0, List.of(msg)));
             log.accept("warning: " + msg);
         });
         if (files.isEmpty()) throw new IOException("no readable input in " + s.inputs());
+        // The report needs ECharts from the cache even when --geo and --asn spare the rest of set-up:
+        // check before the run, not after it.
+        Path echarts = null;
+        if (s.report()) {
+            ReferenceSetup setup = new ReferenceSetup(s.ref().cacheDir());
+            echarts = setup.path(ReferenceSetup.Role.ECHARTS);
+            if (!Files.isRegularFile(echarts)) setup.ensure();
+        }
 
         ReferenceOptions r = s.ref();
         Catalog catalog = r.catalog == null ? Catalog.loadDefault() : Catalog.load(r.catalog);
@@ -78,11 +95,7 @@ public final class AnalysisRun {
             f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
             f.profile = profileInfo(s.profile());
             f.inputs.addAll(result.inputs());
-            for (String msg : skipped) {
-                int colon = msg.indexOf(": ");
-                f.inputs.add(new Findings.InputInfo(colon > 0 ? msg.substring(0, colon) : msg, "unknown", 0, 0,
-                        List.of(msg)));
-            }
+            f.inputs.addAll(skipped);
             f.referenceData.addAll(ref.datasets());
             f.referenceData.add(new Findings.ReferenceDataset("catalog", catalog.source(), "keyhole catalogue",
                     catalog.version(), "Apache-2.0"));
@@ -95,7 +108,7 @@ public final class AnalysisRun {
             Path report = null;
             if (s.report()) {
                 report = s.out().resolve("report.html");
-                HtmlReport.write(f, report, new ReferenceSetup(r.cacheDir()).path(ReferenceSetup.Role.ECHARTS));
+                HtmlReport.write(f, report, echarts);
             }
             return new Outcome(f, result, json, report, csv, stored);
         }

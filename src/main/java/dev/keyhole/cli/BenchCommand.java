@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -85,8 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private AnalysisRun.Outcome run(TargetProfile profile, Path in, Path out) throws Exception {
-        return AnalysisRun.run(new AnalysisRun.Settings(profile, List.of(in), out, null, threads, false,
-                Duration.ofHours(1), 1_000_000, false, ref), m -> {});
+        return AnalysisRun.run(AnalysisRun.Settings.of(profile, List.of(in), out, threads, false, false, ref), m -> {});
     }
 
     private Path data(Path base, long n, int fileCount) throws Exception {

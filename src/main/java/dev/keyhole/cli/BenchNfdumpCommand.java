@@ -17,7 +17,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -179,8 +178,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     }
 
     private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out) throws Exception {
-        return AnalysisRun.run(new AnalysisRun.Settings(profile, List.of(in), out, null, threads, false,
-                Duration.ofHours(1), 1_000_000, false, ref), m -> {});
+        return AnalysisRun.run(AnalysisRun.Settings.of(profile, List.of(in), out, threads, false, false, ref), m -> {});
     }
 
     /** keyhole top in a new JVM, as a user runs it (JVM start-up included). */

@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        new ReferenceSetup(ref.cacheDir(), List.of("npm"), System.err).ensure();
+        new ReferenceSetup(ref.cacheDir()).ensure();
         Path world = out.resolve("world");
         if (!upToDate(world)) {
             System.err.printf("simulating the DPRK 2017-2018 world: %,d flows, seed %d, into %s%n", flows, seed, world);
@@ -81,8 +80,8 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source must be ipfix or zeek, not " + source);
         }
         TargetProfile profile = ProfileLoader.load("dprk").withPeriods(REPORT_PERIODS);
-        AnalysisRun.Outcome o = AnalysisRun.run(new AnalysisRun.Settings(profile, inputs, out.resolve("analysis"),
-                null, threads, !noProgress, Duration.ofHours(1), 5_000_000, true, ref), System.err::println);
+        AnalysisRun.Outcome o = AnalysisRun.run(AnalysisRun.Settings.of(profile, inputs, out.resolve("analysis"),
+                threads, !noProgress, true, ref), System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;
     }

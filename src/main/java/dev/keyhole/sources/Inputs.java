@@ -37,6 +37,12 @@ public final class Inputs {
      */
     public static List<InputFile> resolve(List<Path> paths, InputFormat forced, Consumer<String> unreadable)
             throws IOException {
+        return resolve(paths, forced, (path, reason) -> unreadable.accept(path + ": " + reason));
+    }
+
+    /** As above, telling the skipped file and the reason apart. */
+    public static List<InputFile> resolve(List<Path> paths, InputFormat forced,
+                                          java.util.function.BiConsumer<Path, String> unreadable) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
@@ -63,7 +69,7 @@ public final class Inputs {
             if (fmt == null) {
                 Optional<InputFormat> d = detect(head);
                 if (d.isEmpty()) {
-                    unreadable.accept(f + ": format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
+                    unreadable.accept(f, "format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
                     continue;
                 }
                 fmt = d.get();
