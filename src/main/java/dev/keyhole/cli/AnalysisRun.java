@@ -100,6 +100,12 @@ public final class AnalysisRun {
             f.referenceData.add(new Findings.ReferenceDataset("catalog", catalog.source(), "keyhole catalogue",
                     catalog.version(), "Apache-2.0"));
             result.analyses().finish(f);
+            long geoErrors = ref.geo() == null ? 0 : ref.geo().errors();
+            long asnErrors = ref.asn() instanceof dev.keyhole.refdata.MmdbAsnLookup m ? m.errors() : 0;
+            if (geoErrors + asnErrors > 0) {
+                log.accept("warning: " + geoErrors + " geo and " + asnErrors
+                        + " ASN lookups hit corrupt MMDB records; those addresses were treated as unknown");
+            }
 
             Files.createDirectories(s.out());
             Path json = s.out().resolve("findings.json");

@@ -28,10 +28,6 @@ public final class Progress implements AutoCloseable {
         if (bar != null) bar.stepTo(v);
     }
 
-    public void message(String m) {
-        if (bar != null) bar.setExtraMessage(m);
-    }
-
     @Override
     public void close() {
         if (bar != null) bar.close();

@@ -26,10 +26,6 @@ public final class Rejects {
         this.listener = listener;
     }
 
-    public String file() {
-        return file;
-    }
-
     /** A problem at a byte offset (binary formats). {@code records} is how many records were lost (≥ 0). */
     public void atOffset(long offset, long records, String reason) {
         add(file + ": offset " + offset + ": " + reason, records);

@@ -33,10 +33,6 @@ public final class ZeekReader implements RecordReader {
         this.schema = ZeekSchema.of(kind);
     }
 
-    public InputFormat format() {
-        return schema.format;
-    }
-
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
         return new ZeekSession(schema, sink, rejects).run(in);
