@@ -329,28 +329,9 @@ public final class CsvFlowReader implements RecordReader {
                 return (int) n;
             }
             String s = string(i);
-            switch (s.toLowerCase(Locale.ROOT)) {
-                case "tcp":
-                    return 6;
-                case "udp":
-                    return 17;
-                case "icmp":
-                    return 1;
-                case "icmp6":
-                case "icmpv6":
-                case "ipv6-icmp":
-                    return 58;
-                case "gre":
-                    return 47;
-                case "esp":
-                    return 50;
-                case "ah":
-                    return 51;
-                case "sctp":
-                    return 132;
-                default:
-                    throw bad("proto", "not a protocol number or name", s);
-            }
+            int p = TextParse.protocol(s);
+            if (p < 0) throw bad("proto", "not a protocol number or name", s);
+            return p;
         }
 
         /** Decimal, 0x hex, or nfdump/Argus letters (CEUAPRSF, '.' for unset). */

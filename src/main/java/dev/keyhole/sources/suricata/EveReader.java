@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -40,7 +39,6 @@ public final class EveReader implements RecordReader {
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
-    private static final Map<String, Integer> PROTOCOLS = protocols();
 
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
@@ -336,8 +334,8 @@ public final class EveReader implements RecordReader {
         private int protocol(Ip src) throws EveLine.Bad {
             String p = ev.proto;
             if (p == null) throw new EveLine.Bad("proto: missing");
-            Integer n = PROTOCOLS.get(p.toUpperCase(Locale.ROOT));
-            if (n != null) {
+            int n = TextParse.protocol(p);
+            if (n >= 0) {
                 // Some producers name ICMPv6 "ICMP" too.
                 return n == 1 && !src.isV4() ? 58 : n;
             }
@@ -347,37 +345,8 @@ public final class EveReader implements RecordReader {
         }
 
         private static EveLine.Bad bad(String field, String what, String raw) {
-            return new EveLine.Bad(field + ": " + what + " '" + snippet(raw) + "'");
+            return new EveLine.Bad(field + ": " + what + " '" + TextParse.snippet(raw) + "'");
         }
     }
 
-    static String snippet(String raw) {
-        if (raw == null) return "";
-        StringBuilder sb = new StringBuilder(Math.min(raw.length(), 48));
-        for (int i = 0; i < raw.length() && sb.length() < 40; i++) {
-            char c = raw.charAt(i);
-            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
-            else sb.append(c);
-        }
-        if (sb.length() >= 40 && raw.length() > 40) sb.append("...");
-        return sb.toString();
-    }
-
-    /** IANA protocol keywords (upper case) as Suricata and /etc/protocols spell them. */
-    private static Map<String, Integer> protocols() {
-        Map<String, Integer> m = new HashMap<>();
-        String[] names = {"HOPOPT:0", "ICMP:1", "IGMP:2", "GGP:3", "IPV4:4", "IP-ENCAP:4", "IPIP:4", "ST:5", "TCP:6",
-            "EGP:8", "IGP:9", "PUP:12", "UDP:17", "HMP:20", "XNS-IDP:22", "RDP:27", "ISO-TP4:29", "DCCP:33",
-            "XTP:36", "DDP:37", "IDPR-CMTP:38", "IPV6:41", "IPV6-ROUTE:43", "IPV6-FRAG:44", "IDRP:45", "RSVP:46",
-            "GRE:47", "ESP:50", "IPSEC-ESP:50", "AH:51", "IPSEC-AH:51", "SKIP:57", "IPV6-ICMP:58", "ICMPV6:58",
-            "ICMP6:58", "IPV6-NONXT:59", "IPV6-OPTS:60", "RSPF:73", "VMTP:81", "EIGRP:88", "OSPF:89",
-            "OSPFIGP:89", "AX.25:93", "ETHERIP:97", "ENCAP:98", "PIM:103", "IPCOMP:108", "VRRP:112", "L2TP:115",
-            "ISIS:124", "SCTP:132", "FC:133", "MOBILITY-HEADER:135", "UDPLITE:136", "MPLS-IN-IP:137", "HIP:139",
-            "SHIM6:140", "WESP:141", "ROHC:142", "ETHERNET:143"};
-        for (String s : names) {
-            int c = s.lastIndexOf(':');
-            m.put(s.substring(0, c), Integer.parseInt(s.substring(c + 1)));
-        }
-        return Map.copyOf(m);
-    }
 }

@@ -2,6 +2,8 @@ package dev.keyhole.sources.text;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Number and time parsers for ASCII text, on byte ranges (the TSV hot path, no allocation) and on
@@ -227,5 +229,44 @@ public final class TextParse {
         long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
         long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         return era * 146_097 + doe - 719_468;
+    }
+
+    /** At most 40 characters of a bad value for an error message, control characters escaped. */
+    public static String snippet(String raw) {
+        if (raw == null) return "";
+        StringBuilder sb = new StringBuilder(Math.min(raw.length(), 48));
+        for (int i = 0; i < raw.length() && sb.length() < 40; i++) {
+            char c = raw.charAt(i);
+            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        if (sb.length() >= 40 && raw.length() > 40) sb.append("...");
+        return sb.toString();
+    }
+
+    /** IANA protocol keywords (upper case) as Suricata and /etc/protocols spell them. */
+    private static final Map<String, Integer> PROTOCOLS = protocols();
+
+    /** The IP protocol number of a name (tcp, UDP, ipv6-icmp, ...), or -1 if it is none. */
+    public static int protocol(String name) {
+        Integer n = PROTOCOLS.get(name.toUpperCase(java.util.Locale.ROOT));
+        return n == null ? -1 : n;
+    }
+
+    private static Map<String, Integer> protocols() {
+        Map<String, Integer> m = new HashMap<>();
+        String[] names = {"HOPOPT:0", "ICMP:1", "IGMP:2", "GGP:3", "IPV4:4", "IP-ENCAP:4", "IPIP:4", "ST:5", "TCP:6",
+            "EGP:8", "IGP:9", "PUP:12", "UDP:17", "HMP:20", "XNS-IDP:22", "RDP:27", "ISO-TP4:29", "DCCP:33",
+            "XTP:36", "DDP:37", "IDPR-CMTP:38", "IPV6:41", "IPV6-ROUTE:43", "IPV6-FRAG:44", "IDRP:45", "RSVP:46",
+            "GRE:47", "ESP:50", "IPSEC-ESP:50", "AH:51", "IPSEC-AH:51", "SKIP:57", "IPV6-ICMP:58", "ICMPV6:58",
+            "ICMP6:58", "IPV6-NONXT:59", "IPV6-OPTS:60", "RSPF:73", "VMTP:81", "EIGRP:88", "OSPF:89",
+            "OSPFIGP:89", "AX.25:93", "ETHERIP:97", "ENCAP:98", "PIM:103", "IPCOMP:108", "VRRP:112", "L2TP:115",
+            "ISIS:124", "SCTP:132", "FC:133", "MOBILITY-HEADER:135", "UDPLITE:136", "MPLS-IN-IP:137", "HIP:139",
+            "SHIM6:140", "WESP:141", "ROHC:142", "ETHERNET:143"};
+        for (String s : names) {
+            int c = s.lastIndexOf(':');
+            m.put(s.substring(0, c), Integer.parseInt(s.substring(c + 1)));
+        }
+        return Map.copyOf(m);
     }
 }

@@ -1,5 +1,6 @@
 package dev.keyhole.sources.zeek;
 
+import dev.keyhole.sources.text.TextParse;
 import dev.keyhole.records.Ip;
 
 import java.util.List;
@@ -57,18 +58,6 @@ abstract class Fields {
     }
 
     final Bad bad(int slot, String what, String raw) {
-        return new Bad(schema.names[slot] + ": " + what + " '" + snippet(raw) + "'");
-    }
-
-    static String snippet(String raw) {
-        if (raw == null) return "";
-        StringBuilder sb = new StringBuilder(Math.min(raw.length(), 48));
-        for (int i = 0; i < raw.length() && sb.length() < 40; i++) {
-            char c = raw.charAt(i);
-            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
-            else sb.append(c);
-        }
-        if (sb.length() >= 40 && raw.length() > 40) sb.append("...");
-        return sb.toString();
+        return new Bad(schema.names[slot] + ": " + what + " '" + TextParse.snippet(raw) + "'");
     }
 }

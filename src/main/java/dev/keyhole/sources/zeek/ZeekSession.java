@@ -1,5 +1,6 @@
 package dev.keyhole.sources.zeek;
 
+import dev.keyhole.sources.text.TextParse;
 import dev.keyhole.records.DnsRecord;
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.HttpRecord;
@@ -109,7 +110,7 @@ final class ZeekSession {
             if (sep.length == 1) {
                 tsv.separator(sep[0]);
             } else {
-                blockProblem = "unsupported #separator '" + Fields.snippet(h.substring(10).trim()) + "' at line " + line
+                blockProblem = "unsupported #separator '" + TextParse.snippet(h.substring(10).trim()) + "' at line " + line
                         + " (only single-byte separators)";
             }
             return;
@@ -170,7 +171,7 @@ final class ZeekSession {
         blockProblem = null;
         if (path != null && !schema.pathMatches(path)) {
             ZeekSchema other = ZeekSchema.forPath(path);
-            blockProblem = "#path at line " + pathLine + " is '" + Fields.snippet(path) + "', expected '" + schema.path
+            blockProblem = "#path at line " + pathLine + " is '" + TextParse.snippet(path) + "', expected '" + schema.path
                     + "'" + (other != null ? " (this is a " + other.path + ".log; read it as " + other.format.id() + ")"
                     : "");
             return;
@@ -246,7 +247,7 @@ final class ZeekSession {
         }
         String p = json.path();
         if (p != null && !schema.pathMatches(p)) {
-            structural(line, offset, "_path is '" + Fields.snippet(p) + "', expected '" + schema.path + "'");
+            structural(line, offset, "_path is '" + TextParse.snippet(p) + "', expected '" + schema.path + "'");
             return;
         }
         StringBuilder missing = null;
