@@ -152,7 +152,7 @@ public final class StoreWriter implements FlowTap {
         if (size == 0) return;
         long t0 = System.nanoTime();
         int n = size;
-        long before = countFiles();
+        long files = distinctDays(n);
         try (Statement st = conn.createStatement()) {
             pending = n;
             // One COPY per batch: DuckDB splits it by day itself, far cheaper than one COPY per day.
@@ -171,24 +171,19 @@ public final class StoreWriter implements FlowTap {
         Arrays.fill(srcText, 0, n, null);
         Arrays.fill(dstText, 0, n, null);
         size = 0;
-        store.wrote(n, Math.max(0, countFiles() - before), System.nanoTime() - t0);
+        store.wrote(n, files, System.nanoTime() - t0);
     }
 
-    /** Files this writer has written so far (cheap: one directory listing per day). */
-    private long countFiles() {
-        String prefix = "part-" + id + "-";
-        try (java.util.stream.Stream<Path> days = Files.list(store.dir())) {
-            long c = 0;
-            for (Path d : (Iterable<Path>) days::iterator) {
-                if (!Files.isDirectory(d)) continue;
-                try (java.util.stream.Stream<Path> fs = Files.list(d)) {
-                    c += fs.filter(f -> f.getFileName().toString().startsWith(prefix)).count();
-                }
-            }
-            return c;
-        } catch (IOException e) {
-            throw new UncheckedIOException("store: " + e.getMessage(), e);
-        }
+    /**
+     * Files one COPY writes: one per local day in the batch (DuckDB writes a partition to a single
+     * file when no size limit is set), counted here instead of listing the store after each batch.
+     */
+    private long distinctDays(int n) {
+        int min = Integer.MAX_VALUE;
+        for (int i = 0; i < n; i++) min = Math.min(min, day[i]);
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int i = 0; i < n; i++) seen.set(day[i] - min);
+        return seen.cardinality();
     }
 
     static String sqlString(String s) {
