@@ -232,10 +232,7 @@ public final class QueryCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
                 if (i > 0) sb.append(',');
-                Object v = r[i];
-                if (v == null) continue;
-                if (v instanceof Number || v instanceof Boolean) sb.append(v);
-                else sb.append(CsvTables.quote(CsvTables.guard(v.toString())));
+                sb.append(CsvTables.cell(r[i]));
             }
             out.print(sb.append("\r\n"));
         }

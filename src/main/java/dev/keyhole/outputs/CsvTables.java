@@ -185,7 +185,7 @@ public final class CsvTables {
      * One CSV cell. Text is guarded and quoted; numbers are written as Java prints them (shortest
      * form that reads back to the same double, e.g. 1.0E-5), non-finite and missing values as empty.
      */
-    static String cell(Object v) {
+    public static String cell(Object v) {
         if (v == null) return "";
         if (v instanceof Double d) return Double.isFinite(d) ? Double.toString(d) : "";
         if (v instanceof Float fl) return Float.isFinite(fl) ? Float.toString(fl) : "";

@@ -1,5 +1,7 @@
 package dev.keyhole.simulate;
 
+import dev.keyhole.profile.LocalClock;
+
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
 import dev.keyhole.simulate.Population.Device;
@@ -17,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -63,7 +64,7 @@ public final class Simulator {
     private final Truth truth;
     private final SplittableRandom gen;
     private final SplittableRandom fmt;
-    private final ZoneRules rules;
+    private final LocalClock clock;
 
     // Per-slot state.
     private final List<Conv> pool = new ArrayList<>();
@@ -102,7 +103,7 @@ public final class Simulator {
         this.truth = new Truth(w);
         this.gen = Rand.stream(o.seed(), "traffic");
         this.fmt = Rand.stream(o.seed(), "format");
-        this.rules = w.zone.getRules();
+        this.clock = new LocalClock(w.zone);
         int nSvc = w.services.length;
         base = new double[nSvc];
         entCum = new double[nSvc];
@@ -190,9 +191,10 @@ public final class Simulator {
         }
     }
 
+    /** Local time in microseconds; the offset comes from the same tz-database clock the analyses use. */
     private long localMicros(long utcUs) {
-        int off = rules.getOffset(Instant.ofEpochSecond(Math.floorDiv(utcUs, 1_000_000))).getTotalSeconds();
-        return utcUs + off * 1_000_000L;
+        long ms = Math.floorDiv(utcUs, 1000);
+        return utcUs + (clock.localMillis(ms) - ms) * 1000;
     }
 
     private double slotWeight(int day, int h) {
@@ -826,29 +828,17 @@ public final class Simulator {
         if (c.app == World.APP_HTTP && c.device >= 0) truth.httpSeen(c.device, c.ua);
     }
 
-    private long lastLocalBase = Long.MIN_VALUE;
-    private long lastLocalOffset;
-
-    private long local(long us) {
-        long slotStart = us - Math.floorMod(us, SLOT_US);
-        if (slotStart != lastLocalBase) {
-            lastLocalBase = slotStart;
-            lastLocalOffset = localMicros(slotStart) - slotStart;
-        }
-        return us + lastLocalOffset;
-    }
-
     private int localDayOf(long us) {
-        return (int) (Math.floorDiv(local(us), 86_400_000_000L) - w.from.toEpochDay());
+        return (int) (Math.floorDiv(localMicros(us), 86_400_000_000L) - w.from.toEpochDay());
     }
 
     private int monthOf(long us) {
-        LocalDate d = LocalDate.ofEpochDay(Math.floorDiv(local(us), 86_400_000_000L));
+        LocalDate d = LocalDate.ofEpochDay(Math.floorDiv(localMicros(us), 86_400_000_000L));
         return d.getYear() * 12 + d.getMonthValue() - 1;
     }
 
     private int hourOf(long us) {
-        return (int) (Math.floorMod(local(us), 86_400_000_000L) / 3_600_000_000L);
+        return (int) (Math.floorMod(localMicros(us), 86_400_000_000L) / 3_600_000_000L);
     }
 
     private static int[] tcpFlags(Conv c) {
@@ -1054,6 +1044,6 @@ public final class Simulator {
     }
 
     private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+        return dev.keyhole.outputs.CsvTables.quote(s);
     }
 }
