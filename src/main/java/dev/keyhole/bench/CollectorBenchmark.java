@@ -103,7 +103,7 @@ public final class CollectorBenchmark {
         long exporterLoss = 0, restarts = 0;
         for (Path f : c.completedFiles()) {
             written += countRecords(f);
-            JsonNode stats = JSON.readTree(f.resolveSibling(f.getFileName().toString().replace(".ipfix", ".stats.json")).toFile());
+            JsonNode stats = JSON.readTree(dev.keyhole.collect.Collector.statsFile(f).toFile());
             for (JsonNode e : stats.get("exporters")) {
                 exporterLoss += e.get("lost").asLong();
                 restarts += e.get("restarts").asLong();

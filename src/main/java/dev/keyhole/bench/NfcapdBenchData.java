@@ -38,9 +38,9 @@ public final class NfcapdBenchData {
         if (Files.exists(done)) return d;
         Path ipfix = base.resolve("tmp-ipfix-" + flows + "-" + files + "-" + seed);
         log.accept(String.format("generating %,d flows (SyntheticIpfix) into %s ...", flows, ipfix));
-        deleteTree(ipfix);
+        CollectorBenchmark.deleteTree(ipfix);
         Path[] sources = SyntheticIpfix.write(ipfix, flows, files, seed);
-        deleteTree(d);
+        CollectorBenchmark.deleteTree(d);
         Files.createDirectories(d);
         long total = 0;
         for (int i = 0; i < sources.length; i++) {
@@ -59,7 +59,7 @@ public final class NfcapdBenchData {
             if (counted != n) throw new IOException(out + ": nfdump counts " + counted + " flows, " + n + " were written");
             total += counted;
         }
-        deleteTree(ipfix);
+        CollectorBenchmark.deleteTree(ipfix);
         if (total != flows) throw new IOException(d + ": nfdump counts " + total + " flows, expected " + flows);
         Files.writeString(done, "ok\n");
         return d;
@@ -120,12 +120,5 @@ public final class NfcapdBenchData {
         String out = Files.readString(log);
         if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
         return out;
-    }
-
-    private static void deleteTree(Path d) throws IOException {
-        if (!Files.exists(d)) return;
-        try (Stream<Path> s = Files.walk(d)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }

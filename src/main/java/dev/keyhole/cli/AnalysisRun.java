@@ -59,7 +59,7 @@ public final class AnalysisRun {
 
     public static Outcome run(Settings s, Consumer<String> log) throws IOException, InterruptedException {
         List<Findings.InputInfo> skipped = new ArrayList<>();
-        List<InputFile> files = Inputs.resolve(s.inputs(), s.format(), (path, reason) -> {
+        List<InputFile> files = Inputs.resolveEach(s.inputs(), s.format(), (path, reason) -> {
             String msg = path + ": " + reason;
             skipped.add(new Findings.InputInfo(path.toString(), "unknown", 0, 0, List.of(msg)));
             log.accept("warning: " + msg);

@@ -431,4 +431,9 @@ public final class Collector implements Closeable {
         boolean v4 = a.getAddress() instanceof java.net.Inet4Address;
         return (v4 ? ip.toString() : "[" + ip + "]") + ":" + a.getPort();
     }
+
+    /** The stats file written next to a completed IPFIX file. */
+    public static Path statsFile(Path ipfix) {
+        return RotatingIpfixFiles.stats(ipfix);
+    }
 }

@@ -121,9 +121,9 @@ final class RotatingIpfixFiles {
         return done;
     }
 
-    static Path stats(Path ipfix) {
+    public static Path stats(Path ipfix) {
         String n = ipfix.getFileName().toString();
-        return ipfix.resolveSibling(n.substring(0, n.length() - ".ipfix".length()) + ".stats.json");
+        return ipfix.resolveSibling(n.substring(0, n.length() - ".ipfix".length()) + dev.keyhole.sources.Inputs.COLLECTOR_STATS);
     }
 
     private static void move(Path from, Path to) throws IOException {

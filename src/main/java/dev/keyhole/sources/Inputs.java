@@ -37,12 +37,12 @@ public final class Inputs {
      */
     public static List<InputFile> resolve(List<Path> paths, InputFormat forced, Consumer<String> unreadable)
             throws IOException {
-        return resolve(paths, forced, (path, reason) -> unreadable.accept(path + ": " + reason));
+        return resolveEach(paths, forced, (path, reason) -> unreadable.accept(path + ": " + reason));
     }
 
     /** As above, telling the skipped file and the reason apart. */
-    public static List<InputFile> resolve(List<Path> paths, InputFormat forced,
-                                          java.util.function.BiConsumer<Path, String> unreadable) throws IOException {
+    public static List<InputFile> resolveEach(List<Path> paths, InputFormat forced,
+                                              java.util.function.BiConsumer<Path, String> unreadable) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {

@@ -58,8 +58,7 @@ class CollectSigtermTest {
             assertThat(files).as("output:%n%s", Files.readString(log)).hasSize(1);
             assertThat(Senders.read(files).stream().map(Senders::key).toList())
                     .containsExactlyInAnyOrderElementsOf(flows.stream().map(Senders::key).toList());
-            JsonNode stats = new ObjectMapper().readTree(files.get(0).resolveSibling(
-                    files.get(0).getFileName().toString().replace(".ipfix", ".stats.json")).toFile());
+            JsonNode stats = new ObjectMapper().readTree(Collector.statsFile(files.get(0)).toFile());
             assertThat(stats.get("records").asLong()).isEqualTo(flows.size());
             assertThat(stats.get("datagrams").asLong()).isEqualTo(datagrams.size());
             assertThat(Files.readString(log)).contains("completed " + files.get(0));

@@ -47,8 +47,7 @@ class CollectorTest {
     }
 
     private static JsonNode stats(Path ipfix) throws Exception {
-        String n = ipfix.getFileName().toString();
-        return JSON.readTree(ipfix.resolveSibling(n.replace(".ipfix", ".stats.json")).toFile());
+        return JSON.readTree(RotatingIpfixFiles.stats(ipfix).toFile());
     }
 
     @Test
