@@ -70,7 +70,7 @@ public final class MmdbAsnLookup implements AsnLookup {
             if (r.length != 2) continue;
             long[] prev = out.isEmpty() ? null : out.get(out.size() - 1);
             if (prev != null && prev[1] + 1 == r[0]) prev[1] = r[1];
-            else out.add(r);
+            else out.add(r.clone());
         }
         return out;
     }
@@ -82,8 +82,13 @@ public final class MmdbAsnLookup implements AsnLookup {
         return out;
     }
 
+    // The last walk: rangesOf and rangesOfV6 are asked in turn for the same ASN, and a walk costs ~1 s.
+    private long walkedAsn = -1;
+    private List<long[]> walked;
+
     @SuppressWarnings("rawtypes")
-    private List<long[]> walk(long asn) {
+    private synchronized List<long[]> walk(long asn) {
+        if (asn == walkedAsn) return walked;
         List<long[]> out = new ArrayList<>();
         try {
             Networks<Map> it = reader.networks(false, Map.class);
@@ -97,6 +102,8 @@ public final class MmdbAsnLookup implements AsnLookup {
             throw new UncheckedIOException(file + ": cannot walk networks: " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
+        walkedAsn = asn;
+        walked = out;
         return out;
     }
 

@@ -1,5 +1,9 @@
 package dev.keyhole.simulate;
 
+import dev.keyhole.enrichment.scope.Cidr;
+
+import dev.keyhole.records.Ip;
+
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -74,28 +78,19 @@ final class AddressBook {
     }
 
     static int parse(String dotted) {
-        String[] p = dotted.split("\\.");
-        if (p.length != 4) throw new IllegalArgumentException("not an IPv4 address: " + dotted);
-        int v = 0;
-        for (String s : p) {
-            int o = Integer.parseInt(s);
-            if (o < 0 || o > 255) throw new IllegalArgumentException("not an IPv4 address: " + dotted);
-            v = (v << 8) | o;
-        }
-        return v;
+        Ip ip = Ip.parse(dotted);
+        if (!ip.isV4()) throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+        return ip.v4();
     }
 
     static String format(int a) {
-        return ((a >>> 24) & 0xff) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+        return Ip.ofV4(a).toString();
     }
 
-    /** [first, last] of a CIDR block as unsigned longs. */
+    /** [first, last] of an IPv4 CIDR block as unsigned longs. */
     static long[] cidr(String c) {
-        int slash = c.indexOf('/');
-        int base = parse(c.substring(0, slash));
-        int bits = Integer.parseInt(c.substring(slash + 1));
-        long mask = bits == 0 ? 0 : (0xffff_ffffL << (32 - bits)) & 0xffff_ffffL;
-        long first = (base & 0xffff_ffffL) & mask;
-        return new long[] {first, first | (~mask & 0xffff_ffffL)};
+        Cidr block = Cidr.parse(c);
+        if (!block.isV4()) throw new IllegalArgumentException("not an IPv4 block: " + c);
+        return new long[] {block.first().longValue() & 0xffff_ffffL, block.last().longValue() & 0xffff_ffffL};
     }
 }
