@@ -215,6 +215,11 @@ class EnricherTest {
         Enricher withRelays = new Enricher(scope, geo, asn, catalog.withTorRelays(Set.of(Ip.parse("104.16.5.5"))));
         assertThat(withRelays.enrich(uni(HOST, 50000, "104.16.5.5", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TOR);
         assertThat(withRelays.enrich(uni(HOST, 50000, "104.16.5.6", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TLS);
+        // A neighbour seen first must not let the /24 cache answer for the relay in its block.
+        Enricher neighbourFirst = new Enricher(scope, geo, asn, catalog.withTorRelays(Set.of(Ip.parse("104.16.5.5"))));
+        assertThat(neighbourFirst.enrich(uni(HOST, 50000, "104.16.5.6", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TLS);
+        assertThat(neighbourFirst.enrich(uni(HOST, 50000, "104.16.5.5", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TOR);
+        assertThat(neighbourFirst.enrich(uni(HOST, 50000, "104.16.5.7", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TLS);
     }
 
     @Test

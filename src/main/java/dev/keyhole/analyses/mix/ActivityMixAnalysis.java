@@ -44,6 +44,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private final MixBucket[] periods;
     private final TreeMap<Integer, MixBucket> months = new TreeMap<>();
     private final Map<String, ServiceMeta> meta = new HashMap<>();
+    private final ServiceIndex index = new ServiceIndex();
     private int lastMonthKey = Integer.MIN_VALUE;
     private MixBucket lastMonth;
 
@@ -53,7 +54,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         this.ctx = ctx;
         this.own = new When(ctx);
         this.periods = new MixBucket[ctx.periods().size()];
-        for (int i = 0; i < periods.length; i++) periods[i] = new MixBucket();
+        for (int i = 0; i < periods.length; i++) periods[i] = new MixBucket(index);
     }
 
     @Override
@@ -68,14 +69,16 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         long bytes = f.flow().totalBytes();
         int cat = f.category().ordinal();
         int origin = f.origin().ordinal();
-        String service = f.service();
-        if (!meta.containsKey(service)) {
-            meta.put(service, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
+        String name = f.service();
+        int known = index.size();
+        int service = index.id(name);
+        if (service == known && !meta.containsKey(name)) {
+            meta.put(name, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
         }
         for (int p : w.periods()) periods[p].add(cat, origin, service, flows, bytes);
         int m = w.month();
         if (m != lastMonthKey) {
-            lastMonth = months.computeIfAbsent(m, k -> new MixBucket());
+            lastMonth = months.computeIfAbsent(m, k -> new MixBucket(index));
             lastMonthKey = m;
         }
         lastMonth.add(cat, origin, service, flows, bytes);
@@ -84,7 +87,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     @Override
     public void merge(ActivityMixAnalysis o) {
         for (int i = 0; i < periods.length; i++) periods[i].merge(o.periods[i]);
-        o.months.forEach((k, v) -> months.computeIfAbsent(k, x -> new MixBucket()).merge(v));
+        o.months.forEach((k, v) -> months.computeIfAbsent(k, x -> new MixBucket(index)).merge(v));
         o.meta.forEach(meta::putIfAbsent);
         lastMonthKey = Integer.MIN_VALUE;
     }
@@ -147,7 +150,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private List<ServiceShare> services(Map<String, MixBucket> rows) {
         List<ServiceShare> l = new ArrayList<>();
         rows.forEach((p, b) -> {
-            List<Map.Entry<String, Counter2>> all = sorted(b.services);
+            List<Map.Entry<String, Counter2>> all = sorted(b.services());
             for (int i = 0; i < all.size() && i < TOP_ROWS; i++) {
                 Map.Entry<String, Counter2> e = all.get(i);
                 ServiceMeta m = meta.get(e.getKey());
@@ -218,11 +221,12 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
                 long f1 = x.origins[o.ordinal()].flows, f2 = y.origins[o.ordinal()].flows;
                 if (f1 + f2 > 0) l.add(change("origin", o.id(), a, b, f1, x.total.flows, f2, y.total.flows));
             }
-            java.util.TreeSet<String> svc = new java.util.TreeSet<>(x.services.keySet());
-            svc.addAll(y.services.keySet());
+            Map<String, Counter2> xs = x.services(), ys = y.services();
+            java.util.TreeSet<String> svc = new java.util.TreeSet<>(xs.keySet());
+            svc.addAll(ys.keySet());
             for (String s : svc) {
-                long f1 = x.services.getOrDefault(s, new Counter2()).flows;
-                long f2 = y.services.getOrDefault(s, new Counter2()).flows;
+                long f1 = xs.getOrDefault(s, new Counter2()).flows;
+                long f2 = ys.getOrDefault(s, new Counter2()).flows;
                 if (share(f1, x.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE
                         && share(f2, y.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE) continue;
                 l.add(change("service", s, a, b, f1, x.total.flows, f2, y.total.flows));
@@ -267,7 +271,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
                             + "streaming together made up %.0f%%.", p, sb, b.total.flows, 100 * share(gs, b.total.flows)),
                     conf, reason, List.of("/activityMix/byCategory?period=" + p)));
 
-            List<Map.Entry<String, Counter2>> top = sorted(b.services);
+            List<Map.Entry<String, Counter2>> top = sorted(b.services());
             if (!top.isEmpty()) {
                 Map.Entry<String, Counter2> first = top.get(0);
                 String name = meta.get(first.getKey()).name();

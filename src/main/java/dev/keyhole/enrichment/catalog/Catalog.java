@@ -52,6 +52,8 @@ public final class Catalog {
     private final List<PortRule> torPorts;
     private final List<PortRule> tlsPorts;
     private final Set<Ip> torRelays;
+    // /24 blocks (address >>> 8) holding an IPv4 relay: the enricher's block cache must skip them
+    private final Set<Integer> torRelayV4Blocks;
     // [0] TCP, [1] UDP, indexed by port
     private final Service[][] portService = new Service[2][65536];
     private final VpnProtocol[][] portVpn = new VpnProtocol[2][65536];
@@ -70,6 +72,8 @@ public final class Catalog {
         this.torPorts = List.copyOf(torPorts);
         this.tlsPorts = List.copyOf(tlsPorts);
         this.torRelays = Set.copyOf(torRelays);
+        this.torRelayV4Blocks = torRelays.stream().filter(Ip::isV4).map(ip -> ip.v4() >>> 8)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         Map<String, Service> ids = new HashMap<>();
         Map<Long, Service> asns = new HashMap<>();
         Map<String, Service> domains = new HashMap<>();
@@ -390,6 +394,11 @@ public final class Catalog {
 
     public boolean isTorRelay(Ip ip) {
         return !torRelays.isEmpty() && torRelays.contains(ip);
+    }
+
+    /** Whether a listed IPv4 relay lies in the /24 {@code block} (an address shifted right by 8). */
+    public boolean hasTorRelayInV4Block(int block) {
+        return !torRelayV4Blocks.isEmpty() && torRelayV4Blocks.contains(block);
     }
 
     public Set<Ip> torRelays() {
