@@ -56,7 +56,8 @@ public final class CsvAsnLookup implements AsnLookup {
 
     public static CsvAsnLookup load(List<Path> files) throws IOException {
         long t0 = System.nanoTime();
-        Loader l = new Loader();
+        List<Chunk> chunks = new ArrayList<>();
+        int parts = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (Path p : files) {
             byte[] b;
             if (p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) {
@@ -66,9 +67,37 @@ public final class CsvAsnLookup implements AsnLookup {
             } else {
                 b = Files.readAllBytes(p);
             }
-            l.parse(b, p);
+            chunks.addAll(Chunk.split(b, p, parts));
         }
+        // Every command that enriches waits for this; chunks parse on all cores, then join in order.
+        List<Loader> loaded = chunks.parallelStream().map(Chunk::parse).toList();
+        Loader l = loaded.get(0);
+        for (int i = 1; i < loaded.size(); i++) l.append(loaded.get(i));
         return new CsvAsnLookup(l, files, System.nanoTime() - t0);
+    }
+
+    /** A run of whole lines of one file, parsed on its own; counting the lines before it keeps error line numbers true. */
+    private record Chunk(byte[] b, int from, int to, Path file, boolean v6File) {
+        static List<Chunk> split(byte[] b, Path file, int parts) {
+            boolean v6 = file.getFileName().toString().toLowerCase(Locale.ROOT).contains("ipv6");
+            List<Chunk> out = new ArrayList<>();
+            int step = Math.max(1 << 20, b.length / parts + 1), from = 0;
+            while (from < b.length || out.isEmpty()) {
+                int to = Math.min(b.length, from + step);
+                while (to < b.length && b[to - 1] != '\n') to++;
+                out.add(new Chunk(b, from, to, file, v6));
+                from = to;
+            }
+            return out;
+        }
+
+        Loader parse() {
+            int firstLine = 1;
+            for (int i = 0; i < from; i++) if (b[i] == '\n') firstLine++;
+            Loader l = new Loader();
+            l.parse(b, from, to, file, firstLine, v6File);
+            return l;
+        }
     }
 
     @Override
@@ -194,13 +223,12 @@ public final class CsvAsnLookup implements AsnLookup {
         int infoCount;
         final long[] a6 = new long[2], b6 = new long[2];
 
-        void parse(byte[] b, Path file) {
-            boolean v6File = file.getFileName().toString().toLowerCase(Locale.ROOT).contains("ipv6");
-            int pos = 0, line = 0;
-            while (pos < b.length) {
+        void parse(byte[] b, int start, int limit, Path file, int firstLine, boolean v6File) {
+            int pos = start, line = firstLine - 1;
+            while (pos < limit) {
                 line++;
                 int eol = pos;
-                while (eol < b.length && b[eol] != '\n') eol++;
+                while (eol < limit && b[eol] != '\n') eol++;
                 int end = eol > pos && b[eol - 1] == '\r' ? eol - 1 : eol;
                 if (end > pos) row(b, pos, end, file, line, v6File);
                 pos = eol + 1;
@@ -352,6 +380,22 @@ public final class CsvAsnLookup implements AsnLookup {
         private static long mix(long x) {
             x *= 0x9E3779B97F4A7C15L;
             return x ^ (x >>> 29);
+        }
+
+        /** Adds {@code o}'s rows after this loader's (chunks of one file, or the next file). */
+        void append(Loader o) {
+            while (n4 + o.n4 > v4Info.length) growV4();
+            System.arraycopy(o.v4First, 0, v4First, n4, o.n4);
+            System.arraycopy(o.v4Last, 0, v4Last, n4, o.n4);
+            System.arraycopy(o.v4Info, 0, v4Info, n4, o.n4);
+            n4 += o.n4;
+            while (n6 + o.n6 > v6Info.length) growV6();
+            System.arraycopy(o.v6FirstHi, 0, v6FirstHi, n6, o.n6);
+            System.arraycopy(o.v6FirstLo, 0, v6FirstLo, n6, o.n6);
+            System.arraycopy(o.v6LastHi, 0, v6LastHi, n6, o.n6);
+            System.arraycopy(o.v6LastLo, 0, v6LastLo, n6, o.n6);
+            System.arraycopy(o.v6Info, 0, v6Info, n6, o.n6);
+            n6 += o.n6;
         }
 
         private void growV4() {

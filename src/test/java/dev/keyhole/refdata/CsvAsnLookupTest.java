@@ -103,6 +103,36 @@ class CsvAsnLookupTest {
     }
 
     @Test
+    void largeFilesParsedInChunksKeepEveryRowAndTrueLineNumbers() throws IOException {
+        // 120k rows (~4 MB) is split into several chunks parsed in parallel.
+        StringBuilder sb = new StringBuilder("start,end,asn,org\n");
+        int rows = 120_000;
+        for (int i = 0; i < rows; i++) {
+            long first = 0x0100_0000L + 256L * i;
+            sb.append(first).append(',').append(first + 255).append(',').append(64512 + i % 1000)
+                    .append(",\"Org ").append(i % 1000).append(", Ltd.\"\n");
+        }
+        Path good = Files.writeString(dir.resolve("asn-ipv4-num.csv"), sb);
+        CsvAsnLookup l = CsvAsnLookup.load(List.of(good));
+        assertThat(l.ipv4Ranges()).isEqualTo(rows);
+        for (int i : new int[] {0, 1, 31_337, 65_536, rows - 1}) {
+            long a = 0x0100_0000L + 256L * i + 7;
+            assertThat(l.lookup(Ip.ofV4((int) a))).isEqualTo(new AsnInfo(64512 + i % 1000, "Org " + (i % 1000) + ", Ltd."));
+        }
+        assertThat(l.lookup(Ip.ofV4((int) (0x0100_0000L + 256L * rows)))).isNull();
+        // A bad row deep in the file: its line is the header plus its row index plus one.
+        int badRow = 100_000;
+        String text = sb.toString();
+        int at = 0;
+        for (int i = 0; i <= badRow; i++) at = text.indexOf('\n', at) + 1;
+        String broken = text.substring(0, at) + "1.2.3.4,1.2.3.999,1,X\n" + text.substring(at);
+        Path bad = Files.writeString(dir.resolve("broken.csv"), broken);
+        assertThatThrownBy(() -> CsvAsnLookup.load(List.of(bad)))
+                .hasMessageContaining("broken.csv:" + (badRow + 2) + ":")
+                .hasMessageContaining("bad IPv4 range");
+    }
+
+    @Test
     void openPicksCsvOrMmdbByExtension() throws IOException {
         Path v4 = Files.writeString(dir.resolve("a.csv"), V4);
         try (AsnLookup l = AsnLookup.open(List.of(v4))) {

@@ -24,6 +24,9 @@ public final class PrefixTrie<V> {
     private final long[] v4Start;
     private final long[] v4End;
     private final Object[] v4Value;
+    // Per /16: true when some range touches it. Most lookups (remote addresses) miss every range;
+    // one byte read answers them without a binary search and its unpredictable branches.
+    private final boolean[] v4Touched = new boolean[1 << 16];
     // IPv6 bounds with the sign bit flipped so that signed comparison orders them as unsigned
     private final long[] v6StartHi;
     private final long[] v6StartLo;
@@ -41,6 +44,7 @@ public final class PrefixTrie<V> {
             v4Start[i] = v4.get(i).first.longValue();
             v4End[i] = v4.get(i).last.longValue();
             v4Value[i] = v4.get(i).value;
+            for (long b = v4Start[i] >>> 16; b <= v4End[i] >>> 16; b++) v4Touched[(int) b] = true;
         }
         int n = v6.size();
         v6StartHi = new long[n];
@@ -73,6 +77,7 @@ public final class PrefixTrie<V> {
 
     @SuppressWarnings("unchecked")
     public V getV4(int address) {
+        if (!v4Touched[address >>> 16]) return null;
         long x = address & 0xffff_ffffL;
         long[] s = v4Start;
         int lo = 0, hi = s.length - 1;
