@@ -38,7 +38,7 @@ class IpfixWriterTest {
             int proto = new int[] {6, 17, 1, 58, 47, 255}[r.nextInt(6)];
             long packets = r.nextInt(5) == 0 ? (1L << 40) + r.nextInt(1000) : 1 + r.nextInt(1000);
             flows.add(FlowRecord.uni(t, t + dur, src, dst, r.nextInt(65536), r.nextInt(65536), proto,
-                    proto == 6 ? r.nextInt(0x200) : 0, packets, packets * (40 + r.nextInt(1460))));
+                    proto == 6 ? r.nextInt(0x200) : 0, packets, packets * (40 + r.nextInt(1460)), 0, 0));
         }
         return flows;
     }
@@ -140,8 +140,8 @@ class IpfixWriterTest {
     @Test
     void reverseCountersOfBiflowsAreNotWritten() {
         FlowRecord bi = new FlowRecord(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300,
-                4, 400, true, "C1", null, dev.keyhole.records.NameSource.NONE);
+                4, 400, true, 0, 0, "C1", null, dev.keyhole.records.NameSource.NONE);
         assertThat(read(write(1, List.of(bi))).flows()).containsExactly(
-                FlowRecord.uni(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300));
+                FlowRecord.uni(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300, 0, 0));
     }
 }

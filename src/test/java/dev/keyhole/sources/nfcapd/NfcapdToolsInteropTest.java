@@ -241,7 +241,7 @@ class NfcapdToolsInteropTest {
             Ip b = v6 ? Ip.ofV6(0x2001_0db8_0000_0000L, rnd.nextInt(1000)) : Ip.ofV4(0xAF2DB000 + rnd.nextInt(1024));
             long start = 1_600_000_000_000L + rnd.nextInt(1_000_000_000);
             f.set(FlowRecord.uni(start, start + rnd.nextInt(100_000), a, b, rnd.nextInt(65_536), rnd.nextInt(65_536),
-                    i % 5 == 0 ? 17 : 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000), 40 + (rnd.nextLong() >>> 24)));
+                    i % 5 == 0 ? 17 : 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000), 40 + (rnd.nextLong() >>> 24), 0, 0));
             if (i % 4 == 0) {
                 f.outPackets = rnd.nextInt(1000);
                 f.outBytes = rnd.nextInt(1_000_000);
@@ -276,7 +276,7 @@ class NfcapdToolsInteropTest {
             long start = 1_500_000_000_000L + rnd.nextInt(1_000_000_000);
             NfcapdFlow f = new NfcapdFlow().set(FlowRecord.uni(start, start + rnd.nextInt(100_000), a, b,
                     rnd.nextInt(65_536), rnd.nextInt(65_536), 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000),
-                    wide ? 1L << 33 | rnd.nextInt() & 0xffff_ffffL : rnd.nextInt() & 0xffff_ffffL));
+                    wide ? 1L << 33 | rnd.nextInt() & 0xffff_ffffL : rnd.nextInt() & 0xffff_ffffL, 0, 0));
             if (map == 1) {
                 f.srcAs = rnd.nextInt(65_536);
                 f.dstAs = rnd.nextInt(65_536);
