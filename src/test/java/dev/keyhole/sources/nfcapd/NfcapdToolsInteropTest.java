@@ -308,18 +308,18 @@ class NfcapdToolsInteropTest {
         for (String by : List.of("dstport", "srcport")) {
             String out = Tools.run(dir.resolve("top-" + by + ".log"), 60, nfdump.toString(), "-R", d.toString(),
                     NFDUMP_FILTER, "-s", by + "/flows", "-n", "0", "-q", "-o", "csv");
-            Map<Integer, long[]> nf = new HashMap<>();
+            Map<Long, long[]> nf = new HashMap<>();
             List<Long> nfOrder = new ArrayList<>();
             for (String line : out.split("\n")) {
                 if (line.isBlank() || line.startsWith("ts,")) continue;
                 String[] f = line.split(",");
-                nf.put(Integer.parseInt(f[4]), new long[] {Long.parseLong(f[5]), Long.parseLong(f[7]), Long.parseLong(f[9])});
+                nf.put(Long.parseLong(f[4]), new long[] {Long.parseLong(f[5]), Long.parseLong(f[7]), Long.parseLong(f[9])});
                 nfOrder.add(Long.parseLong(f[5]));
             }
             assertThat(nf).as("nfdump found in-scope flows").hasSizeGreaterThan(5);
             TopQuery.Result r = TopQuery.run(inputs, scope, by.equals("dstport") ? TopQuery.Key.DSTPORT : TopQuery.Key.SRCPORT,
                     TopQuery.Order.FLOWS, 2, m -> fail(m));
-            Map<Integer, long[]> kh = new HashMap<>();
+            Map<Long, long[]> kh = new HashMap<>();
             for (TopQuery.Row row : r.rows()) kh.put(row.key(), new long[] {row.flows(), row.packets(), row.bytes()});
             assertThat(kh.keySet()).as("%s keys", by).isEqualTo(nf.keySet());
             for (var e : nf.entrySet()) {
