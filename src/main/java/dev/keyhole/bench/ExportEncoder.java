@@ -16,6 +16,11 @@ import java.util.List;
  * <p>IPFIX records: flowStart/EndMilliseconds, addresses, ports, protocol, tcpControlBits (2 bytes),
  * octet/packetDeltaCount (8 bytes). v9 records: FIRST/LAST_SWITCHED (sysUpTime ms), addresses, ports,
  * PROTOCOL, TCP_FLAGS (1 byte), IN_BYTES / IN_PKTS (8 bytes); flowsets padded to 4 bytes.
+ *
+ * <p>With an AS length (2 or 4), records also carry bgpSource/DestinationAsNumber (v9 SRC_AS / DST_AS, the
+ * same numbers 16 / 17) under templates 258 / 259 (4 bytes) or 260 / 261 (2 bytes, the reduced size 16-bit
+ * exporters send; larger AS numbers go out as AS_TRANS 23456, RFC 6793), so a datagram's template ids say
+ * its record layout.
  */
 public final class ExportEncoder {
     public enum Protocol { IPFIX, V9 }
@@ -25,7 +30,11 @@ public final class ExportEncoder {
     private static final int[] V9_V4 = {22, 4, 21, 4, 8, 4, 12, 4, 7, 2, 11, 2, 4, 1, 6, 1, 1, 8, 2, 8};
     private static final int[] V9_V6 = {22, 4, 21, 4, 27, 16, 28, 16, 7, 2, 11, 2, 4, 1, 6, 1, 1, 8, 2, 8};
 
+    /** RFC 6793: what a 2-byte AS field carries for an AS number that needs 4. */
+    public static final int AS_TRANS = 23_456;
+
     private final Protocol protocol;
+    private final int asLength;
     private final long domain;
     private final int maxDatagram;
     /** v9: the exporter's boot time; FIRST/LAST_SWITCHED are milliseconds since. */
@@ -36,8 +45,15 @@ public final class ExportEncoder {
      * @param bootMillis v9 only: sysUpTime 0 in epoch ms; must precede every flow and export time
      */
     public ExportEncoder(Protocol protocol, long domain, int maxDatagram, long bootMillis) {
+        this(protocol, domain, maxDatagram, bootMillis, 0);
+    }
+
+    /** @param asLength 0: no AS numbers; 2 or 4: every record carries them in fields of that size */
+    public ExportEncoder(Protocol protocol, long domain, int maxDatagram, long bootMillis, int asLength) {
         if (maxDatagram < 200 || maxDatagram > 65_535) throw new IllegalArgumentException("datagram size 200..65535");
+        if (asLength != 0 && asLength != 2 && asLength != 4) throw new IllegalArgumentException("AS length 0, 2 or 4");
         this.protocol = protocol;
+        this.asLength = asLength;
         this.domain = domain;
         this.maxDatagram = maxDatagram;
         this.bootMillis = bootMillis;
@@ -52,8 +68,27 @@ public final class ExportEncoder {
     }
 
     private int[] fields(boolean v4) {
-        if (protocol == Protocol.IPFIX) return v4 ? IPFIX_V4 : IPFIX_V6;
-        return v4 ? V9_V4 : V9_V6;
+        return fields(protocol == Protocol.IPFIX, v4, asLength);
+    }
+
+    private static int[] fields(boolean ipfix, boolean v4, int asLength) {
+        int[] f = ipfix ? (v4 ? IPFIX_V4 : IPFIX_V6) : (v4 ? V9_V4 : V9_V6);
+        if (asLength == 0) return f;
+        int[] r = java.util.Arrays.copyOf(f, f.length + 4);
+        r[f.length] = 16;
+        r[f.length + 1] = asLength;
+        r[f.length + 2] = 17;
+        r[f.length + 3] = asLength;
+        return r;
+    }
+
+    /** The IPv4 template's id (the IPv6 one is the next): 256 plain, 258 with 4-byte, 260 with 2-byte AS numbers. */
+    private int firstTemplate() {
+        return firstTemplate(asLength);
+    }
+
+    private static int firstTemplate(int asLength) {
+        return asLength == 0 ? 256 : asLength == 4 ? 258 : 260;
     }
 
     private static int recordLength(int[] fields) {
@@ -68,8 +103,8 @@ public final class ExportEncoder {
         o.skip(headerLength());
         int set = o.size();
         o.u16(protocol == Protocol.IPFIX ? 2 : 0).u16(0);
-        for (int id = 256; id <= 257; id++) {
-            int[] f = fields(id == 256);
+        for (int id = firstTemplate(); id <= firstTemplate() + 1; id++) {
+            int[] f = fields(id == firstTemplate());
             o.u16(id).u16(f.length / 2);
             for (int i = 0; i < f.length; i += 2) o.u16(f[i]).u16(f[i + 1]);
         }
@@ -106,7 +141,7 @@ public final class ExportEncoder {
                 if (set >= 0) closeSet(o, set);
                 set = o.size();
                 setV4 = v4;
-                o.u16(v4 ? 256 : 257).u16(0);
+                o.u16(v4 ? firstTemplate() : firstTemplate() + 1).u16(0);
             }
             record(o, f, v4);
             n++;
@@ -166,6 +201,15 @@ public final class ExportEncoder {
         if (protocol == Protocol.IPFIX) o.u16(f.tcpFlags());
         else o.u8(f.tcpFlags());
         o.u64(f.bytes()).u64(f.packets());
+        if (asLength == 4) {
+            o.u32(f.srcAs()).u32(f.dstAs());
+        } else if (asLength == 2) {
+            o.u16(as16(f.srcAs())).u16(as16(f.dstAs()));
+        }
+    }
+
+    private static int as16(long as) {
+        return as > 0xffff ? AS_TRANS : (int) as;
     }
 
     /** Rewrites the sequence number of an encoded datagram (to send the same datagrams again). */
@@ -182,7 +226,8 @@ public final class ExportEncoder {
             int id = ((d[p] & 0xff) << 8) | (d[p + 1] & 0xff);
             int len = ((d[p + 2] & 0xff) << 8) | (d[p + 3] & 0xff);
             if (id >= 256) {
-                int rec = recordLength(id == 256 ? (ipfix ? IPFIX_V4 : V9_V4) : (ipfix ? IPFIX_V6 : V9_V6));
+                int asLength = id >= 260 ? 2 : id >= 258 ? 4 : 0;
+                int rec = recordLength(fields(ipfix, id % 2 == 0, asLength));
                 n += (len - 4) / rec;
             }
             p += len;

@@ -111,7 +111,7 @@ public final class LoadGenerator {
             long end = exportMillis - rnd.nextInt(60_000);
             long start = end - rnd.nextInt(120_000);
             out.add(FlowRecord.uni(start, end, src, dst, 1024 + rnd.nextInt(64_000), rnd.nextInt(1024), proto,
-                    proto == 6 ? 0x1b : 0, packets, bytes));
+                    proto == 6 ? 0x1b : 0, packets, bytes, 0, 0));
         }
         return out;
     }

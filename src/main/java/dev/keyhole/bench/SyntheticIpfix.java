@@ -66,11 +66,11 @@ public final class SyntheticIpfix {
                     long dur = rnd.nextInt(60_000);
                     t += step;
                     w.write(FlowRecord.uni(t, t + dur, local, remote, eph, port, proto, proto == 6 ? 0x1b : 0, pk,
-                            pk * (60 + rnd.nextInt(400))));
+                            pk * (60 + rnd.nextInt(400)), 0, 0));
                     if (i + 1 < n) {
                         long pk2 = 1 + rnd.nextInt(80);
                         w.write(FlowRecord.uni(t + 5, t + dur, remote, local, port, eph, proto, proto == 6 ? 0x1b : 0,
-                                pk2, pk2 * (200 + rnd.nextInt(1200))));
+                                pk2, pk2 * (200 + rnd.nextInt(1200)), 0, 0));
                     }
                 }
             }

@@ -22,8 +22,9 @@ import java.util.stream.Collectors;
 
 /** {@code keyhole top}: nfdump's {@code -s KEY/ORDER} over the flows touching the target, without enrichment. */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"Top-N of a flow key (destination port, source port, protocol) over the flows whose source "
-                + "or destination is in the target scope; the quick question before a full analyze."})
+        description = {"Top-N of a flow key (destination port, source port, protocol, the exporter's source or "
+                + "destination AS) over the flows whose source or destination is in the target scope; the quick "
+                + "question before a full analyze."})
 public final class TopCommand implements Callable<Integer> {
     @Option(names = "--profile", required = true, paramLabel = "NAME|FILE",
             description = "Target profile: built-in name (dprk) or a YAML file.")
@@ -34,7 +35,8 @@ public final class TopCommand implements Callable<Integer> {
     List<Path> inputs = new ArrayList<>();
 
     @Option(names = "--by", defaultValue = "dstport", paramLabel = "KEY",
-            description = "dstport, srcport or proto (default ${DEFAULT-VALUE}).")
+            description = "dstport, srcport, proto, srcas or dstas (AS numbers as the exporter reported them, 0 when "
+                    + "it did not; default ${DEFAULT-VALUE}).")
     TopQuery.Key by;
 
     @Option(names = "--order", defaultValue = "flows", paramLabel = "ORDER",

@@ -11,6 +11,9 @@ package dev.keyhole.records;
  * @param uid          the Zeek connection uid (or another source's connection id), null if none
  * @param serverName   SNI / HTTP Host / DNS name attached to this flow, null if none yet
  * @param biflow       true when the source says src is the originator (Zeek conn, biflow IPFIX)
+ * @param srcAs        the exporter's BGP source AS number (unsigned 32-bit), 0 when not reported
+ * @param dstAs        the exporter's BGP destination AS number, 0 when not reported. These are what the router
+ *                     said (NetFlow / IPFIX / nfcapd); the enrichment's ASN comes from reference data instead
  */
 public record FlowRecord(
         long startMillis,
@@ -26,12 +29,26 @@ public record FlowRecord(
         long reversePackets,
         long reverseBytes,
         boolean biflow,
+        long srcAs,
+        long dstAs,
         String uid,
         String serverName,
         NameSource nameSource) {
 
     public static final int TCP = 6;
     public static final int UDP = 17;
+
+    /**
+     * A flow without AS numbers. Prefer the canonical constructor; this one keeps code written before AS
+     * numbers existed compiling (the flow store's tests, rewritten on another branch).
+     */
+    @Deprecated
+    public FlowRecord(long startMillis, long endMillis, Ip src, Ip dst, int srcPort, int dstPort, int protocol,
+                      int tcpFlags, long packets, long bytes, long reversePackets, long reverseBytes, boolean biflow,
+                      String uid, String serverName, NameSource nameSource) {
+        this(startMillis, endMillis, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes, reversePackets,
+                reverseBytes, biflow, 0, 0, uid, serverName, nameSource);
+    }
 
     public long totalBytes() {
         return bytes + reverseBytes;
@@ -43,13 +60,13 @@ public record FlowRecord(
 
     public FlowRecord withName(String name, NameSource source) {
         return new FlowRecord(startMillis, endMillis, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes,
-                reversePackets, reverseBytes, biflow, uid, name, source);
+                reversePackets, reverseBytes, biflow, srcAs, dstAs, uid, name, source);
     }
 
-    /** A uni-directional flow with no names, as NetFlow/IPFIX exporters report it. */
+    /** A uni-directional flow with no names, as NetFlow/IPFIX exporters report it (AS numbers 0 if not reported). */
     public static FlowRecord uni(long start, long end, Ip src, Ip dst, int srcPort, int dstPort, int protocol,
-                                 int tcpFlags, long packets, long bytes) {
+                                 int tcpFlags, long packets, long bytes, long srcAs, long dstAs) {
         return new FlowRecord(start, end, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes, 0, 0,
-                false, null, null, NameSource.NONE);
+                false, srcAs, dstAs, null, null, NameSource.NONE);
     }
 }

@@ -810,11 +810,13 @@ public final class Simulator {
         long endMs = (c.ts + c.dur) / 1000;
         Ip src = Ip.ofV4(c.src), dst = Ip.ofV4(c.dst);
         int[] flags = tcpFlags(c);
-        f.ipfix.write(FlowRecord.uni(startMs, endMs, src, dst, c.sport, c.dport, c.proto, flags[0], c.origPkts, c.origIp));
+        f.ipfix.write(FlowRecord.uni(startMs, endMs, src, dst, c.sport, c.dport, c.proto, flags[0], c.origPkts, c.origIp,
+                0, 0));
         written++;
         if (c.respPkts > 0) {
             long s2 = Math.min(endMs, (c.ts + c.rtt / 2) / 1000);
-            f.ipfix.write(FlowRecord.uni(s2, endMs, dst, src, c.dport, c.sport, c.proto, flags[1], c.respPkts, c.respIp));
+            f.ipfix.write(FlowRecord.uni(s2, endMs, dst, src, c.dport, c.sport, c.proto, flags[1], c.respPkts, c.respIp,
+                    0, 0));
             written++;
         }
         f.records += records(c);

@@ -20,7 +20,7 @@ final class Flows {
 
     static EnrichedFlow out(String utc, String service, Category cat, Origin origin, Obfuscation obf, long bytes) {
         long t = Instant.parse(utc).toEpochMilli();
-        FlowRecord r = new FlowRecord(t, t + 1000, LOCAL, REMOTE, 50000, 443, 6, 0x1b, 10, bytes, 0, 0, false, null,
+        FlowRecord r = new FlowRecord(t, t + 1000, LOCAL, REMOTE, 50000, 443, 6, 0x1b, 10, bytes, 0, 0, false, 0, 0, null,
                 null, NameSource.NONE);
         return new EnrichedFlow(r, Direction.OUTBOUND, true, LOCAL, REMOTE, 443, null, "US", null, 64500, "Example",
                 service, service, service + " Inc", cat, "US", origin, obf);

@@ -60,17 +60,17 @@ class AnalyzeEndToEndTest {
             // 2017-06 (Saturday 2017-06-10, 03:00Z = 11:30 local at +08:30): 30 conversations to Facebook, each with its reply half.
             for (int i = 0; i < 30; i++) {
                 long s = t("2017-06-10T03:00:00Z") + i * 1000L;
-                w.write(FlowRecord.uni(s, s + 500, host, fb, 40000 + i, 443, 6, 0x1b, 10, 1000));
-                w.write(FlowRecord.uni(s, s + 500, fb, host, 443, 40000 + i, 6, 0x1b, 12, 9000));
+                w.write(FlowRecord.uni(s, s + 500, host, fb, 40000 + i, 443, 6, 0x1b, 10, 1000, 0, 0));
+                w.write(FlowRecord.uni(s, s + 500, fb, host, 443, 40000 + i, 6, 0x1b, 12, 9000, 0, 0));
             }
             // 2018-06 (Monday 2018-06-11): 40 to Alibaba's network, named by DNS below.
             for (int i = 0; i < 40; i++) {
                 long s = t("2018-06-11T03:00:00Z") + i * 1000L;
-                w.write(FlowRecord.uni(s, s + 500, host, ali, 41000 + i, 443, 6, 0x1b, 10, 1000));
+                w.write(FlowRecord.uni(s, s + 500, host, ali, 41000 + i, 443, 6, 0x1b, 10, 1000, 0, 0));
             }
             // An inbound probe and a flow with neither end in the target.
-            w.write(FlowRecord.uni(t("2018-06-11T04:00:00Z"), t("2018-06-11T04:00:01Z"), unknown, host, 51515, 22, 6, 2, 1, 60));
-            w.write(FlowRecord.uni(t("2018-06-11T04:00:00Z"), t("2018-06-11T04:00:01Z"), unknown, fb, 51515, 443, 6, 2, 1, 60));
+            w.write(FlowRecord.uni(t("2018-06-11T04:00:00Z"), t("2018-06-11T04:00:01Z"), unknown, host, 51515, 22, 6, 2, 1, 60, 0, 0));
+            w.write(FlowRecord.uni(t("2018-06-11T04:00:00Z"), t("2018-06-11T04:00:01Z"), unknown, fb, 51515, 443, 6, 2, 1, 60, 0, 0));
         }
         // Zeek dns.log (gzip): the host resolved www.taobao.com to the Alibaba address just before.
         String dns = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"

@@ -37,7 +37,7 @@ final class Senders {
             Ip dst = v6 ? Ip.ofV6(0x2001_0db8_ffff_0000L, rnd.nextInt(1000)) : Ip.ofV4(0xc633_6400 | rnd.nextInt(200));
             long end = MS - rnd.nextInt(60_000);
             l.add(FlowRecord.uni(end - rnd.nextInt(100_000), end, src, dst, 1024 + rnd.nextInt(60_000), 443,
-                    rnd.nextBoolean() ? 6 : 17, 0, 1 + rnd.nextInt(100), 40 + rnd.nextInt(100_000)));
+                    rnd.nextBoolean() ? 6 : 17, 0, 1 + rnd.nextInt(100), 40 + rnd.nextInt(100_000), 0, 0));
         }
         return l;
     }

@@ -115,7 +115,7 @@ public final class EnrichBench {
         Ip src = k % 10 == 9 ? remotes[rnd.nextInt(remotes.length)] : local;
         NameSource ns = name == null ? NameSource.NONE : NameSource.SNI;
         return (k & 1) == 0
-                ? new FlowRecord(0, 1, src, remote, 40000 + k * 7, port, proto, 0, 10, 1000, 9, 9000, true, null, name, ns)
-                : new FlowRecord(0, 1, remote, src, port, 40000 + k * 7, proto, 0, 10, 1000, 0, 0, false, null, name, ns);
+                ? new FlowRecord(0, 1, src, remote, 40000 + k * 7, port, proto, 0, 10, 1000, 9, 9000, true, 0, 0, null, name, ns)
+                : new FlowRecord(0, 1, remote, src, port, 40000 + k * 7, proto, 0, 10, 1000, 0, 0, false, 0, 0, null, name, ns);
     }
 }

@@ -81,12 +81,12 @@ class EnricherTest {
     }
 
     private static FlowRecord uni(String src, int sp, String dst, int dp, int proto) {
-        return FlowRecord.uni(0, 1000, Ip.parse(src), Ip.parse(dst), sp, dp, proto, 0, 10, 1000);
+        return FlowRecord.uni(0, 1000, Ip.parse(src), Ip.parse(dst), sp, dp, proto, 0, 10, 1000, 0, 0);
     }
 
     private static FlowRecord bi(String src, int sp, String dst, int dp, int proto, String name, NameSource ns) {
         return new FlowRecord(0, 1000, Ip.parse(src), Ip.parse(dst), sp, dp, proto, 0x1b, 10, 1000, 12, 9000,
-                true, "C1", name, ns);
+                true, 0, 0, "C1", name, ns);
     }
 
     private static FlowRecord named(FlowRecord f, String name) {

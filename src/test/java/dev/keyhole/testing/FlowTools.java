@@ -110,8 +110,36 @@ public final class FlowTools {
      * {@code nfdump -o fmt:%ts|%te|%sa|%da|%sp|%dp|%pr|%pkt|%byt} (times UTC).
      */
     public static List<String[]> nfdump(List<byte[]> datagrams, Path dir) throws Exception {
-        Path nfcapd = tool("nfcapd");
+        return nfdump(nfcapd(datagrams, dir), "%ts|%te|%sa|%da|%sp|%dp|%pr|%pkt|%byt");
+    }
+
+    /** {@code nfdump -r file -q -N -6 -o fmt:FORMAT} (times UTC), one array of trimmed '|'-separated fields a record. */
+    public static List<String[]> nfdump(Path file, String format) throws Exception {
         Path nfdump = tool("nfdump");
+        ProcessBuilder pb = new ProcessBuilder(nfdump.toString(), "-r", file.toString(), "-q", "-N", "-6", "-o",
+                "fmt:" + format).redirectErrorStream(true);
+        pb.environment().put("TZ", "UTC");
+        Process dump = pb.start();
+        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(dump.waitFor()).as("nfdump exit; output:%n%s", out).isZero();
+        int fields = format.split("\\|").length;
+        List<String[]> rows = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.isBlank()) continue;
+            String[] f = line.split("\\|");
+            assertThat(f).as("nfdump line: %s", line).hasSize(fields);
+            for (int i = 0; i < f.length; i++) f[i] = f[i].trim();
+            rows.add(f);
+        }
+        return rows;
+    }
+
+    /**
+     * Relays the datagrams to a new nfcapd listening on 127.0.0.1, in a directory of its own under {@code dir};
+     * returns the file it wrote once it has exited.
+     */
+    public static Path nfcapd(List<byte[]> datagrams, Path dir) throws Exception {
+        Path nfcapd = tool("nfcapd");
         int port;
         try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
@@ -132,26 +160,10 @@ public final class FlowTools {
             capd.destroy(); // SIGTERM: nfcapd flushes and closes its file
             if (!capd.waitFor(20, TimeUnit.SECONDS)) capd.destroyForcibly();
         }
-        Path file;
         try (Stream<Path> files = Files.list(flowDir)) {
-            file = files.filter(p -> p.getFileName().toString().matches("nfcapd\\.\\d{12}")).findFirst()
+            return files.filter(p -> p.getFileName().toString().matches("nfcapd\\.\\d{12}")).findFirst()
                     .orElseGet(() -> fail("nfcapd wrote no file; log:\n" + readQuietly(log)));
         }
-        ProcessBuilder pb = new ProcessBuilder(nfdump.toString(), "-r", file.toString(), "-q", "-N", "-6", "-o",
-                "fmt:%ts|%te|%sa|%da|%sp|%dp|%pr|%pkt|%byt").redirectErrorStream(true);
-        pb.environment().put("TZ", "UTC");
-        Process dump = pb.start();
-        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(dump.waitFor()).as("nfdump exit; output:%n%s", out).isZero();
-        List<String[]> rows = new ArrayList<>();
-        for (String line : out.split("\n")) {
-            if (line.isBlank()) continue;
-            String[] f = line.split("\\|");
-            assertThat(f).as("nfdump line: %s", line).hasSize(9);
-            for (int i = 0; i < f.length; i++) f[i] = f[i].trim();
-            rows.add(f);
-        }
-        return rows;
     }
 
     public static String readQuietly(Path p) {

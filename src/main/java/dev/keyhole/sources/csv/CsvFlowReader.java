@@ -27,9 +27,11 @@ import java.util.Optional;
  */
 public final class CsvFlowReader implements RecordReader {
     static final String[] COLUMNS = {"start", "end", "src", "dst", "sport", "dport", "proto", "packets", "bytes",
-            "tcp_flags", "rpackets", "rbytes", "uid", "name", "name_source"};
+            "tcp_flags", "rpackets", "rbytes", "uid", "name", "name_source", "src_as", "dst_as"};
     static final int START = 0, END = 1, SRC = 2, DST = 3, SPORT = 4, DPORT = 5, PROTO = 6, PACKETS = 7, BYTES = 8,
-            TCP_FLAGS = 9, RPACKETS = 10, RBYTES = 11, UID = 12, NAME = 13, NAME_SOURCE = 14;
+            TCP_FLAGS = 9, RPACKETS = 10, RBYTES = 11, UID = 12, NAME = 13, NAME_SOURCE = 14, SRC_AS = 15, DST_AS = 16;
+    /** AS numbers are unsigned 32-bit (RFC 6793). */
+    private static final long MAX_AS = 0xffff_ffffL;
     static final int REQUIRED = 9;
     /** Seconds beyond this are epoch milliseconds by mistake (1e11 s is the year 5138). */
     private static final long MAX_SECONDS = 100_000_000_000L;
@@ -255,6 +257,8 @@ public final class CsvFlowReader implements RecordReader {
                 rbytes = number(col[RBYTES], "rbytes", Long.MAX_VALUE);
                 hasReverse = true;
             }
+            long srcAs = col[SRC_AS] < 0 || empty(col[SRC_AS]) ? 0 : number(col[SRC_AS], "src_as", MAX_AS);
+            long dstAs = col[DST_AS] < 0 || empty(col[DST_AS]) ? 0 : number(col[DST_AS], "dst_as", MAX_AS);
             String uid = optional(col[UID]);
             String name = optional(col[NAME]);
             NameSource source = NameSource.NONE;
@@ -277,7 +281,7 @@ public final class CsvFlowReader implements RecordReader {
                 }
             }
             return new FlowRecord(Math.floorDiv(start, 1000), Math.floorDiv(end, 1000), src, dst, sport, dport, proto,
-                    flags, packets, bytes, rpackets, rbytes, hasReverse, uid, name, source);
+                    flags, packets, bytes, rpackets, rbytes, hasReverse, srcAs, dstAs, uid, name, source);
         }
 
         private String optional(int i) {

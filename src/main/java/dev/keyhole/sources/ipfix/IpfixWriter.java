@@ -10,14 +10,18 @@ import java.io.OutputStream;
 
 /**
  * Writes an RFC 5655 IPFIX file: a sequence of RFC 7011 messages of up to 64 KiB. The first message
- * carries a template set with one IPv4 template (id 256) and one IPv6 template (id 257); every data
- * record uses one of them. Times are dateTimeMilliseconds, counters 8 bytes.
+ * carries a template set with one IPv4 template (id 256) and one IPv6 template (id 257). Flows with AS
+ * numbers use 258 / 259, the same plus bgpSource/DestinationAsNumber, defined in the message where the
+ * first such flow is written: files without AS numbers stay as they were. Times are
+ * dateTimeMilliseconds, counters 8 bytes.
  *
  * <p>Uni-directional only: reverse counters of biflow records are not written. Not thread-safe.
  */
 public final class IpfixWriter implements Closeable, Flushable {
     static final int TEMPLATE_V4 = 256;
     static final int TEMPLATE_V6 = 257;
+    static final int TEMPLATE_V4_AS = 258;
+    static final int TEMPLATE_V6_AS = 259;
 
     /** {ie, length} pairs in record order; the v6 template swaps the address IEs. */
     private static final int[] FIELDS_V4 = {
@@ -35,8 +39,13 @@ public final class IpfixWriter implements Closeable, Flushable {
     private static final int[] FIELDS_V6 = {
         152, 8, 153, 8, 27, 16, 28, 16, 7, 2, 11, 2, 4, 1, 6, 2, 1, 8, 2, 8,
     };
+    /** bgpSourceAsNumber, bgpDestinationAsNumber (unsigned32), appended for flows that carry them. */
+    private static final int[] AS_FIELDS = {16, 4, 17, 4};
+    private static final int[] FIELDS_V4_AS = concat(FIELDS_V4, AS_FIELDS);
+    private static final int[] FIELDS_V6_AS = concat(FIELDS_V6, AS_FIELDS);
     static final int RECORD_V4 = recordLength(FIELDS_V4);
     static final int RECORD_V6 = recordLength(FIELDS_V6);
+    private static final int AS_LENGTH = recordLength(AS_FIELDS);
 
     private static final int MAX_MESSAGE = 65_535;
     private static final int HEADER = 16;
@@ -51,7 +60,7 @@ public final class IpfixWriter implements Closeable, Flushable {
     private long records;       // data records written so far (also the next message's sequence base)
     private long sequence;      // records before the open message
     private long maxEndMillis;  // export time of the open message is derived from its newest flow
-    private boolean templatesSent;
+    private boolean templatesSent, asTemplatesSent;
     private boolean closed;
 
     public IpfixWriter(OutputStream out, long observationDomainId) {
@@ -71,9 +80,19 @@ public final class IpfixWriter implements Closeable, Flushable {
     public void write(FlowRecord f) throws IOException {
         if (closed) throw new IOException("writer closed");
         boolean v4 = f.src().isV4() && f.dst().isV4();
-        int template = v4 ? TEMPLATE_V4 : TEMPLATE_V6;
-        int len = v4 ? RECORD_V4 : RECORD_V6;
+        boolean as = (f.srcAs() | f.dstAs()) != 0;
+        int template = as ? (v4 ? TEMPLATE_V4_AS : TEMPLATE_V6_AS) : v4 ? TEMPLATE_V4 : TEMPLATE_V6;
+        int len = (v4 ? RECORD_V4 : RECORD_V6) + (as ? AS_LENGTH : 0);
         if (pos == 0) openMessage();
+        if (as && !asTemplatesSent) {
+            if (pos + templateSetLength(FIELDS_V4_AS, FIELDS_V6_AS) + SET_HEADER + len > MAX_MESSAGE) {
+                flushMessage();
+                openMessage();
+            }
+            closeSet();
+            writeTemplateSet(TEMPLATE_V4_AS, FIELDS_V4_AS, TEMPLATE_V6_AS, FIELDS_V6_AS);
+            asTemplatesSent = true;
+        }
         if (setStart < 0 || setTemplate != template) {
             if (pos + SET_HEADER + len > MAX_MESSAGE) {
                 flushMessage();
@@ -106,6 +125,10 @@ public final class IpfixWriter implements Closeable, Flushable {
         p += 7;
         p = putLong(b, p, f.bytes());
         p = putLong(b, p, f.packets());
+        if (as) {
+            p = putInt(b, p, (int) f.srcAs());
+            p = putInt(b, p, (int) f.dstAs());
+        }
         pos = p;
         if (f.endMillis() > maxEndMillis) maxEndMillis = f.endMillis();
         records++;
@@ -139,18 +162,22 @@ public final class IpfixWriter implements Closeable, Flushable {
         sequence = records;
         maxEndMillis = 0;
         if (!templatesSent) {
-            writeTemplateSet();
+            writeTemplateSet(TEMPLATE_V4, FIELDS_V4, TEMPLATE_V6, FIELDS_V6);
             templatesSent = true;
         }
     }
 
-    private void writeTemplateSet() {
+    private void writeTemplateSet(int idV4, int[] v4, int idV6, int[] v6) {
         int start = pos;
         pos += SET_HEADER;
-        pos = putTemplate(buf, pos, TEMPLATE_V4, FIELDS_V4);
-        pos = putTemplate(buf, pos, TEMPLATE_V6, FIELDS_V6);
+        pos = putTemplate(buf, pos, idV4, v4);
+        pos = putTemplate(buf, pos, idV6, v6);
         putShort(buf, start, 2);
         putShort(buf, start + 2, pos - start);
+    }
+
+    private static int templateSetLength(int[] v4, int[] v6) {
+        return SET_HEADER + 4 + 2 * v4.length + 4 + 2 * v6.length;
     }
 
     private static int putTemplate(byte[] b, int p, int id, int[] fields) {
@@ -187,6 +214,12 @@ public final class IpfixWriter implements Closeable, Flushable {
         putInt(b, 12, (int) domain);
         out.write(b, 0, pos);
         pos = 0;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     private static int recordLength(int[] fields) {

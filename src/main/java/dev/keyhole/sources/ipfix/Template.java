@@ -17,8 +17,8 @@ final class Template {
     static final int SRC4 = 1, DST4 = 2, SRC6 = 3, DST6 = 4, SPORT = 5, DPORT = 6, PROTO = 7, FLAGS = 8,
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
-            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25;
-    private static final int KINDS = DIRECTION + 1;
+            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27;
+    private static final int KINDS = DST_AS + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -34,7 +34,7 @@ final class Template {
             IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
             IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
-            IE_DIRECTION = 61;
+            IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17;
 
     final int id;
     final boolean options;
@@ -164,6 +164,9 @@ final class Template {
                     case IE_SYS_INIT_MILLI -> { kind = INIT; min = max = 8; }
                     case IE_OUT_OCTETS, IE_OUT_PACKETS -> kind = -3; // planned below
                     case IE_DIRECTION -> { kind = v9 ? DIRECTION : 0; max = 1; }
+                    // bgpSource/DestinationAsNumber (v9 SRC_AS / DST_AS): unsigned32, 2 bytes from 16-bit-AS exporters
+                    case IE_SRC_AS -> { kind = SRC_AS; max = 4; }
+                    case IE_DST_AS -> { kind = DST_AS; max = 4; }
                     case IE_SAMPLER_ID, IE_SELECTOR_ID -> kind = SAMPLER;
                     case IE_SAMPLING_INTERVAL, IE_SAMPLER_RANDOM_INTERVAL -> kind = S_INTERVAL;
                     case IE_SAMPLING_PACKET_INTERVAL -> kind = S_PKT_INTERVAL;

@@ -537,7 +537,7 @@ public final class TemplateDecoder {
         long s6hi = 0, s6lo = 0, d6hi = 0, d6lo = 0;
         long octets = 0, packets = 0, rOctets = 0, rPackets = 0, start = 0, end = 0, init = 0;
         long sampler = -1, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
-        long outOctets = 0, outPackets = 0;
+        long outOctets = 0, outPackets = 0, srcAs = 0, dstAs = 0;
         int direction = 0;
         boolean hasInit = false;
         for (int i = 0; i < kinds.length; i++) {
@@ -577,6 +577,8 @@ public final class TemplateDecoder {
                 case OUT_OCTETS -> outOctets = uint(b, o, lens[i]);
                 case OUT_PACKETS -> outPackets = uint(b, o, lens[i]);
                 case DIRECTION -> direction = b[o] & 0xff;
+                case SRC_AS -> srcAs = uint(b, o, lens[i]);
+                case DST_AS -> dstAs = uint(b, o, lens[i]);
                 default -> { }
             }
         }
@@ -657,8 +659,9 @@ public final class TemplateDecoder {
         }
         FlowRecord f = t.biflow
                 ? new FlowRecord(startMs, endMs, src, dst, srcPort, dstPort, proto, flags, packets, octets,
-                        rPackets, rOctets, true, null, null, NameSource.NONE)
-                : FlowRecord.uni(startMs, endMs, src, dst, srcPort, dstPort, proto, flags, packets, octets);
+                        rPackets, rOctets, true, srcAs, dstAs, null, null, NameSource.NONE)
+                : FlowRecord.uni(startMs, endMs, src, dst, srcPort, dstPort, proto, flags, packets, octets, srcAs,
+                        dstAs);
         sink.flow(f);
         emitted++;
     }

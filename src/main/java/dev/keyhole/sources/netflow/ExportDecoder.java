@@ -292,7 +292,9 @@ public final class ExportDecoder {
             int dstPort = u16(b, r + 34);
             int flags = b[r + 37] & 0xff;
             int proto = b[r + 38] & 0xff;
-            counting.flow(FlowRecord.uni(first, lastMs, src, dst, srcPort, dstPort, proto, flags, packets, bytes));
+            long srcAs = u16(b, r + 40), dstAs = u16(b, r + 42); // v5 has 16-bit AS numbers only
+            counting.flow(FlowRecord.uni(first, lastMs, src, dst, srcPort, dstPort, proto, flags, packets, bytes, srcAs,
+                    dstAs));
         }
         s.sequence.observe(seq, count, restarted(s, uptime));
         done(s, flowsBefore, rejectsBefore, rejects);

@@ -85,10 +85,10 @@ public final class NfcapdFlow {
 
     public FlowRecord toFlowRecord() {
         return new FlowRecord(startMillis, endMillis, src(), dst(), srcPort, dstPort, protocol, tcpFlags, packets,
-                bytes, outPackets, outBytes, biflow(), null, null, NameSource.NONE);
+                bytes, outPackets, outBytes, biflow(), srcAs, dstAs, null, null, NameSource.NONE);
     }
 
-    /** Sets every field from a pipeline record (the writer's input); AS numbers and exporter stay 0. */
+    /** Sets every field from a pipeline record (the writer's input); the exporter stays 0. */
     public NfcapdFlow set(FlowRecord f) {
         clear();
         startMillis = f.startMillis();
@@ -112,6 +112,8 @@ public final class NfcapdFlow {
         bytes = f.bytes();
         outPackets = f.reversePackets();
         outBytes = f.reverseBytes();
+        srcAs = f.srcAs();
+        dstAs = f.dstAs();
         return this;
     }
 }

@@ -226,12 +226,12 @@ public final class EveReader implements RecordReader {
             }
             if (netflow) {
                 return new FlowRecord(start, end, src, dst, sport, dport, proto, flags, count("netflow.pkts", ev.pkts),
-                        count("netflow.bytes", ev.bytes), 0, 0, false, ev.flowId, null, NameSource.NONE);
+                        count("netflow.bytes", ev.bytes), 0, 0, false, 0, 0, ev.flowId, null, NameSource.NONE);
             }
             return new FlowRecord(start, end, src, dst, sport, dport, proto, flags,
                     count("flow.pkts_toserver", ev.pktsToServer), count("flow.bytes_toserver", ev.bytesToServer),
                     count("flow.pkts_toclient", ev.pktsToClient), count("flow.bytes_toclient", ev.bytesToClient),
-                    true, ev.flowId, null, NameSource.NONE);
+                    true, 0, 0, ev.flowId, null, NameSource.NONE); // EVE has no AS numbers
         }
 
         private HttpRecord http() throws EveLine.Bad {

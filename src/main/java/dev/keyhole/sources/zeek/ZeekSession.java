@@ -338,7 +338,7 @@ final class ZeekSession {
         }
         return new FlowRecord(Math.floorDiv(ts, 1000), Math.floorDiv(ts + duration, 1000), src, dst, sport, dport, proto,
                 0, f.count(ORIG_PKTS), f.count(ORIG_IP_BYTES), f.count(RESP_PKTS), f.count(RESP_IP_BYTES), true,
-                f.str(UID), null, NameSource.NONE);
+                0, 0, f.str(UID), null, NameSource.NONE); // conn.log has no AS numbers
     }
 
     private static HttpRecord http(Fields f) throws Fields.Bad {

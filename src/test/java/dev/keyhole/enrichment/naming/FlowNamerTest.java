@@ -25,7 +25,7 @@ class FlowNamerTest {
     static final long HOUR = 3_600_000L;
 
     static FlowRecord flow(String uid, Ip src, Ip dst, long start) {
-        return new FlowRecord(start, start + 1000, src, dst, 50000, 443, 6, 0, 10, 1000, 8, 5000, true, uid, null,
+        return new FlowRecord(start, start + 1000, src, dst, 50000, 443, 6, 0, 10, 1000, 8, 5000, true, 0, 0, uid, null,
                 NameSource.NONE);
     }
 

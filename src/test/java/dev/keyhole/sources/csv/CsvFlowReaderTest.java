@@ -99,6 +99,23 @@ class CsvFlowReaderTest {
     }
 
     @Test
+    void asNumberColumnsAreOptionalUnsigned32Bit() {
+        String csv = "start,end,src,dst,sport,dport,proto,packets,bytes,src_as,DST_AS\n"
+                + "1,1,10.0.0.1,192.0.2.7,51000,443,tcp,1,1,64512,4294967295\n"  // private 16-bit, largest 32-bit
+                + "1,1,10.0.0.1,192.0.2.7,51000,443,tcp,1,1,,131279\n"            // empty = not reported
+                + "1,1,10.0.0.1,192.0.2.7,51000,443,tcp,1,1,4294967296,1\n"       // 4: out of range
+                + "1,1,10.0.0.1,192.0.2.7,51000,443,tcp,1,1,AS3356,1\n";          // 5: not a number
+        var r = read(csv);
+
+        assertThat(r.flows).extracting(FlowRecord::srcAs).containsExactly(64_512L, 0L);
+        assertThat(r.flows).extracting(FlowRecord::dstAs).containsExactly(4_294_967_295L, 131_279L);
+        assertThat(r.rejects.messages()).containsExactly(
+                "f.csv: line 4: src_as: out of range '4294967296'",
+                "f.csv: line 5: src_as: not a non-negative integer 'AS3356'");
+        assertThat(read(REQUIRED + "1,1,10.0.0.1,10.0.0.2,1,2,6,1,1\n").flows.get(0).dstAs()).isZero();
+    }
+
+    @Test
     void rfc4180Quoting() {
         String csv = "\"start\",\"end\",src,dst,sport,dport,proto,packets,bytes,name,uid\r\n"
                 + "\"1700000000\",1700000000,\"10.0.0.1\",10.0.0.2,1,2,\"tcp\",1,1,\"a,b \"\"quoted\"\" name\",\"\"\r\n"

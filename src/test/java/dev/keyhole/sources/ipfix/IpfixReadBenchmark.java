@@ -82,7 +82,7 @@ public final class IpfixReadBenchmark {
             Ip d = v6 ? Ip.ofV6(0x2a00_0000_0000_0000L, r.nextLong()) : Ip.ofV4(r.nextInt());
             long t = 1_700_000_000_000L + i;
             list.add(FlowRecord.uni(t, t + r.nextInt(60_000), s, d, r.nextInt(65_536), 443, 6, 0x1b,
-                    1 + r.nextInt(100), 40 + r.nextInt(100_000)));
+                    1 + r.nextInt(100), 40 + r.nextInt(100_000), 0, 0));
         }
         return list;
     }

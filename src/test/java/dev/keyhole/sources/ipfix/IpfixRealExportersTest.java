@@ -143,6 +143,8 @@ class IpfixRealExportersTest {
         assertThat(tuple(bgp)).isEqualTo("138.44.161.14:33689>138.44.161.13:179/6");
         assertThat(bgp.startMillis()).isEqualTo(ms("2018-04-15T03:25:00Z"));
         assertThat(bgp.endMillis()).isEqualTo(ms("2018-04-15T03:30:00Z"));
+        assertThat(bgp.srcAs()).isEqualTo(7575); // the spec's bgpSourceAsNumber / bgpDestinationAsNumber
+        assertThat(bgp.dstAs()).isEqualTo(7575);
         assertThat(r.flows()).filteredOn(f -> !f.src().isV4()).isNotEmpty();
     }
 

@@ -19,7 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class IpfixWriterTest {
 
-    /** Random flows over the whole value range of every field the writer carries, 30% IPv6. */
+    /**
+     * Random flows over the whole value range of every field the writer carries, 30% IPv6; from the 50th on,
+     * half carry AS numbers (16- and 32-bit), so the AS templates appear after the first message.
+     */
     static List<FlowRecord> randomFlows(long seed, int n) {
         Random r = new Random(seed);
         List<FlowRecord> flows = new ArrayList<>(n);
@@ -37,8 +40,13 @@ class IpfixWriterTest {
             long dur = r.nextInt(3) == 0 ? 0 : r.nextInt(600_000);
             int proto = new int[] {6, 17, 1, 58, 47, 255}[r.nextInt(6)];
             long packets = r.nextInt(5) == 0 ? (1L << 40) + r.nextInt(1000) : 1 + r.nextInt(1000);
+            long srcAs = 0, dstAs = 0;
+            if (i >= 50 && r.nextBoolean()) {
+                srcAs = r.nextInt(3) == 0 ? 0 : r.nextInt(65_536);
+                dstAs = r.nextBoolean() ? r.nextInt() & 0xffff_ffffL : 1 + r.nextInt(65_535);
+            }
             flows.add(FlowRecord.uni(t, t + dur, src, dst, r.nextInt(65536), r.nextInt(65536), proto,
-                    proto == 6 ? r.nextInt(0x200) : 0, packets, packets * (40 + r.nextInt(1460))));
+                    proto == 6 ? r.nextInt(0x200) : 0, packets, packets * (40 + r.nextInt(1460)), srcAs, dstAs));
         }
         return flows;
     }
@@ -50,6 +58,7 @@ class IpfixWriterTest {
         assertThat(r.messages()).isEmpty();
         assertThat(r.returned()).isEqualTo(flows.size());
         assertThat(r.flows()).containsExactlyElementsOf(flows);
+        assertThat(flows).anyMatch(f -> f.dstAs() > 0xffffL).anyMatch(f -> f.srcAs() == 0 && f.dstAs() != 0);
     }
 
     @Test
@@ -58,7 +67,7 @@ class IpfixWriterTest {
         byte[] file = write(0xfeed_beefL, flows);
         ByteBuffer b = ByteBuffer.wrap(file);
         long expectedSequence = 0;
-        int messages = 0;
+        int messages = 0, asTemplateSets = 0;
         while (b.hasRemaining()) {
             int start = b.position();
             assertThat(b.getShort(start) & 0xffff).isEqualTo(10);
@@ -79,9 +88,15 @@ class IpfixWriterTest {
                     assertThat(b.getShort(p + 4)).isEqualTo((short) 256);
                     assertThat(b.getShort(p + 6)).isEqualTo((short) 10);
                     assertThat(b.getShort(p + 48)).isEqualTo((short) 257);
+                } else if (id == 2) {
+                    // Templates 258 / 259 (the same plus AS numbers), once, where the first flow with AS numbers is.
+                    assertThat(b.getShort(p + 4)).isEqualTo((short) 258);
+                    assertThat(b.getShort(p + 6)).isEqualTo((short) 12);
+                    assertThat(b.getShort(p + 56)).isEqualTo((short) 259);
+                    asTemplateSets++;
                 } else {
-                    assertThat(id).isIn(256, 257);
-                    int recLen = id == 256 ? IpfixWriter.RECORD_V4 : IpfixWriter.RECORD_V6;
+                    assertThat(id).isIn(256, 257, 258, 259);
+                    int recLen = (id % 2 == 0 ? IpfixWriter.RECORD_V4 : IpfixWriter.RECORD_V6) + (id >= 258 ? 8 : 0);
                     assertThat((sl - 4) % recLen).isZero();
                     for (int q = p + 4; q < p + sl; q += recLen) newestEnd = Math.max(newestEnd, b.getLong(q + 8));
                     expectedSequence += (sl - 4) / recLen;
@@ -93,6 +108,7 @@ class IpfixWriterTest {
             messages++;
         }
         assertThat(messages).isGreaterThan(5);
+        assertThat(asTemplateSets).isEqualTo(1);
         assertThat(expectedSequence).isEqualTo(flows.size());
         assertThat(IpfixWriter.RECORD_V4).isEqualTo(47);
         assertThat(IpfixWriter.RECORD_V6).isEqualTo(71);
@@ -140,8 +156,8 @@ class IpfixWriterTest {
     @Test
     void reverseCountersOfBiflowsAreNotWritten() {
         FlowRecord bi = new FlowRecord(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300,
-                4, 400, true, "C1", null, dev.keyhole.records.NameSource.NONE);
+                4, 400, true, 0, 0, "C1", null, dev.keyhole.records.NameSource.NONE);
         assertThat(read(write(1, List.of(bi))).flows()).containsExactly(
-                FlowRecord.uni(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300));
+                FlowRecord.uni(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300, 0, 0));
     }
 }

@@ -101,6 +101,20 @@ class ExportDecoderTest {
         assertThat(r.rejects.count()).isEqualTo(1);
     }
 
+    @Test
+    void v5AsNumbersAreTheTwoByteSrcAsAndDstAs() {
+        byte[] rec = v5Record("10.0.0.1", "10.0.0.2", 1000, 80, 6, 0x1b, 10, 5000, UPTIME, UPTIME);
+        rec[40] = (byte) 0xff; // src_as 65535
+        rec[41] = (byte) 0xff;
+        rec[42] = 0x34;        // dst_as 13335 (0x3417)
+        rec[43] = 0x17;
+        byte[] none = v5Record("10.0.0.3", "10.0.0.4", 1000, 80, 6, 0x1b, 10, 5000, UPTIME, UPTIME);
+        Run r = new Run().send(v5(UPTIME, SECS, 0, 0, 0, 0, rec, none));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::srcAs).containsExactly(65_535L, 0L);
+        assertThat(r.flows).extracting(FlowRecord::dstAs).containsExactly(13_335L, 0L);
+    }
+
     // ---------------------------------------------------------------- NetFlow v9
 
     @Test
@@ -254,6 +268,37 @@ class ExportDecoderTest {
                 flowset(256, v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME))));
         assertThat(r.messages()).isEmpty();
         assertThat(r.flows).singleElement().extracting(FlowRecord::packets).isEqualTo(16L);
+    }
+
+    @Test
+    void v9SrcAsAndDstAsIn2Or4Bytes() {
+        // Template 256: 16-bit AS numbers (SRC_AS 16, DST_AS 17 of length 2); 257: 32-bit (RFC 6793 exporters).
+        byte[] tpl = flowset(0, template(256, 8, 4, 12, 4, 1, 4, 2, 4, 16, 2, 17, 2),
+                template(257, 8, 4, 12, 4, 1, 4, 2, 4, 16, 4, 17, 4));
+        byte[] two = flowset(256, rec().ip("10.0.0.1").ip("10.0.0.2").u32(100).u32(1).u16(64_512).u16(3356).toBytes());
+        byte[] four = flowset(257, rec().ip("10.0.0.3").ip("10.0.0.4").u32(100).u32(1).u32(4_200_000_000L)
+                .u32(0xffff_ffffL).toBytes());
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, tpl, two, four));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::srcAs).containsExactly(64_512L, 4_200_000_000L);
+        assertThat(r.flows).extracting(FlowRecord::dstAs).containsExactly(3_356L, 4_294_967_295L);
+    }
+
+    @Test
+    void ipfixBgpAsNumbersInReducedSizeAndTooLongOnesRejectTheTemplate() {
+        // bgpSourceAsNumber / bgpDestinationAsNumber are unsigned32; 2 and 3 bytes are reduced-size encodings.
+        byte[] tpl = set(2, template(256, 8, 4, 12, 4, 1, 8, 2, 8, 16, 2, 17, 3),
+                template(257, 8, 4, 12, 4, 1, 8, 2, 8, 16, 4, 17, 4),
+                template(258, 8, 4, 12, 4, 1, 8, 2, 8, 16, 8));
+        byte[] data = set(256, rec().ip("10.0.0.1").ip("10.0.0.2").u64(100).u64(1).u16(65_535).u8(1).u16(0).toBytes());
+        byte[] data4 = set(257, rec().ip("10.0.0.3").ip("10.0.0.4").u64(100).u64(1).u32(131_279).u32(0).toBytes());
+        byte[] data8 = set(258, rec().ip("10.0.0.5").ip("10.0.0.6").u64(100).u64(1).u64(7).toBytes());
+        Run r = new Run().send(ipfix(SECS, 0, 1, tpl, data, data4, data8));
+        assertThat(r.flows).extracting(FlowRecord::srcAs).containsExactly(65_535L, 131_279L);
+        assertThat(r.flows).extracting(FlowRecord::dstAs).containsExactly(65_536L, 0L);
+        assertThat(r.messages()).hasSize(2);
+        assertThat(r.messages().get(0)).contains("template 258 (observation domain 1) rejected: field IE 16 has length 8,"
+                + " expected 1..4");
     }
 
     // ---------------------------------------------------------------- IPFIX

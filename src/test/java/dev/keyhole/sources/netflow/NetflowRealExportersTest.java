@@ -91,6 +91,8 @@ class NetflowRealExportersTest {
         assertThat(f.packets()).isEqualTo(2_000);
         assertThat(f.bytes()).isEqualTo(104_000);
         assertThat(f.tcpFlags()).isEqualTo(16);
+        assertThat(f.srcAs()).isEqualTo(15_169); // the spec's src_as / dst_as
+        assertThat(f.dstAs()).isEqualTo(64_496);
         assertThat(f.startMillis()).isEqualTo(ms("2016-07-21T13:52:33.936Z")); // spec 13:52:34.936, see above
         assertThat(r.source(5, 0).lost()).isZero();
     }

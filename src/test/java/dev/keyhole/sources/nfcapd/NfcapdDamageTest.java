@@ -40,7 +40,7 @@ class NfcapdDamageTest {
             Ip b = i % 5 == 0 ? Ip.ofV6(0x2a00_1450_0000_0000L, rnd.nextInt()) : Ip.ofV4(rnd.nextInt());
             long t = 1_650_000_000_000L + i * 1000L;
             out.add(new NfcapdFlow().set(FlowRecord.uni(t, t + rnd.nextInt(5000), a, b, 1024 + rnd.nextInt(60_000),
-                    443, 6, 0x1b, 1 + rnd.nextInt(50), 100 + rnd.nextInt(60_000))));
+                    443, 6, 0x1b, 1 + rnd.nextInt(50), 100 + rnd.nextInt(60_000), 0, 0)));
         }
         return out;
     }

@@ -241,7 +241,7 @@ class NfcapdToolsInteropTest {
             Ip b = v6 ? Ip.ofV6(0x2001_0db8_0000_0000L, rnd.nextInt(1000)) : Ip.ofV4(0xAF2DB000 + rnd.nextInt(1024));
             long start = 1_600_000_000_000L + rnd.nextInt(1_000_000_000);
             f.set(FlowRecord.uni(start, start + rnd.nextInt(100_000), a, b, rnd.nextInt(65_536), rnd.nextInt(65_536),
-                    i % 5 == 0 ? 17 : 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000), 40 + (rnd.nextLong() >>> 24)));
+                    i % 5 == 0 ? 17 : 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000), 40 + (rnd.nextLong() >>> 24), 0, 0));
             if (i % 4 == 0) {
                 f.outPackets = rnd.nextInt(1000);
                 f.outBytes = rnd.nextInt(1_000_000);
@@ -276,7 +276,7 @@ class NfcapdToolsInteropTest {
             long start = 1_500_000_000_000L + rnd.nextInt(1_000_000_000);
             NfcapdFlow f = new NfcapdFlow().set(FlowRecord.uni(start, start + rnd.nextInt(100_000), a, b,
                     rnd.nextInt(65_536), rnd.nextInt(65_536), 6, rnd.nextInt(64), 1 + rnd.nextInt(1_000_000),
-                    wide ? 1L << 33 | rnd.nextInt() & 0xffff_ffffL : rnd.nextInt() & 0xffff_ffffL));
+                    wide ? 1L << 33 | rnd.nextInt() & 0xffff_ffffL : rnd.nextInt() & 0xffff_ffffL, 0, 0));
             if (map == 1) {
                 f.srcAs = rnd.nextInt(65_536);
                 f.dstAs = rnd.nextInt(65_536);
@@ -308,18 +308,18 @@ class NfcapdToolsInteropTest {
         for (String by : List.of("dstport", "srcport")) {
             String out = Tools.run(dir.resolve("top-" + by + ".log"), 60, nfdump.toString(), "-R", d.toString(),
                     NFDUMP_FILTER, "-s", by + "/flows", "-n", "0", "-q", "-o", "csv");
-            Map<Integer, long[]> nf = new HashMap<>();
+            Map<Long, long[]> nf = new HashMap<>();
             List<Long> nfOrder = new ArrayList<>();
             for (String line : out.split("\n")) {
                 if (line.isBlank() || line.startsWith("ts,")) continue;
                 String[] f = line.split(",");
-                nf.put(Integer.parseInt(f[4]), new long[] {Long.parseLong(f[5]), Long.parseLong(f[7]), Long.parseLong(f[9])});
+                nf.put(Long.parseLong(f[4]), new long[] {Long.parseLong(f[5]), Long.parseLong(f[7]), Long.parseLong(f[9])});
                 nfOrder.add(Long.parseLong(f[5]));
             }
             assertThat(nf).as("nfdump found in-scope flows").hasSizeGreaterThan(5);
             TopQuery.Result r = TopQuery.run(inputs, scope, by.equals("dstport") ? TopQuery.Key.DSTPORT : TopQuery.Key.SRCPORT,
                     TopQuery.Order.FLOWS, 2, m -> fail(m));
-            Map<Integer, long[]> kh = new HashMap<>();
+            Map<Long, long[]> kh = new HashMap<>();
             for (TopQuery.Row row : r.rows()) kh.put(row.key(), new long[] {row.flows(), row.packets(), row.bytes()});
             assertThat(kh.keySet()).as("%s keys", by).isEqualTo(nf.keySet());
             for (var e : nf.entrySet()) {

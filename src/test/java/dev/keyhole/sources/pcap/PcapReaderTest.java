@@ -86,7 +86,7 @@ class PcapReaderTest {
             boolean v6 = i % 3 == 2;
             Ip src = v6 ? Ip.parse("2001:db8:" + prefix.replace('.', ':') + "::" + (i + 1)) : Ip.parse(prefix + "." + (i + 1));
             Ip dst = v6 ? Ip.parse("2001:db8:ffff::1") : Ip.parse("203.0.113.1");
-            l.add(FlowRecord.uni(MS - 5_000 - i, MS - 1_000, src, dst, 10_000 + i, 443, 6, 0x1b, 5 + i, 1_000L * (i + 1)));
+            l.add(FlowRecord.uni(MS - 5_000 - i, MS - 1_000, src, dst, 10_000 + i, 443, 6, 0x1b, 5 + i, 1_000L * (i + 1), 0, 0));
         }
         return l;
     }

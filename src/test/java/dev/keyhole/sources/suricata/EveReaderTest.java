@@ -97,13 +97,13 @@ class EveReaderTest {
         assertThat(g.errors).isEmpty();
         assertThat(g.flows).containsExactly(
                 new FlowRecord(ms("2016-05-24T23:27:04.653Z"), ms("2016-05-24T23:27:04.654Z"), CLIENT, RESOLVER, 57634,
-                        53, 17, 0, 1, 81, 1, 97, true, "275051299485329", null, NameSource.NONE),
+                        53, 17, 0, 1, 81, 1, 97, true, 0, 0, "275051299485329", null, NameSource.NONE),
                 new FlowRecord(ms("2016-05-24T23:27:03.085Z"), ms("2016-05-24T23:27:03.493Z"), CLIENT, RESOLVER, 33458,
-                        53, 17, 0, 1, 85, 1, 90, true, "2055535199472649", null, NameSource.NONE),
+                        53, 17, 0, 1, 85, 1, 90, true, 0, 0, "2055535199472649", null, NameSource.NONE),
                 new FlowRecord(ms("2016-05-24T23:27:01.960Z"), ms("2016-05-24T23:27:02.333Z"), CLIENT, RESOLVER, 53679,
-                        53, 17, 0, 1, 81, 1, 97, true, "1593246113301566", null, NameSource.NONE),
+                        53, 17, 0, 1, 81, 1, 97, true, 0, 0, "1593246113301566", null, NameSource.NONE),
                 new FlowRecord(ms("2016-05-24T23:27:02.832Z"), ms("2016-05-24T23:27:03.213Z"), CLIENT, RESOLVER, 49697,
-                        53, 17, 0, 1, 77, 1, 116, true, "1887167390329350", null, NameSource.NONE));
+                        53, 17, 0, 1, 77, 1, 116, true, 0, 0, "1887167390329350", null, NameSource.NONE));
         assertThat(g.dns).containsExactly(
                 new DnsRecord(ms("2016-05-24T23:27:02.333Z"), "1593246113301566", CLIENT, RESOLVER,
                         "client-cf.dropbox.com", "A", List.of(Ip.parse("52.85.112.21"))),
@@ -129,10 +129,10 @@ class EveReaderTest {
         assertThat(g.flows).hasSize(8);
         assertThat(g.flows.get(0)).isEqualTo(new FlowRecord(ms("2016-05-24T23:27:04.653Z"),
                 ms("2016-05-24T23:27:04.654Z"), CLIENT, RESOLVER, 57634, 53, 17, 0, 1, 81, 0, 0, false,
-                "275049776229917", null, NameSource.NONE));
+                0, 0, "275049776229917", null, NameSource.NONE));
         assertThat(g.flows.get(1)).isEqualTo(new FlowRecord(ms("2016-05-24T23:27:04.653Z"),
                 ms("2016-05-24T23:27:04.654Z"), RESOLVER, CLIENT, 53, 57634, 17, 0, 1, 97, 0, 0, false,
-                "275049776229917", null, NameSource.NONE));
+                0, 0, "275049776229917", null, NameSource.NONE));
         assertThat(g.flows).extracting(FlowRecord::bytes).containsExactly(81L, 97L, 85L, 90L, 77L, 116L, 81L, 97L);
         assertThat(g.flows).allSatisfy(f -> assertThat(f.biflow()).isFalse());
         assertThat(g.dns).hasSize(4);
@@ -169,7 +169,7 @@ class EveReaderTest {
         assertThat(g.errors).isEmpty();
         assertThat(g.flows).containsExactly(new FlowRecord(ms("2018-05-04T16:32:03.999Z"),
                 ms("2018-05-04T16:40:00Z"), Ip.parse("175.45.178.10"), Ip.parse("203.0.113.5"), 50000, 443, 6, 0x1b,
-                12, 1298, 10, 5186, true, "42", null, NameSource.NONE));
+                12, 1298, 10, 5186, true, 0, 0, "42", null, NameSource.NONE));
     }
 
     @Test
@@ -216,7 +216,7 @@ class EveReaderTest {
         assertThat(g.errors).isEmpty();
         assertThat(g.flows).containsExactly(
                 new FlowRecord(ms("2018-05-04T16:00:00Z"), ms("2018-05-04T16:00:01.500Z"), Ip.parse("10.0.0.1"),
-                        Ip.parse("10.0.0.2"), 5000, 80, 6, 0x02, 4, 400, 0, 0, false, "7", null, NameSource.NONE),
+                        Ip.parse("10.0.0.2"), 5000, 80, 6, 0x02, 4, 400, 0, 0, false, 0, 0, "7", null, NameSource.NONE),
                 g.flows.get(1));
         assertThat(g.flows.get(1).uid()).isEqualTo("8");
         // Both loggers on: the netflow pair of a flow already read is not counted twice.
