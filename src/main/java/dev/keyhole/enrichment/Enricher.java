@@ -307,37 +307,40 @@ public final class Enricher {
     private int lastV4;
     private Info lastV4Info;
 
+    /**
+     * The /24 table first: a target talks to far fewer networks than addresses, so its lines stay in
+     * cache where a per-address probe would mostly miss it. Only addresses of /24s that are not
+     * uniform (split geo networks or ASN ranges, Tor relays) use the per-address table.
+     */
     private Info remoteV4(Ip ip, int a) {
-        {
-            int h = a * 0x9E3779B9;
-            int start = (h ^ (h >>> 16)) & v4Mask;
-            int slot = start;
-            for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
-                long e = v4Slots[slot];
-                if (e == 0) break;
-                if ((int) (e >>> 32) == a) return infos[(int) e - 1];
-            }
-            int id = blockLookup(a);
-            if (id < 0) {
-                remoteMisses++;
-                Info info = resolve(ip);
-                id = intern(info);
-                if (!info.torRelay && prefix[0] <= 24 && !catalog.hasTorRelayInV4Block(a >>> 8)
-                        && (asn == null || asn.uniformV4Block(a, 24))) {
-                    blockStore(a, id);
-                }
-            }
-            long entry = ((long) a << 32) | (id + 1);
-            slot = start;
-            for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
-                if (v4Slots[slot] == 0) {
-                    v4Slots[slot] = entry;
-                    return infos[id];
-                }
-            }
-            v4Slots[start] = entry;
-            return infos[id];
+        int id = blockLookup(a);
+        if (id >= 0) return infos[id];
+        int h = a * 0x9E3779B9;
+        int start = (h ^ (h >>> 16)) & v4Mask;
+        int slot = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
+            long e = v4Slots[slot];
+            if (e == 0) break;
+            if ((int) (e >>> 32) == a) return infos[(int) e - 1];
         }
+        remoteMisses++;
+        Info info = resolve(ip);
+        id = intern(info);
+        if (!info.torRelay && prefix[0] <= 24 && !catalog.hasTorRelayInV4Block(a >>> 8)
+                && (asn == null || asn.uniformV4Block(a, 24))) {
+            blockStore(a, id);
+            return info;
+        }
+        long entry = ((long) a << 32) | (id + 1);
+        slot = start;
+        for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
+            if (v4Slots[slot] == 0) {
+                v4Slots[slot] = entry;
+                return info;
+            }
+        }
+        v4Slots[start] = entry;
+        return info;
     }
 
     private Info remoteV6(Ip ip) {
