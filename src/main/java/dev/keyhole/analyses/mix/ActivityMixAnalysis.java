@@ -150,17 +150,16 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private List<ServiceShare> services(Map<String, MixBucket> rows) {
         List<ServiceShare> l = new ArrayList<>();
         rows.forEach((p, b) -> {
-            List<Map.Entry<String, Counter2>> all = sorted(b.services());
-            for (int i = 0; i < all.size() && i < TOP_ROWS; i++) {
-                Map.Entry<String, Counter2> e = all.get(i);
+            Top all = top(b.services(), TOP_ROWS);
+            for (Map.Entry<String, Counter2> e : all.rows()) {
                 ServiceMeta m = meta.get(e.getKey());
                 Counter2 v = e.getValue();
                 l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.category().id(), m.origin().id(),
                         v.flows, v.bytes, share(v.flows, b.total.flows), share(v.bytes, b.total.bytes)));
             }
-            Counter2 rest = rest(all);
+            Counter2 rest = all.rest();
             if (rest != null) {
-                l.add(new ServiceShare(p, REST, (all.size() - TOP_ROWS) + " more services", null, null, null,
+                l.add(new ServiceShare(p, REST, all.restCount() + " more services", null, null, null,
                         rest.flows, rest.bytes, share(rest.flows, b.total.flows), share(rest.bytes, b.total.bytes)));
             }
         });
@@ -175,13 +174,12 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private List<CompanyShare> companies(Map<String, MixBucket> rows) {
         List<CompanyShare> l = new ArrayList<>();
         rows.forEach((p, b) -> {
-            List<Map.Entry<String, Counter2>> all = sorted(b.companies(this::companyOf));
-            for (int i = 0; i < all.size() && i < TOP_ROWS; i++) {
-                Map.Entry<String, Counter2> e = all.get(i);
+            Top all = top(b.companies(this::companyOf), TOP_ROWS);
+            for (Map.Entry<String, Counter2> e : all.rows()) {
                 l.add(new CompanyShare(p, e.getKey(), e.getValue().flows, e.getValue().bytes,
                         share(e.getValue().flows, b.total.flows), share(e.getValue().bytes, b.total.bytes)));
             }
-            Counter2 rest = rest(all);
+            Counter2 rest = all.rest();
             if (rest != null) {
                 l.add(new CompanyShare(p, REST, rest.flows, rest.bytes, share(rest.flows, b.total.flows),
                         share(rest.bytes, b.total.bytes)));
@@ -190,19 +188,35 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         return l;
     }
 
-    /** Sum of the rows past TOP_ROWS, or null when there are none. */
-    private static Counter2 rest(List<Map.Entry<String, Counter2>> all) {
-        if (all.size() <= TOP_ROWS) return null;
-        Counter2 r = new Counter2();
-        for (int i = TOP_ROWS; i < all.size(); i++) r.add(all.get(i).getValue());
-        return r;
-    }
+    /** Rows in findings order: most conversations, then most bytes, then by id. */
+    private static final Comparator<Map.Entry<String, Counter2>> ORDER = (x, y) -> {
+        int c = Long.compare(y.getValue().flows, x.getValue().flows);
+        if (c == 0) c = Long.compare(y.getValue().bytes, x.getValue().bytes);
+        return c != 0 ? c : x.getKey().compareTo(y.getKey());
+    };
 
-    private static List<Map.Entry<String, Counter2>> sorted(Map<String, Counter2> m) {
-        List<Map.Entry<String, Counter2>> l = new ArrayList<>(m.entrySet());
-        l.sort(Comparator.comparingLong((Map.Entry<String, Counter2> e) -> -e.getValue().flows)
-                .thenComparingLong(e -> -e.getValue().bytes).thenComparing(Map.Entry::getKey));
-        return l;
+    /** The first {@code k} rows in {@link #ORDER}, and the others summed (null when there are none). */
+    record Top(List<Map.Entry<String, Counter2>> rows, Counter2 rest, int restCount) {}
+
+    /** A bounded heap, not a full sort: buckets can hold thousands of ASN-named services. */
+    static Top top(Map<String, Counter2> m, int k) {
+        java.util.PriorityQueue<Map.Entry<String, Counter2>> worstFirst = new java.util.PriorityQueue<>(k + 1,
+                ORDER.reversed());
+        for (Map.Entry<String, Counter2> e : m.entrySet()) {
+            if (worstFirst.size() < k) {
+                worstFirst.add(e);
+            } else if (ORDER.compare(e, worstFirst.peek()) < 0) {
+                worstFirst.poll();
+                worstFirst.add(e);
+            }
+        }
+        List<Map.Entry<String, Counter2>> rows = new ArrayList<>(worstFirst);
+        rows.sort(ORDER);
+        if (rows.size() == m.size()) return new Top(rows, null, 0);
+        Counter2 rest = new Counter2();
+        for (Counter2 c : m.values()) rest.add(c);
+        for (Map.Entry<String, Counter2> e : rows) rest.add(-e.getValue().flows, -e.getValue().bytes);
+        return new Top(rows, rest, m.size() - rows.size());
     }
 
     /** Share changes between each period and the next, for categories, origin groups and larger services. */
@@ -271,7 +285,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
                             + "streaming together made up %.0f%%.", p, sb, b.total.flows, 100 * share(gs, b.total.flows)),
                     conf, reason, List.of("/activityMix/byCategory?period=" + p)));
 
-            List<Map.Entry<String, Counter2>> top = sorted(b.services());
+            List<Map.Entry<String, Counter2>> top = top(b.services(), 2).rows();
             if (!top.isEmpty()) {
                 Map.Entry<String, Counter2> first = top.get(0);
                 String name = meta.get(first.getKey()).name();

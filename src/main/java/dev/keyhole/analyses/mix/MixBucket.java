@@ -16,6 +16,8 @@ final class MixBucket {
     private final ServiceIndex index;
     // by service id; null = the service never occurred in this bucket
     private Counter2[] byService = new Counter2[64];
+    // services() built once; its values are the live counters, so only a new service invalidates it
+    private Map<String, Counter2> servicesView;
 
     MixBucket(ServiceIndex index) {
         this.index = index;
@@ -37,15 +39,19 @@ final class MixBucket {
     private Counter2 counter(int service) {
         if (service >= byService.length) byService = Arrays.copyOf(byService, Math.max(service + 1, byService.length * 2));
         Counter2 c = byService[service];
-        if (c == null) byService[service] = c = new Counter2();
+        if (c == null) {
+            byService[service] = c = new Counter2();
+            servicesView = null;
+        }
         return c;
     }
 
     /** Service id to counters, for the findings (built when asked; not on the per-flow path). */
     Map<String, Counter2> services() {
+        if (servicesView != null) return servicesView;
         Map<String, Counter2> m = new HashMap<>();
         for (int i = 0; i < byService.length; i++) if (byService[i] != null) m.put(index.name(i), byService[i]);
-        return m;
+        return servicesView = java.util.Collections.unmodifiableMap(m);
     }
 
     /** Company totals, derived at finish time: a service belongs to exactly one company. */
