@@ -152,13 +152,29 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                     nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, coldMedian / nfMedian,
                     coldCpuMedian / nfCpuMedian);
             if (!noAnalyze) {
+                // As a user runs it: a new JVM, reference data loaded and code compiled inside the time.
+                List<Double> anSecs = new ArrayList<>(), anCpu = new ArrayList<>();
+                for (int r = 0; r < runs; r++) {
+                    long t = System.nanoTime();
+                    double c = childCpu();
+                    NfcapdBenchData.run(analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)),
+                            base.resolve("keyhole-analyze.log"));
+                    anSecs.add((System.nanoTime() - t) / 1e9);
+                    anCpu.add(childCpu() - c);
+                }
+                double anMedian = median(anSecs), anCpuMedian = median(anCpu);
+                System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall, %.2f s CPU (%,.0f flows/s) | ratio"
+                                + " analyze/nfdump(a): wall %.2f, CPU %.2f%n", anMedian, anCpuMedian, n / anMedian,
+                        anMedian / nfMedian, anCpuMedian / nfCpuMedian);
+                row += String.format(" | %.2f / %.2f | %.2f / %.2f", anMedian, anCpuMedian, anMedian / nfMedian,
+                        anCpuMedian / nfCpuMedian);
                 System.gc();
                 try (HeapWatcher heap = new HeapWatcher()) {
                     double c = processCpu();
                     long t = System.nanoTime();
                     AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-" + n));
                     double secs = (System.nanoTime() - t) / 1e9, cpu = processCpu() - c;
-                    System.out.printf("(b) keyhole analyze %.2f s wall (engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
+                    System.out.printf("(b) keyhole analyze, warm JVM: %.2f s wall (engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
                                     + " records | ratio analyze/nfdump(a): wall %.2f, CPU %.2f | max live heap after GC"
                                     + " %d MiB, peak heap %d MiB%n", secs, o.result().nanos() / 1e9, cpu,
                             o.result().flowRecords() / secs, o.result().flowRecords(), secs / nfMedian,
@@ -172,7 +188,8 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("flows | nfdump s wall / CPU | keyhole top s, new JVM | keyhole top s, warm | ratio (a) wall / CPU"
-                + (noAnalyze ? "" : " | analyze s wall / CPU | ratio (b) wall / CPU | max live heap MiB | peak heap MiB"));
+                + (noAnalyze ? "" : " | analyze s, new JVM, wall / CPU | ratio (b) wall / CPU | analyze s, warm, wall / CPU"
+                + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"));
         rows.forEach(System.out::println);
         return 0;
     }
@@ -187,6 +204,19 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         return List.of(java, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
                 KeyholeCli.class.getName(), "top", "--profile", "dprk", "--cidrs-only", "--in", d.toString(),
                 "--by", "dstport", "--csv", "--threads", String.valueOf(threads));
+    }
+
+    /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */
+    private List<String> analyzeCommand(Path d, Path out) {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-Xm") || a.startsWith("-XX:")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "analyze",
+                "--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
+                "--threads", String.valueOf(threads), "--cache", ref.cacheDir().toString()));
+        return cmd;
     }
 
     /** (port, flows) rows from CSV output: nfdump's (val, fl at columns 4, 5) or keyhole top's (0, 1). */

@@ -31,6 +31,8 @@ final class IpfixDecoder {
     private int lim;       // valid bytes in buf
     private long base;     // file offset of buf[0]
     private boolean eof;
+    /** A failure of the stream itself (a cut gzip): rethrown after what was read before it is decoded. */
+    private IOException readFailure;
 
     /** Templates, options and decoding, per observation domain. */
     private final TemplateDecoder sets;
@@ -51,12 +53,12 @@ final class IpfixDecoder {
         int p = 0;
         while (true) {
             p = window(p);
-            if (p >= lim) return sets.emitted();
+            if (p >= lim) return end();
             if (lim - p < HEADER) { // only at end of file: the window is larger otherwise
                 boolean header = lim - p >= 2 && u16(p) == 10;
                 rejects.atOffset(base + p, 0, "the last " + (lim - p) + " bytes of the file are "
                         + (header ? "too short for an IPFIX message header" : "not an IPFIX message"));
-                return sets.emitted();
+                return end();
             }
             if (u16(p) != 10) {
                 long off = base + p;
@@ -72,6 +74,11 @@ final class IpfixDecoder {
         }
     }
 
+    private long end() throws IOException {
+        if (readFailure != null) throw readFailure;
+        return sets.emitted();
+    }
+
     /** Makes at least {@link #WINDOW} bytes from {@code p} available (unless the stream ends); returns p's new index. */
     private int window(int p) throws IOException {
         if (eof || lim - p >= WINDOW) return p;
@@ -82,7 +89,14 @@ final class IpfixDecoder {
             p = 0;
         }
         while (lim < buf.length) {
-            int r = in.read(buf, lim, buf.length - lim);
+            int r;
+            try {
+                r = in.read(buf, lim, buf.length - lim);
+            } catch (IOException e) {
+                // Decode the whole messages already buffered first; the failure is reported after them.
+                readFailure = e;
+                r = -1;
+            }
             if (r < 0) {
                 eof = true;
                 break;
