@@ -210,12 +210,17 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     private List<String> analyzeCommand(Path d, Path out) {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(javaBin));
+        // Heap, GC and compiler settings only: no agents, recordings or dump paths of this JVM.
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("-Xm") || a.startsWith("-XX:")) cmd.add(a);
+            if (a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC|-XX:[+-]?Tiered\\w*(=\\d+)?")) cmd.add(a);
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "analyze",
                 "--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
                 "--threads", String.valueOf(threads), "--cache", ref.cacheDir().toString()));
+        // The same reference data as the warm run.
+        for (Path g : ref.geo) cmd.addAll(List.of("--geo", g.toString()));
+        for (Path a : ref.asn) cmd.addAll(List.of("--asn", a.toString()));
+        if (ref.catalog != null) cmd.addAll(List.of("--catalog", ref.catalog.toString()));
         return cmd;
     }
 

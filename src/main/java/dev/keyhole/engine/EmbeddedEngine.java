@@ -132,12 +132,9 @@ public final class EmbeddedEngine {
                         }
                     };
                     FlowBatch batch = new FlowBatch(sink);
-                    FileRead read;
-                    try {
-                        read = readFile(f, batch, progress, errorsShown);
-                    } finally {
-                        batch.drain();
-                    }
+                    // readFile reports I/O failures itself; an exception out of it is fatal for the run.
+                    FileRead read = readFile(f, batch, progress, errorsShown);
+                    batch.drain();
                     infos[idx] = read.info();
                     flowCount.addAndGet(read.flows());
                     cpu.addAndGet(mx.getCurrentThreadCpuTime() - c0);
@@ -213,33 +210,41 @@ public final class EmbeddedEngine {
             if (n == SIZE) drain();
         }
 
-        /** Passes on the buffered flows; called when full and after the file (also when reading failed). */
+        /**
+         * Passes on the buffered flows; called when full and after the file. If one flow fails (a bug
+         * in an analysis), the others of the batch are still delivered and the first failure is
+         * rethrown afterwards, so the reader reports it and nothing else is lost.
+         */
         void drain() {
-            RecordSink s = next;
-            FlowRecord[] b = buf;
-            for (int i = 0; i < n; i++) {
-                s.flow(b[i]);
-                b[i] = null;
-            }
+            int m = n;
             n = 0;
+            RuntimeException failure = null;
+            for (int i = 0; i < m; i++) {
+                FlowRecord f = buf[i];
+                buf[i] = null;
+                try {
+                    next.flow(f);
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) throw failure;
         }
 
-        // Pass 2 reads flows only; other records keep their order behind the buffered flows.
+        // Pass 2 uses flows only (names were collected in pass 1): other records need no draining.
         @Override
         public void http(dev.keyhole.records.HttpRecord h) {
-            drain();
             next.http(h);
         }
 
         @Override
         public void tls(dev.keyhole.records.TlsRecord t) {
-            drain();
             next.tls(t);
         }
 
         @Override
         public void dns(dev.keyhole.records.DnsRecord d) {
-            drain();
             next.dns(d);
         }
     }

@@ -70,7 +70,10 @@ public final class CsvAsnLookup implements AsnLookup {
             chunks.addAll(Chunk.split(b, p, parts));
         }
         // Every command that enriches waits for this; chunks parse on all cores, then join in order.
-        List<Loader> loaded = chunks.parallelStream().map(Chunk::parse).toList();
+        List<Object> parsed = chunks.parallelStream().map(Chunk::parseOrError).toList();
+        // The earliest bad line wins, as in a sequential read, with its own message (not a pool's wrapper).
+        for (Object o : parsed) if (o instanceof IllegalArgumentException e) throw e;
+        List<Loader> loaded = parsed.stream().map(Loader.class::cast).toList();
         Loader l = loaded.get(0);
         for (int i = 1; i < loaded.size(); i++) l.append(loaded.get(i));
         return new CsvAsnLookup(l, files, System.nanoTime() - t0);
@@ -89,6 +92,15 @@ public final class CsvAsnLookup implements AsnLookup {
                 from = to;
             }
             return out;
+        }
+
+        /** The chunk's rows, or the IllegalArgumentException naming its first bad line. */
+        Object parseOrError() {
+            try {
+                return parse();
+            } catch (IllegalArgumentException e) {
+                return e;
+            }
         }
 
         Loader parse() {

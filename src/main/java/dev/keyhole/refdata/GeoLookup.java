@@ -76,19 +76,26 @@ public final class GeoLookup implements Closeable {
         Reader[] rs = ip.isV4() ? forV4 : forV6;
         if (rs.length == 0) return null;
         InetAddress a = ip.toInetAddress();
+        // The answer holds for the most specific network any consulted file has here: an earlier
+        // file's empty /25 means its neighbours in the /24 may get another answer from it.
+        int prefix = 0;
         for (Reader r : rs) {
             try {
                 var rec = r.getRecord(a, Map.class);
+                if (rec.getNetwork() != null) {
+                    prefix = Math.max(prefix, v4Prefix(rec.getNetwork().getPrefixLength(), r.getMetadata().getIpVersion()));
+                } else {
+                    prefix = 33;
+                }
                 GeoLocation g = decode(rec.getData());
                 if (g != null) {
-                    if (prefixOut != null && rec.getNetwork() != null) {
-                        prefixOut[0] = v4Prefix(rec.getNetwork().getPrefixLength(), r.getMetadata().getIpVersion());
-                    }
+                    if (prefixOut != null) prefixOut[0] = prefix;
                     return g;
                 }
             } catch (IOException | RuntimeException e) {
-                // A corrupt record must not stop a run: treat the address as unknown
+                // A corrupt record must not stop a run: treat the address as unknown (and its network too)
                 errors.incrementAndGet();
+                prefix = 33;
             }
         }
         return null;

@@ -31,6 +31,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The engine hands flows on in batches: none may be lost when a file ends early or is not a multiple of the batch. */
 class FlowBatchTest {
     @Test
+    void aFailingFlowLosesNoOtherFlowOfItsBatch(@TempDir Path dir) throws Exception {
+        // EVE readers reject a line whose handling throws and carry on: only the failing flow may be lost.
+        StringBuilder eve = new StringBuilder();
+        int n = 1000;
+        for (int i = 1; i <= n; i++) {
+            eve.append("{\"timestamp\":\"2018-05-05T01:00:00.000000+0000\",\"flow_id\":").append(i)
+                    .append(",\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\",\"src_port\":").append(10000 + i)
+                    .append(",\"dest_ip\":\"192.0.2.1\",\"dest_port\":443,\"proto\":\"TCP\",\"flow\":{\"pkts_toserver\":1,")
+                    .append("\"start\":\"2018-05-05T01:00:01.000000+0000\",\"end\":\"2018-05-05T01:00:02.000000+0000\"}}\n");
+        }
+        Path file = Files.writeString(dir.resolve("eve.json"), eve);
+        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
+                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<FlowRecord> seen = Collections.synchronizedList(new ArrayList<>());
+        EmbeddedEngine.Result r = new EmbeddedEngine(new EmbeddedEngine.Options(1, false, Duration.ofHours(1), 1000, 20),
+                log::add).run(Inputs.resolve(List.of(file), null, log::add), new AnalysisContext(p), () -> f -> {
+                    if (f.srcPort() == 10010) throw new IllegalStateException("analysis bug on flow 10");
+                    seen.add(f);
+                    return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0,
+                            null, null, null, null, null, null, null, null);
+                });
+        assertThat(seen).hasSize(n - 1);
+        assertThat(r.inputs().get(0).rejected()).isEqualTo(1);
+        assertThat(String.join("\n", r.inputs().get(0).errors())).contains("analysis bug on flow 10");
+    }
+
+    @Test
     void everyFlowReachesEnrichmentInOrderEvenWhenTheFileIsCutShort(@TempDir Path dir) throws Exception {
         int n = 40 * EmbeddedEngine.FlowBatch.SIZE + 17; // several IPFIX messages, not a multiple of the batch
         ByteArrayOutputStream ipfix = new ByteArrayOutputStream();

@@ -208,6 +208,22 @@ class EnricherTest {
     // ---- obfuscation ----
 
     @Test
+    void blockCacheHonoursAMoreSpecificNetworkInAnEarlierGeoFile() throws IOException {
+        // a.mmdb knows only 46.6.0.0/25 (FR); b.mmdb has the whole /16 (US). 46.6.0.200 falls through
+        // to b.mmdb, but its /24 is not uniform: 46.6.0.5 must still be FR after it.
+        Path a = new MmdbWriter(6, "GeoLite2-City").insert("46.6.0.0/25", Map.of("country", Map.of("iso_code", "FR")))
+                .write(dir.resolve("two-a.mmdb"));
+        Path b = new MmdbWriter(6, "GeoLite2-City").insert("46.6.0.0/16", Map.of("country", Map.of("iso_code", "US")))
+                .write(dir.resolve("two-b.mmdb"));
+        try (GeoLookup two = GeoLookup.open(List.of(a, b))) {
+            Enricher e = new Enricher(scope, two, null, catalog);
+            assertThat(e.enrich(uni(HOST, 50000, "46.6.0.200", 443, TCP)).remoteCountry()).isEqualTo("US");
+            assertThat(e.enrich(uni(HOST, 50000, "46.6.0.5", 443, TCP)).remoteCountry()).isEqualTo("FR");
+            assertThat(e.enrich(uni(HOST, 50000, "46.6.1.5", 443, TCP)).remoteCountry()).isEqualTo("US");
+        }
+    }
+
+    @Test
     void torByPortBeatsVpsAndByRelaySet() {
         EnrichedFlow e = enricher().enrich(uni(HOST, 50000, "46.4.10.10", 9001, TCP));
         assertThat(e.obfuscation()).isEqualTo(Obfuscation.TOR);

@@ -130,6 +130,14 @@ class CsvAsnLookupTest {
         assertThatThrownBy(() -> CsvAsnLookup.load(List.of(bad)))
                 .hasMessageContaining("broken.csv:" + (badRow + 2) + ":")
                 .hasMessageContaining("bad IPv4 range");
+        // Bad rows in the first and the last chunk: the first is reported, with its own message, every time.
+        Path twice = Files.writeString(dir.resolve("twice.csv"), text.substring(0, text.indexOf('\n') + 1)
+                + "1.2.3.4,1.2.3.999,1,X\n" + broken.substring(text.indexOf('\n') + 1));
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> CsvAsnLookup.load(List.of(twice)))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith(twice + ":2: bad IPv4 range");
+        }
     }
 
     @Test
