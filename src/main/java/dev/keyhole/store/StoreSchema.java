@@ -49,18 +49,19 @@ public final class StoreSchema {
 
     /**
      * The Parquet file columns (the partition column {@code day} aside, which lives in the
-     * directory name), in file order, with the SQL that makes each from the raw batch. {@code %s}
-     * in a dictionary column's SQL is where the batch's own ENUM lookup goes.
+     * directory name), in file order, with the SQL that makes each from the raw batch: most are
+     * passed through as {@link StoreWriter} typed them (times, unsigned halves); names are looked
+     * up in ENUM lists. {@code %s} is where a dictionary column's per-batch lookup goes.
      */
     static final List<Column> FILE = List.of(
-            new Column("start_utc", "TIMESTAMP", "epoch_ms(start_ms)"),
-            new Column("end_utc", "TIMESTAMP", "epoch_ms(end_ms)"),
-            new Column("start_local", "TIMESTAMP", "epoch_ms(local_ms)"),
-            new Column("src_hi", "UBIGINT", u64("src_hi")),
-            new Column("src_lo", "UBIGINT", u64("src_lo")),
+            new Column("start_utc", "TIMESTAMP", "start_utc"),
+            new Column("end_utc", "TIMESTAMP", "end_utc"),
+            new Column("start_local", "TIMESTAMP", "start_local"),
+            new Column("src_hi", "UBIGINT", "src_hi"),
+            new Column("src_lo", "UBIGINT", "src_lo"),
             new Column("src_port", "USMALLINT", "src_port"),
-            new Column("dst_hi", "UBIGINT", u64("dst_hi")),
-            new Column("dst_lo", "UBIGINT", u64("dst_lo")),
+            new Column("dst_hi", "UBIGINT", "dst_hi"),
+            new Column("dst_lo", "UBIGINT", "dst_lo"),
             new Column("dst_port", "USMALLINT", "dst_port"),
             new Column("local_is_src", "BOOLEAN", "local_is_src"),
             new Column("server_port", "USMALLINT", "server_port"),
@@ -200,15 +201,6 @@ public final class StoreSchema {
     private static String pick(String half, boolean local) {
         String a = local ? "src_" : "dst_", b = local ? "dst_" : "src_";
         return "CASE WHEN local_is_src THEN " + a + half + " ELSE " + b + half + " END";
-    }
-
-    /**
-     * Reinterprets a signed 64-bit value as unsigned (Java has no unsigned long, Parquet has
-     * UINT_64): logical shift right by one, doubled, plus the low bit. No CASE: branch-free
-     * arithmetic measured cheaper in the COPY.
-     */
-    private static String u64(String x) {
-        return "(((" + x + " >> 1) & 9223372036854775807)::UBIGINT * 2 + (" + x + " & 1)::UBIGINT)";
     }
 
     /**

@@ -27,8 +27,8 @@ import java.util.List;
 public final class StoreWriter implements FlowTap {
     /** Raw batch columns of fixed type, in the order {@link #fill} writes them; then the dictionary columns. */
     static final String[][] RAW = {
-        {"day", "INTEGER"}, {"start_ms", "BIGINT"}, {"end_ms", "BIGINT"}, {"local_ms", "BIGINT"},
-        {"src_hi", "BIGINT"}, {"src_lo", "BIGINT"}, {"dst_hi", "BIGINT"}, {"dst_lo", "BIGINT"},
+        {"day", "DATE"}, {"start_utc", "TIMESTAMP"}, {"end_utc", "TIMESTAMP"}, {"start_local", "TIMESTAMP"},
+        {"src_hi", "UBIGINT"}, {"src_lo", "UBIGINT"}, {"dst_hi", "UBIGINT"}, {"dst_lo", "UBIGINT"},
         {"src_port", "USMALLINT"}, {"dst_port", "USMALLINT"}, {"server_port", "USMALLINT"}, {"protocol", "UTINYINT"},
         {"tcp_flags", "UTINYINT"}, {"packets", "BIGINT"}, {"bytes", "BIGINT"}, {"rev_packets", "BIGINT"},
         {"rev_bytes", "BIGINT"}, {"local_is_src", "BOOLEAN"}, {"biflow", "BOOLEAN"}, {"conversation", "BOOLEAN"},
@@ -47,7 +47,8 @@ public final class StoreWriter implements FlowTap {
     private int seq;
     private String input;
 
-    final long[] startMs, endMs, localMs, srcHi, srcLo, dstHi, dstLo, packets, bytes, revPackets, revBytes;
+    /** Times in epoch microseconds, DuckDB's TIMESTAMP. */
+    final long[] startUs, endUs, localUs, srcHi, srcLo, dstHi, dstLo, packets, bytes, revPackets, revBytes;
     final int[] day, remoteAsn;
     final short[] srcPort, dstPort, serverPort;
     final byte[] protocol, tcpFlags, localIsSrc, biflow, conversation, direction, nameSource, category, origin, obfuscation;
@@ -66,9 +67,9 @@ public final class StoreWriter implements FlowTap {
         this.copyTarget = copyTarget;
         this.clock = clock;
         this.capacity = capacity;
-        startMs = new long[capacity];
-        endMs = new long[capacity];
-        localMs = new long[capacity];
+        startUs = new long[capacity];
+        endUs = new long[capacity];
+        localUs = new long[capacity];
         srcHi = new long[capacity];
         srcLo = new long[capacity];
         dstHi = new long[capacity];
@@ -115,9 +116,9 @@ public final class StoreWriter implements FlowTap {
         FlowRecord f = e.flow();
         int i = size;
         long local = clock.localMillis(f.startMillis());
-        startMs[i] = f.startMillis();
-        endMs[i] = f.endMillis();
-        localMs[i] = local;
+        startUs[i] = f.startMillis() * 1000;
+        endUs[i] = f.endMillis() * 1000;
+        localUs[i] = local * 1000;
         day[i] = (int) LocalClock.epochDay(local);
         Ip s = f.src(), d = f.dst();
         srcHi[i] = s.hi();
@@ -187,14 +188,14 @@ public final class StoreWriter implements FlowTap {
 
     /** The batch's SELECT over the table function: file columns from raw ones, this batch's dictionaries inlined. */
     private String select() {
-        StringBuilder sb = new StringBuilder("SELECT DATE '1970-01-01' + day AS day");
+        StringBuilder sb = new StringBuilder("SELECT day");
         for (StoreSchema.Column c : StoreSchema.FILE) {
             String expr = c.expr();
             if (expr.equals("%s")) {
                 Dictionary d = dictionaries[StoreSchema.DICTIONARY.indexOf(c.name())];
                 expr = d.plain ? c.name() : d.values.isEmpty() ? "NULL::VARCHAR" : "(" + StoreSchema.enumOf(d.values) + ")[" + c.name() + "]";
             }
-            sb.append(", ").append(expr).append(" AS ").append(c.name());
+            sb.append(", ").append(expr.equals(c.name()) ? expr : expr + " AS " + c.name());
         }
         return sb.append(" FROM ").append(FlowStore.FUNCTION).append('(').append(id).append(')').toString();
     }
@@ -229,14 +230,14 @@ public final class StoreWriter implements FlowTap {
         int cnt = (int) Math.min(chunk.capacity(), pending - from);
         if (cnt <= 0) return 0;
         int c = 0;
-        Vectors.ints(chunk.vector(c++), day, from, cnt);
-        Vectors.longs(chunk.vector(c++), startMs, from, cnt);
-        Vectors.longs(chunk.vector(c++), endMs, from, cnt);
-        Vectors.longs(chunk.vector(c++), localMs, from, cnt);
-        Vectors.longs(chunk.vector(c++), srcHi, from, cnt);
-        Vectors.longs(chunk.vector(c++), srcLo, from, cnt);
-        Vectors.longs(chunk.vector(c++), dstHi, from, cnt);
-        Vectors.longs(chunk.vector(c++), dstLo, from, cnt);
+        Vectors.dates(chunk.vector(c++), day, from, cnt);
+        Vectors.timestamps(chunk.vector(c++), startUs, from, cnt);
+        Vectors.timestamps(chunk.vector(c++), endUs, from, cnt);
+        Vectors.timestamps(chunk.vector(c++), localUs, from, cnt);
+        Vectors.ulongs(chunk.vector(c++), srcHi, from, cnt);
+        Vectors.ulongs(chunk.vector(c++), srcLo, from, cnt);
+        Vectors.ulongs(chunk.vector(c++), dstHi, from, cnt);
+        Vectors.ulongs(chunk.vector(c++), dstLo, from, cnt);
         Vectors.ushorts(chunk.vector(c++), srcPort, from, cnt);
         Vectors.ushorts(chunk.vector(c++), dstPort, from, cnt);
         Vectors.ushorts(chunk.vector(c++), serverPort, from, cnt);

@@ -36,7 +36,7 @@ final class Vectors {
 
     private Vectors() {}
 
-    /** BIGINT. */
+    /** BIGINT (and, in bulk, any 64-bit column). */
     static void longs(DuckDBWritableVector v, long[] a, int from, int cnt) {
         if (direct) {
             data(v).asLongBuffer().put(0, a, from, cnt);
@@ -46,7 +46,38 @@ final class Vectors {
         }
     }
 
-    /** INTEGER. */
+    /** UBIGINT from the same 64 bits (a Java long read as unsigned). */
+    static void ulongs(DuckDBWritableVector v, long[] a, int from, int cnt) {
+        if (direct) {
+            longs(v, a, from, cnt);
+        } else {
+            for (int r = 0; r < cnt; r++) v.setUint64(r, new java.math.BigInteger(Long.toUnsignedString(a[from + r])));
+        }
+    }
+
+    /** TIMESTAMP from epoch microseconds. */
+    static void timestamps(DuckDBWritableVector v, long[] micros, int from, int cnt) {
+        if (direct) {
+            longs(v, micros, from, cnt);
+        } else {
+            for (int r = 0; r < cnt; r++) {
+                long us = micros[from + r];
+                v.setTimestamp(r, java.time.LocalDateTime.ofEpochSecond(Math.floorDiv(us, 1_000_000L),
+                        (int) Math.floorMod(us, 1_000_000L) * 1000, java.time.ZoneOffset.UTC));
+            }
+        }
+    }
+
+    /** DATE from epoch days. */
+    static void dates(DuckDBWritableVector v, int[] days, int from, int cnt) {
+        if (direct) {
+            ints(v, days, from, cnt);
+        } else {
+            for (int r = 0; r < cnt; r++) v.setDate(r, java.time.LocalDate.ofEpochDay(days[from + r]));
+        }
+    }
+
+    /** INTEGER (and, in bulk, any 32-bit column). */
     static void ints(DuckDBWritableVector v, int[] a, int from, int cnt) {
         if (direct) {
             data(v).asIntBuffer().put(0, a, from, cnt);
