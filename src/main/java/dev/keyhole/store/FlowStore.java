@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * Layout and columns: docs/store.md.
  */
 public final class FlowStore implements AutoCloseable {
-    /** Rows a worker buffers before writing: ~45 MB of arrays, two Parquet row groups per file. */
+    /** Rows a worker buffers before writing: ~50 MB of arrays, two Parquet row groups per file. */
     public static final int DEFAULT_BATCH_ROWS = 1 << 18;
     static final String FUNCTION = "keyhole_batch";
 
