@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * Layout and columns: docs/store.md.
  */
 public final class FlowStore implements AutoCloseable {
-    /** Rows a worker buffers before writing: ~45 MB of arrays, two Parquet row groups per file. */
+    /** Rows a worker buffers before writing: ~50 MB of arrays, two Parquet row groups per file. */
     public static final int DEFAULT_BATCH_ROWS = 1 << 18;
     static final String FUNCTION = "keyhole_batch";
 
@@ -45,7 +45,6 @@ public final class FlowStore implements AutoCloseable {
     private final TargetProfile profile;
     private final int batchRows;
     private final DuckDBConnection db;
-    private final String copyPrefix;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private long rows, files, nanos;
@@ -63,7 +62,6 @@ public final class FlowStore implements AutoCloseable {
         this.profile = profile;
         this.batchRows = batchRows;
         this.db = db;
-        this.copyPrefix = "COPY (" + StoreSchema.select(profile.weekend(), FUNCTION + "(?)") + ") TO ";
     }
 
     /**
@@ -111,7 +109,7 @@ public final class FlowStore implements AutoCloseable {
         if (closed) throw new IllegalStateException("store closed");
         int id = ids.getAndIncrement();
         try {
-            StoreWriter w = new StoreWriter(this, id, db.duplicate(), copyPrefix.replace("(?)", "(" + id + ")"),
+            StoreWriter w = new StoreWriter(this, id, db.duplicate(), StoreWriter.sqlString(dir.toString()),
                     new LocalClock(profile.zone()), batchRows);
             writers.put(id, w);
             return w;
@@ -151,17 +149,30 @@ public final class FlowStore implements AutoCloseable {
         manifest.put("createdAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         manifest.put("profile", profile.name());
         manifest.put("zone", profile.zone().getId());
+        manifest.put("weekend", profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList());
         manifest.put("partitioning", "day = the profile zone's local date of start_utc");
         manifest.put("rows", rows);
         manifest.put("files", files);
+        // What the files hold, then what the flows view adds and the SQL for it (for other readers).
         List<Map<String, String>> cols = new ArrayList<>();
-        for (StoreSchema.Column c : StoreSchema.columns(profile.weekend())) {
+        for (StoreSchema.Column c : StoreSchema.FILE) {
             Map<String, String> col = new LinkedHashMap<>();
             col.put("name", c.name());
             col.put("type", c.type());
             cols.add(col);
         }
         manifest.put("columns", cols);
+        List<Map<String, String>> derived = new ArrayList<>();
+        for (StoreSchema.Column c : StoreSchema.columns(profile.weekend())) {
+            if (c.expr().equals(c.name())) continue;
+            Map<String, String> col = new LinkedHashMap<>();
+            col.put("name", c.name());
+            col.put("type", c.type());
+            col.put("sql", c.expr());
+            derived.add(col);
+        }
+        manifest.put("derived", derived);
+        manifest.put("macros", StoreSchema.MACROS);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("store.json").toFile(),
                 manifest);
         return summary();
@@ -201,9 +212,9 @@ public final class FlowStore implements AutoCloseable {
                 .withFunction(new DuckDBTableFunction<StoreWriter, Cursor, String[]>() {
                     @Override
                     public StoreWriter bind(DuckDBTableFunctionBindInfo info) {
-                        for (String[] c : StoreSchema.RAW) info.addResultColumn(c[0], DuckDBColumnType.valueOf(c[1]));
                         StoreWriter w = writers.get(info.getParameter(0).getInt());
                         if (w == null) throw new IllegalStateException("no such store writer");
+                        for (String[] c : w.rawColumns()) info.addResultColumn(c[0], DuckDBColumnType.valueOf(c[1]));
                         return w;
                     }
 

@@ -14,15 +14,20 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.DayOfWeek;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Opens a store for SQL: an in-memory DuckDB with the view {@code flows} over the store's Parquet
- * files (the {@code day} directories become a DATE column) and two helpers for addresses:
- * {@code ip4('a.b.c.d')} (the UINTEGER the {@code *_v4} columns hold) and
- * {@code in_cidr(addr_text, 'prefix/len')} (IPv4 or IPv6, no extension needed).
+ * files (the {@code day} directories become a DATE column; address text, local/remote and local
+ * hour are computed from the file columns, {@link StoreSchema#columns}) and helpers for addresses:
+ * {@code ip4('a.b.c.d')} (the UINTEGER the {@code *_v4} columns hold),
+ * {@code in_cidr(addr_text, 'prefix/len')} (IPv4 or IPv6, no extension needed) and the
+ * {@link StoreSchema#MACROS} {@code ip_text(hi, lo)} and {@code ip_v4(hi, lo)}.
  */
 public final class StoreQuery {
     private StoreQuery() {}
@@ -41,19 +46,22 @@ public final class StoreQuery {
                     + "in-scope flow");
         }
         Path manifest = dir.resolve("store.json");
-        if (Files.isRegularFile(manifest)) {
-            JsonNode m = new ObjectMapper().readTree(manifest.toFile());
-            String format = m.path("format").asText("");
-            if (!format.equals(StoreSchema.FORMAT)) {
-                throw new IOException(dir + " is a store of format '" + format + "'; this Keyhole reads "
-                        + StoreSchema.FORMAT);
-            }
+        if (!Files.isRegularFile(manifest)) {
+            throw new IOException(dir + " has no store.json: not a complete store (its run failed or is still writing)");
         }
+        JsonNode m = new ObjectMapper().readTree(manifest.toFile());
+        String format = m.path("format").asText("");
+        if (!format.equals(StoreSchema.FORMAT) && !format.equals(StoreSchema.FORMAT_1)) {
+            throw new IOException(dir + " is a store of format '" + format + "'; this Keyhole reads "
+                    + StoreSchema.FORMAT + " and " + StoreSchema.FORMAT_1);
+        }
+        Set<DayOfWeek> weekend = EnumSet.noneOf(DayOfWeek.class);
+        for (JsonNode d : m.path("weekend")) weekend.add(DayOfWeek.of(d.asInt()));
         try {
             Class.forName("org.duckdb.DuckDBDriver");
             Connection c = DriverManager.getConnection("jdbc:duckdb:");
             try {
-                setUp(c, dir);
+                setUp(c, dir, format.equals(StoreSchema.FORMAT_1) ? null : weekend);
             } catch (SQLException e) {
                 c.close();
                 throw e;
@@ -64,11 +72,13 @@ public final class StoreQuery {
         }
     }
 
-    private static void setUp(Connection c, Path dir) throws SQLException {
+    /** @param weekend the profile's weekend for a /2 store; null for a /1 store, whose files hold every column */
+    private static void setUp(Connection c, Path dir, Set<DayOfWeek> weekend) throws SQLException {
         String glob = dir.toAbsolutePath().normalize() + "/**/*.parquet";
+        String files = "read_parquet(" + StoreWriter.sqlString(glob) + ", hive_partitioning = true, hive_types = {'day': DATE})";
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE VIEW flows AS SELECT * FROM read_parquet(" + StoreWriter.sqlString(glob)
-                    + ", hive_partitioning = true, hive_types = {'day': DATE})");
+            for (String macro : StoreSchema.MACROS) st.execute(macro);
+            st.execute("CREATE VIEW flows AS " + (weekend == null ? "SELECT * FROM " + files : StoreSchema.view(weekend, files)));
             st.execute("CREATE MACRO ip4(t) AS (((split_part(t, '.', 1)::BIGINT << 24) + (split_part(t, '.', 2)::BIGINT << 16)"
                     + " + (split_part(t, '.', 3)::BIGINT << 8) + split_part(t, '.', 4)::BIGINT)::UINTEGER)");
         }

@@ -7,45 +7,88 @@ import dev.keyhole.enrichment.Origin;
 import dev.keyhole.records.NameSource;
 
 import java.time.DayOfWeek;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The columns of the flow store, in file order, with the SQL that makes each from the raw batch
- * {@link StoreWriter} hands to DuckDB. Java passes only numbers and the strings it already has;
- * address text, times and enum names are computed by DuckDB, vectorised, while it writes Parquet.
- * docs/store.md documents the same list.
+ * The flow store's two column lists (docs/store.md documents both). {@link #FILE} is what the
+ * Parquet files hold: raw numbers, timestamps, names as dictionary-encoded strings; writing them
+ * costs DuckDB little. {@link #columns} is what the {@code flows} view of {@code keyhole query}
+ * offers: the file columns plus address text, IPv4 numbers, local/remote copies, hour, weekday and
+ * weekend, computed from the file columns with the SQL given here.
  */
 public final class StoreSchema {
-    /** Written into store.json; a reader that finds another value knows the columns differ. */
-    public static final String FORMAT = "keyhole.store/1";
+    /** Written into store.json; /2 keeps derived columns out of the files (/1 stored all 49). */
+    public static final String FORMAT = "keyhole.store/2";
+    /** The first format: every view column stored in the files. {@link StoreQuery} still reads it. */
+    static final String FORMAT_1 = "keyhole.store/1";
 
-    /**
-     * One Parquet column: its name, DuckDB type, and the SQL that computes it from the raw batch
-     * and the address values of {@link #select}'s inner SELECT.
-     */
+    /** One column: its name, DuckDB type, and the SQL that makes it (from the raw batch, or from the file columns). */
     public record Column(String name, String type, String expr) {}
 
     private StoreSchema() {}
 
-    /** Raw batch columns, in the order {@link StoreWriter} fills them. */
-    static final String[][] RAW = {
-        {"day", "INTEGER"}, {"start_ms", "BIGINT"}, {"end_ms", "BIGINT"}, {"local_ms", "BIGINT"},
-        {"src_hi", "BIGINT"}, {"src_lo", "BIGINT"}, {"dst_hi", "BIGINT"}, {"dst_lo", "BIGINT"},
-        {"src_t", "VARCHAR"}, {"dst_t", "VARCHAR"},
-        {"src_port", "INTEGER"}, {"dst_port", "INTEGER"}, {"server_port", "INTEGER"}, {"protocol", "INTEGER"},
-        {"tcp_flags", "INTEGER"},
-        {"packets", "BIGINT"}, {"bytes", "BIGINT"}, {"rev_packets", "BIGINT"}, {"rev_bytes", "BIGINT"},
-        {"bits", "TINYINT"}, {"direction", "TINYINT"}, {"name_source", "TINYINT"}, {"category", "TINYINT"},
-        {"origin", "TINYINT"}, {"obfuscation", "TINYINT"},
-        {"name", "VARCHAR"}, {"uid", "VARCHAR"}, {"remote_country", "VARCHAR"}, {"remote_city", "VARCHAR"},
-        {"remote_asn", "BIGINT"}, {"remote_org", "VARCHAR"}, {"service", "VARCHAR"}, {"service_name", "VARCHAR"},
-        {"company", "VARCHAR"}, {"service_country", "VARCHAR"}, {"input", "VARCHAR"},
-    };
+    /** Enum-valued columns: the files hold their names; the batch passes 1-based codes (ordinal + 1). */
+    static final List<String> DIRECTIONS = Arrays.stream(Direction.values()).map(StoreSchema::directionId).toList();
+    static final List<String> NAME_SOURCES = Arrays.stream(NameSource.values()).map(StoreSchema::nameSourceId).toList();
+    static final List<String> CATEGORIES = Arrays.stream(Category.values()).map(Category::id).toList();
+    static final List<String> ORIGINS = Arrays.stream(Origin.values()).map(Origin::id).toList();
+    static final List<String> OBFUSCATIONS = Arrays.stream(Obfuscation.values()).map(Obfuscation::id).toList();
 
-    static final int BIFLOW = 1, CONVERSATION = 2, LOCAL_IS_SRC = 4;
+    /**
+     * String columns with few distinct values per batch: the batch passes an integer code per row
+     * and the batch's dictionary goes into the SQL as an ENUM, so no string crosses from Java per
+     * row and DuckDB writes Parquet dictionary pages straight from the ENUM (no hashing per row).
+     * In {@link StoreWriter}'s order.
+     */
+    static final List<String> DICTIONARY = List.of("name", "remote_country", "remote_city", "remote_org", "service",
+            "service_name", "company", "service_country", "input");
+
+    /**
+     * The Parquet file columns (the partition column {@code day} aside, which lives in the
+     * directory name), in file order, with the SQL that makes each from the raw batch: most are
+     * passed through as {@link StoreWriter} typed them (times, unsigned halves); names are looked
+     * up in ENUM lists. {@code %s} is where a dictionary column's per-batch lookup goes.
+     */
+    static final List<Column> FILE = List.of(
+            new Column("start_utc", "TIMESTAMP", "start_utc"),
+            new Column("end_utc", "TIMESTAMP", "end_utc"),
+            new Column("start_local", "TIMESTAMP", "start_local"),
+            new Column("src_hi", "UBIGINT", "src_hi"),
+            new Column("src_lo", "UBIGINT", "src_lo"),
+            new Column("src_port", "USMALLINT", "src_port"),
+            new Column("dst_hi", "UBIGINT", "dst_hi"),
+            new Column("dst_lo", "UBIGINT", "dst_lo"),
+            new Column("dst_port", "USMALLINT", "dst_port"),
+            new Column("local_is_src", "BOOLEAN", "local_is_src"),
+            new Column("server_port", "USMALLINT", "server_port"),
+            new Column("protocol", "UTINYINT", "protocol"),
+            new Column("tcp_flags", "UTINYINT", "tcp_flags"),
+            new Column("packets", "BIGINT", "packets"),
+            new Column("bytes", "BIGINT", "bytes"),
+            new Column("rev_packets", "BIGINT", "rev_packets"),
+            new Column("rev_bytes", "BIGINT", "rev_bytes"),
+            new Column("biflow", "BOOLEAN", "biflow"),
+            new Column("direction", "VARCHAR", "(" + enumOf(DIRECTIONS) + ")[direction]"),
+            new Column("conversation", "BOOLEAN", "conversation"),
+            new Column("name", "VARCHAR", "%s"),
+            new Column("name_source", "VARCHAR", "(" + enumOf(NAME_SOURCES) + ")[name_source]"),
+            new Column("uid", "VARCHAR", "uid"),
+            new Column("remote_country", "VARCHAR", "%s"),
+            new Column("remote_city", "VARCHAR", "%s"),
+            new Column("remote_asn", "UINTEGER", "remote_asn"),
+            new Column("remote_org", "VARCHAR", "%s"),
+            new Column("service", "VARCHAR", "%s"),
+            new Column("service_name", "VARCHAR", "%s"),
+            new Column("company", "VARCHAR", "%s"),
+            new Column("category", "VARCHAR", "(" + enumOf(CATEGORIES) + ")[category]"),
+            new Column("origin", "VARCHAR", "(" + enumOf(ORIGINS) + ")[origin]"),
+            new Column("service_country", "VARCHAR", "%s"),
+            new Column("obfuscation", "VARCHAR", "(" + enumOf(OBFUSCATIONS) + ")[obfuscation]"),
+            new Column("input", "VARCHAR", "%s"));
 
     /** Direction ids as findings.json spells them. */
     static String directionId(Direction d) {
@@ -56,112 +99,122 @@ public final class StoreSchema {
         return s.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** The Parquet columns for a profile (its weekend decides {@code weekend}). */
+    /**
+     * The columns of the {@code flows} view for a profile (its weekend decides {@code weekend}),
+     * each with the SQL that computes it from the file columns; {@code day} comes from the path.
+     */
     public static List<Column> columns(Set<DayOfWeek> weekend) {
-        String weekendDays = weekend.isEmpty() ? "NULL" : weekend.stream().map(d -> String.valueOf(d.getValue()))
-                .sorted().collect(Collectors.joining(", "));
-        String directions = list(java.util.Arrays.stream(Direction.values()).map(StoreSchema::directionId).toList());
-        String sources = list(java.util.Arrays.stream(NameSource.values()).map(StoreSchema::nameSourceId).toList());
-        String categories = list(java.util.Arrays.stream(Category.values()).map(Category::id).toList());
-        String origins = list(java.util.Arrays.stream(Origin.values()).map(Origin::id).toList());
-        String obfuscations = list(java.util.Arrays.stream(Obfuscation.values()).map(Obfuscation::id).toList());
+        String weekendDays = weekend.isEmpty() ? "false" : "isodow(start_local) IN (" + weekend.stream()
+                .map(d -> String.valueOf(d.getValue())).sorted().collect(Collectors.joining(", ")) + ")";
         return List.of(
-                new Column("start_utc", "TIMESTAMP", "epoch_ms(start_ms)"),
-                new Column("end_utc", "TIMESTAMP", "epoch_ms(end_ms)"),
-                new Column("start_local", "TIMESTAMP", "epoch_ms(local_ms)"),
-                new Column("hour", "UTINYINT", "hour(epoch_ms(local_ms))::UTINYINT"),
-                new Column("weekday", "UTINYINT", "isodow(epoch_ms(local_ms))::UTINYINT"),
-                new Column("weekend", "BOOLEAN", "isodow(epoch_ms(local_ms)) IN (" + weekendDays + ")"),
-                new Column("src", "VARCHAR", "src_text"),
-                new Column("src_v4", "UINTEGER", "src_v4n"),
-                new Column("src_hi", "UBIGINT", "src_hin"),
-                new Column("src_lo", "UBIGINT", "src_lon"),
-                new Column("src_port", "USMALLINT", "src_port::USMALLINT"),
-                new Column("dst", "VARCHAR", "dst_text"),
-                new Column("dst_v4", "UINTEGER", "dst_v4n"),
-                new Column("dst_hi", "UBIGINT", "dst_hin"),
-                new Column("dst_lo", "UBIGINT", "dst_lon"),
-                new Column("dst_port", "USMALLINT", "dst_port::USMALLINT"),
-                new Column("local", "VARCHAR", pick("text", true)),
-                new Column("local_v4", "UINTEGER", pick("v4n", true)),
-                new Column("local_hi", "UBIGINT", pick("hin", true)),
-                new Column("local_lo", "UBIGINT", pick("lon", true)),
-                new Column("remote", "VARCHAR", pick("text", false)),
-                new Column("remote_v4", "UINTEGER", pick("v4n", false)),
-                new Column("remote_hi", "UBIGINT", pick("hin", false)),
-                new Column("remote_lo", "UBIGINT", pick("lon", false)),
-                new Column("server_port", "USMALLINT", "server_port::USMALLINT"),
-                new Column("protocol", "UTINYINT", "protocol::UTINYINT"),
-                new Column("tcp_flags", "UTINYINT", "tcp_flags::UTINYINT"),
+                new Column("start_utc", "TIMESTAMP", "start_utc"),
+                new Column("end_utc", "TIMESTAMP", "end_utc"),
+                new Column("start_local", "TIMESTAMP", "start_local"),
+                new Column("hour", "UTINYINT", "hour(start_local)::UTINYINT"),
+                new Column("weekday", "UTINYINT", "isodow(start_local)::UTINYINT"),
+                new Column("weekend", "BOOLEAN", weekendDays),
+                new Column("src", "VARCHAR", "ip_text(src_hi, src_lo)"),
+                new Column("src_v4", "UINTEGER", "ip_v4(src_hi, src_lo)"),
+                new Column("src_hi", "UBIGINT", "src_hi"),
+                new Column("src_lo", "UBIGINT", "src_lo"),
+                new Column("src_port", "USMALLINT", "src_port"),
+                new Column("dst", "VARCHAR", "ip_text(dst_hi, dst_lo)"),
+                new Column("dst_v4", "UINTEGER", "ip_v4(dst_hi, dst_lo)"),
+                new Column("dst_hi", "UBIGINT", "dst_hi"),
+                new Column("dst_lo", "UBIGINT", "dst_lo"),
+                new Column("dst_port", "USMALLINT", "dst_port"),
+                new Column("local", "VARCHAR", "ip_text(" + pick("hi", true) + ", " + pick("lo", true) + ")"),
+                new Column("local_v4", "UINTEGER", "ip_v4(" + pick("hi", true) + ", " + pick("lo", true) + ")"),
+                new Column("local_hi", "UBIGINT", pick("hi", true)),
+                new Column("local_lo", "UBIGINT", pick("lo", true)),
+                new Column("remote", "VARCHAR", "ip_text(" + pick("hi", false) + ", " + pick("lo", false) + ")"),
+                new Column("remote_v4", "UINTEGER", "ip_v4(" + pick("hi", false) + ", " + pick("lo", false) + ")"),
+                new Column("remote_hi", "UBIGINT", pick("hi", false)),
+                new Column("remote_lo", "UBIGINT", pick("lo", false)),
+                new Column("server_port", "USMALLINT", "server_port"),
+                new Column("protocol", "UTINYINT", "protocol"),
+                new Column("tcp_flags", "UTINYINT", "tcp_flags"),
                 new Column("packets", "BIGINT", "packets"),
                 new Column("bytes", "BIGINT", "bytes"),
                 new Column("rev_packets", "BIGINT", "rev_packets"),
                 new Column("rev_bytes", "BIGINT", "rev_bytes"),
-                new Column("biflow", "BOOLEAN", "(bits & " + BIFLOW + ") <> 0"),
-                new Column("direction", "VARCHAR", directions + "[direction + 1]"),
-                new Column("conversation", "BOOLEAN", "(bits & " + CONVERSATION + ") <> 0"),
+                new Column("biflow", "BOOLEAN", "biflow"),
+                new Column("direction", "VARCHAR", "direction"),
+                new Column("conversation", "BOOLEAN", "conversation"),
                 new Column("name", "VARCHAR", "name"),
-                new Column("name_source", "VARCHAR", sources + "[name_source + 1]"),
+                new Column("name_source", "VARCHAR", "name_source"),
                 new Column("uid", "VARCHAR", "uid"),
                 new Column("remote_country", "VARCHAR", "remote_country"),
                 new Column("remote_city", "VARCHAR", "remote_city"),
-                new Column("remote_asn", "UINTEGER", "nullif(remote_asn, 0)::UINTEGER"),
+                new Column("remote_asn", "UINTEGER", "remote_asn"),
                 new Column("remote_org", "VARCHAR", "remote_org"),
                 new Column("service", "VARCHAR", "service"),
                 new Column("service_name", "VARCHAR", "service_name"),
                 new Column("company", "VARCHAR", "company"),
-                new Column("category", "VARCHAR", categories + "[category + 1]"),
-                new Column("origin", "VARCHAR", origins + "[origin + 1]"),
+                new Column("category", "VARCHAR", "category"),
+                new Column("origin", "VARCHAR", "origin"),
                 new Column("service_country", "VARCHAR", "service_country"),
-                new Column("obfuscation", "VARCHAR", obfuscations + "[obfuscation + 1]"),
+                new Column("obfuscation", "VARCHAR", "obfuscation"),
                 new Column("input", "VARCHAR", "input"));
     }
 
     /**
-     * The SELECT that turns the raw batch of {@code source} into the stored columns. An inner
-     * SELECT computes each address' text and numbers once ({@code src_text}, {@code src_v4n},
-     * {@code src_hin}, {@code src_lon}, same for dst); the columns pick local/remote from them.
+     * SQL macros the view uses, also offered to queries: {@code ip_v4(hi, lo)} (the UINTEGER of an
+     * IPv4-mapped address, else NULL) and {@code ip_text(hi, lo)} (dotted IPv4, or RFC 5952 IPv6
+     * exactly as {@code Ip.toString}: lower-case hex, the first longest run of 2+ zero groups as
+     * "::"). Plain SQL, so any DuckDB reader of the files can define them too.
      */
-    static String select(Set<DayOfWeek> weekend, String source) {
-        StringBuilder inner = new StringBuilder("SELECT *");
-        for (String c : new String[] {"src", "dst"}) {
-            inner.append(", coalesce(").append(c).append("_t, ").append(v4Text(c + "_lo")).append(") AS ").append(c)
-                    .append("_text, ").append(v4(c + "_hi", c + "_lo")).append(" AS ").append(c).append("_v4n, ")
-                    .append(u64(c + "_hi")).append(" AS ").append(c).append("_hin, ")
-                    .append(u64(c + "_lo")).append(" AS ").append(c).append("_lon");
+    static final List<String> MACROS = List.of(
+            "CREATE MACRO ip_v4(hi, lo) AS CASE WHEN hi = 0 AND lo >> 32 = 65535 THEN (lo & 4294967295)::UINTEGER END",
+            "CREATE MACRO ip6_compress(s) AS CASE WHEN s = '::' THEN s WHEN starts_with(s, '::') THEN s[1:-2]"
+                    + " WHEN ends_with(s, '::') THEN s[2:] ELSE s[2:-2] END",
+            // ':g0:…:g7:' with the first longest run of zero groups replaced by '::', then the outer colons trimmed.
+            "CREATE MACRO ip6_text(s) AS ip6_compress(CASE"
+                    + runs()
+                    + " ELSE s END)",
+            "CREATE MACRO ip_text(hi, lo) AS CASE WHEN hi = 0 AND lo >> 32 = 65535"
+                    + " THEN format('{}.{}.{}.{}', (lo >> 24) & 255, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255)"
+                    + " ELSE ip6_text(format(':{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:', hi >> 48, (hi >> 32) & 65535,"
+                    + " (hi >> 16) & 65535, hi & 65535, lo >> 48, (lo >> 32) & 65535, (lo >> 16) & 65535, lo & 65535)) END");
+
+    private static String runs() {
+        StringBuilder sb = new StringBuilder();
+        for (int n = 8; n >= 2; n--) {
+            sb.append(" WHEN contains(s, ':").append("0:".repeat(n)).append("') THEN regexp_replace(s, ':(0:){")
+                    .append(n).append("}', '::')");
         }
-        inner.append(" FROM ").append(source);
-        // day is the partition column: DuckDB puts it in the directory name, not in the files.
-        StringBuilder outer = new StringBuilder("SELECT DATE '1970-01-01' + day AS day");
-        for (Column c : columns(weekend)) outer.append(", ").append(c.expr()).append(" AS \"").append(c.name()).append('"');
-        return outer.append(" FROM (").append(inner).append(")").toString();
+        return sb.toString();
     }
 
-    /** The local (or remote) end's value: src or dst, as enrichment decided. */
-    private static String pick(String suffix, boolean local) {
+    /** The view over a store's files: {@code SELECT} of {@link #columns} from {@code source}, {@code day} first. */
+    static String view(Set<DayOfWeek> weekend, String source) {
+        StringBuilder sb = new StringBuilder("SELECT day");
+        for (Column c : columns(weekend)) {
+            sb.append(", ");
+            if (c.expr().equals(c.name())) sb.append('"').append(c.name()).append('"');
+            else sb.append(c.expr()).append(" AS \"").append(c.name()).append('"');
+        }
+        return sb.append(" FROM ").append(source).toString();
+    }
+
+    /** The local (or remote) end's half: src or dst, as enrichment decided. */
+    private static String pick(String half, boolean local) {
         String a = local ? "src_" : "dst_", b = local ? "dst_" : "src_";
-        return "CASE WHEN (bits & " + LOCAL_IS_SRC + ") <> 0 THEN " + a + suffix + " ELSE " + b + suffix + " END";
+        return "CASE WHEN local_is_src THEN " + a + half + " ELSE " + b + half + " END";
     }
 
-    /** Dotted quad from the low 32 bits; only used when Java passed no text (IPv4). */
-    private static String v4Text(String lo) {
-        return "concat_ws('.', ((" + lo + " >> 24) & 255)::VARCHAR, ((" + lo + " >> 16) & 255)::VARCHAR, ((" + lo
-                + " >> 8) & 255)::VARCHAR, (" + lo + " & 255)::VARCHAR)";
+    /**
+     * A constant list of ENUM values: indexing it with a 1-based code gives that value (0 gives
+     * NULL) as an ENUM, which DuckDB's Parquet writer turns into a dictionary page without hashing
+     * each row's string. {@code enum_range} alone gives VARCHAR[], hence the cast; this form binds
+     * in about 6 µs an entry, a list literal cast to ENUM[] in about twice that.
+     */
+    static String enumOf(List<String> values) {
+        String type = "ENUM(" + values.stream().map(StoreSchema::literal).collect(Collectors.joining(", ")) + ")";
+        return "enum_range(NULL::" + type + ")::" + type + "[]";
     }
 
-    /** The IPv4 address as a number when hi/lo hold an IPv4-mapped address, else NULL. */
-    private static String v4(String hi, String lo) {
-        return "CASE WHEN " + hi + " = 0 AND (" + lo + " >> 32) = 65535 THEN (" + lo + " & 4294967295)::UINTEGER END";
-    }
-
-    /** Reinterprets a signed 64-bit value as unsigned: Java has no unsigned long, Parquet has UINT_64. */
-    private static String u64(String x) {
-        // Clear the sign bit, then add 2^63 back as an unsigned value (no signed overflow on the way).
-        return "CASE WHEN " + x + " < 0 THEN (" + x + " & 9223372036854775807)::UBIGINT + 9223372036854775808::UBIGINT"
-                + " ELSE " + x + "::UBIGINT END";
-    }
-
-    private static String list(List<String> ids) {
-        return ids.stream().map(s -> "'" + s.replace("'", "''") + "'").collect(Collectors.joining(", ", "[", "]"));
+    static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 }

@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FlowStoreTest {
     static final TargetProfile PROFILE = new TargetProfile("t", List.of("175.45.176.0/22", "fe80::/10"), List.of(),
@@ -71,7 +72,7 @@ class FlowStoreTest {
                 "day=2018-05-05/part-0-2-0.parquet", "day=2018-05-06/part-0-0-0.parquet",
                 "day=2018-05-06/part-0-1-0.parquet", "store.json");
         assertThat(sum.files()).isEqualTo(5);
-        assertThat(Files.readString(store.resolve("store.json"))).contains("\"format\" : \"keyhole.store/1\"",
+        assertThat(Files.readString(store.resolve("store.json"))).contains("\"format\" : \"keyhole.store/2\"",
                 "\"rows\" : 7", "\"zone\" : \"UTC\"");
     }
 
@@ -104,6 +105,186 @@ class FlowStoreTest {
             assertThat(r.getString(5)).isEqualTo("fe80::1");
             assertThat(r.getObject(7)).isNull();
         }
+    }
+
+    /** The view's ip_text (SQL) must print every address exactly as Ip.toString does. */
+    @Test
+    void addressTextFromNumbersMatchesJavaForEdgeAndRandomAddresses(@TempDir Path dir) throws Exception {
+        List<String> edge = List.of("::", "::1", "1::", "1:0:0:1:0:0:1:1", "0:0:1:0:0:0:1:0", "1:0:1:0:1:0:1:0",
+                "fe80::", "2001:db8:0:0:1:0:0:1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1.2.3.4",
+                "64:ff9b::c000:221", "8000::", "0:0:0:0:0:ffff:0:1", "1:2:3:4:5:6:7:8", "1:0:0:0:0:0:0:8",
+                "::ffff:175.45.178.1", "0.0.0.0", "255.255.255.255");
+        List<Ip> ips = new ArrayList<>();
+        for (String e : edge) ips.add(Ip.parse(e));
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 400; i++) {
+            long hi = 0, lo = 0;
+            for (int g = 0; g < 8; g++) {
+                long v = r.nextInt(3) == 0 ? r.nextInt(0x10000) : 0; // many zero groups, runs of every length
+                if (g < 4) hi |= v << (48 - 16 * g);
+                else lo |= v << (48 - 16 * (g - 4));
+            }
+            ips.add(Ip.ofV6(hi, lo));
+        }
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("v6"), InputFormat.IPFIX, false, 0));
+            for (Ip ip : ips) {
+                w.accept(flow("2018-05-05T10:00:00Z", "fe80::1", ip.toString(), Direction.OUTBOUND, true));
+            }
+            s.finish();
+        }
+        List<String> got = new ArrayList<>(), want = new ArrayList<>();
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT dst, dst_hi, dst_lo, dst_v4, remote FROM flows")) {
+            while (rs.next()) {
+                Ip ip = Ip.ofV6(new BigInteger(rs.getString(2)).longValue(), new BigInteger(rs.getString(3)).longValue());
+                got.add(rs.getString(1) + " " + rs.getString(5) + " " + rs.getObject(4));
+                want.add(ip + " " + ip + " " + (ip.isV4() ? Integer.toUnsignedString(ip.v4()) : null));
+            }
+        }
+        assertThat(got).hasSize(ips.size()).isEqualTo(want);
+        assertThat(want.stream().map(x -> x.split(" ")[0]).sorted().toList())
+                .isEqualTo(ips.stream().map(Ip::toString).sorted().toList());
+    }
+
+    /**
+     * Names travel as per-batch ENUM dictionaries; a batch with too many distinct values, or a
+     * value an ENUM literal cannot carry, goes as plain strings. Both read back the same.
+     */
+    @Test
+    void manyDistinctOrUnusualNamesFallBackToPlainStrings(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 600; i++) names.add("host-" + i + ".example");
+        names.add("nul\u0000inside.example");
+        names.add("it's \"quoted\", \\ and ;");
+        names.add("\ud800lone-surrogate");
+        names.add("");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 1000)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("d"), InputFormat.IPFIX, false, 0));
+            // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, ENUM-coded.
+            for (int i = 0; i < 999; i++) w.accept(named(names.get(i % 600)));
+            assertThat(w.dictionaries[0].plain).isTrue();
+            assertThat(w.dictionaries[1].plain).isFalse(); // remote_country: one value
+            w.accept(named(names.get(999 % 600)));
+            for (int i = 0; i < 999; i++) w.accept(named(names.get(600 + i % 3)));
+            assertThat(w.dictionaries[0].plain).isTrue(); // NUL and the lone surrogate
+            w.accept(named(names.get(600)));
+            for (int i = 0; i < 10; i++) w.accept(named(i % 2 == 0 ? null : names.get(603)));
+            assertThat(w.dictionaries[0].plain).isFalse();
+            assertThat(w.dictionaries[0].values).containsExactly("");
+            s.finish();
+        }
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, count(*) FROM flows GROUP BY name")) {
+            java.util.Map<String, Long> counts = new java.util.HashMap<>();
+            while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
+            assertThat(counts).hasSize(604 + 1);
+            assertThat(counts.get("host-0.example")).isEqualTo(2);
+            assertThat(counts.get("host-599.example")).isEqualTo(1);
+            assertThat(counts.get("it's \"quoted\", \\ and ;")).isEqualTo(333);
+            assertThat(counts.get("nul\u0000inside.example")).isEqualTo(334);
+            assertThat(counts.get("")).isEqualTo(5);
+            assertThat(counts.get(null)).isEqualTo(5);
+            assertThat(counts.keySet()).anyMatch(k -> k != null && k.endsWith("lone-surrogate"));
+        }
+    }
+
+    private static EnrichedFlow named(String name) {
+        EnrichedFlow e = flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true);
+        return new EnrichedFlow(e.flow(), e.direction(), true, e.local(), e.remote(), 443, name, "CN", null, 4837,
+                "Org", "svc", "Service", "Co", Category.STREAMING, "CN", Origin.CHINESE, Obfuscation.TLS);
+    }
+
+    /** The bulk copy into DuckDB's vectors and the driver's per-value setters must store the same rows. */
+    @Test
+    void bulkCopyAndSettersStoreTheSame(@TempDir Path dir) throws Exception {
+        List<EnrichedFlow> flows = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            EnrichedFlow e = named(i % 7 == 0 ? null : "n" + i % 50);
+            FlowRecord f = e.flow();
+            long t = f.startMillis() + i * 1000L;
+            Ip src = i % 3 == 0 ? Ip.parse("fe80::" + Integer.toHexString(i)) : Ip.ofV4(0xAF2DB200 + i);
+            Ip dst = i % 5 == 0 ? Ip.ofV6(0xFFFF_0000_0000_0000L | i, -1L - i) : Ip.ofV4(0xCB007100 + i % 256);
+            FlowRecord g = new FlowRecord(t, t + i, src, dst, 65535 - i, i % 65536, i % 256, i % 256, i, i * 1000L,
+                    i % 2, i % 11, i % 2 == 0, "u" + i, null, NameSource.values()[i % NameSource.values().length]);
+            flows.add(new EnrichedFlow(g, Direction.values()[i % 3], i % 4 != 0, i % 2 == 0 ? src : dst,
+                    i % 2 == 0 ? dst : src, i % 65536, e.name(), "CN", null, i % 9 == 0 ? 0 : 4_000_000_000L + i,
+                    "Org", "svc" + i % 3, "Service", "Co", Category.values()[i % Category.values().length], "CN",
+                    Origin.values()[i % 4], Obfuscation.values()[i % Obfuscation.values().length]));
+        }
+        List<String> direct = writeAndRead(dir.resolve("direct"), flows, true);
+        List<String> setters = writeAndRead(dir.resolve("setters"), flows, false);
+        assertThat(direct).hasSize(5000).isEqualTo(setters);
+        assertThat(direct).anyMatch(r -> r.contains("fe80::")).anyMatch(r -> r.contains("4000000001"));
+    }
+
+    private static List<String> writeAndRead(Path store, List<EnrichedFlow> flows, boolean direct) throws Exception {
+        boolean was = Vectors.direct;
+        Vectors.direct = direct;
+        try (FlowStore s = FlowStore.create(store, PROFILE, 2048)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            for (EnrichedFlow e : flows) w.accept(e);
+            s.finish();
+        } finally {
+            Vectors.direct = was;
+        }
+        List<String> rows = new ArrayList<>();
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM flows ORDER BY uid")) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 1; i <= n; i++) sb.append(rs.getString(i)).append('|');
+                rows.add(sb.toString());
+            }
+        }
+        return rows;
+    }
+
+    /** The files hold only the physical columns: what any Parquet reader sees. */
+    @Test
+    void filesHoldTheRawColumnsAndTheViewAddsTheRest(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("f"), InputFormat.IPFIX, false, 0));
+            w.accept(named("www.example"));
+            s.finish();
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM read_parquet('" + store + "/*/*.parquet', hive_partitioning = false)")) {
+            List<String> cols = new ArrayList<>();
+            while (rs.next()) cols.add(rs.getString(1) + " " + rs.getString(2));
+            assertThat(cols).isEqualTo(StoreSchema.FILE.stream().map(x -> x.name() + " " + x.type()).toList());
+        }
+        String manifest = Files.readString(store.resolve("store.json"));
+        assertThat(manifest).contains("\"weekend\" : [ 6, 7 ]", "\"derived\"", "ip_text(src_hi, src_lo)");
+    }
+
+    @Test
+    void aFormat1StoreIsReadAsItsFilesAndOtherFormatsOrNoManifestAreRefused(@TempDir Path dir) throws Exception {
+        Path v1 = dir.resolve("v1");
+        Files.createDirectories(v1.resolve("day=2018-05-05"));
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            st.execute("COPY (SELECT '175.45.178.1' AS src, 'outbound' AS direction) TO '"
+                    + v1.resolve("day=2018-05-05/part-0-0-0.parquet") + "' (FORMAT PARQUET)");
+        }
+        Files.writeString(v1.resolve("store.json"), "{\"format\": \"keyhole.store/1\"}");
+        try (Connection c = StoreQuery.open(v1); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT day, src, direction FROM flows")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3))
+                    .isEqualTo("2018-05-05 175.45.178.1 outbound");
+        }
+        Files.writeString(v1.resolve("store.json"), "{\"format\": \"keyhole.store/9\"}");
+        assertThatThrownBy(() -> StoreQuery.open(v1)).hasMessageContaining("format 'keyhole.store/9'");
+        Files.delete(v1.resolve("store.json"));
+        assertThatThrownBy(() -> StoreQuery.open(v1)).hasMessageContaining("no store.json");
     }
 
     @Test
