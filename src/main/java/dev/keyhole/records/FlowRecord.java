@@ -38,18 +38,6 @@ public record FlowRecord(
     public static final int TCP = 6;
     public static final int UDP = 17;
 
-    /**
-     * A flow without AS numbers. Prefer the canonical constructor; this one keeps code written before AS
-     * numbers existed compiling (the flow store's tests, rewritten on another branch).
-     */
-    @Deprecated
-    public FlowRecord(long startMillis, long endMillis, Ip src, Ip dst, int srcPort, int dstPort, int protocol,
-                      int tcpFlags, long packets, long bytes, long reversePackets, long reverseBytes, boolean biflow,
-                      String uid, String serverName, NameSource nameSource) {
-        this(startMillis, endMillis, src, dst, srcPort, dstPort, protocol, tcpFlags, packets, bytes, reversePackets,
-                reverseBytes, biflow, 0, 0, uid, serverName, nameSource);
-    }
-
     public long totalBytes() {
         return bytes + reverseBytes;
     }

@@ -33,7 +33,8 @@ public final class StoreWriter implements FlowTap {
         {"tcp_flags", "UTINYINT"}, {"packets", "BIGINT"}, {"bytes", "BIGINT"}, {"rev_packets", "BIGINT"},
         {"rev_bytes", "BIGINT"}, {"local_is_src", "BOOLEAN"}, {"biflow", "BOOLEAN"}, {"conversation", "BOOLEAN"},
         {"direction", "UTINYINT"}, {"name_source", "UTINYINT"}, {"category", "UTINYINT"}, {"origin", "UTINYINT"},
-        {"obfuscation", "UTINYINT"}, {"remote_asn", "UINTEGER"}, {"uid", "VARCHAR"},
+        {"obfuscation", "UTINYINT"}, {"remote_asn", "UINTEGER"}, {"src_as", "UINTEGER"}, {"dst_as", "UINTEGER"},
+        {"uid", "VARCHAR"},
     };
 
     private final FlowStore store;
@@ -49,7 +50,7 @@ public final class StoreWriter implements FlowTap {
 
     /** Times in epoch microseconds, DuckDB's TIMESTAMP. */
     final long[] startUs, endUs, localUs, srcHi, srcLo, dstHi, dstLo, packets, bytes, revPackets, revBytes;
-    final int[] day, remoteAsn;
+    final int[] day, remoteAsn, srcAs, dstAs;
     final short[] srcPort, dstPort, serverPort;
     final byte[] protocol, tcpFlags, localIsSrc, biflow, conversation, direction, nameSource, category, origin, obfuscation;
     final String[] uid;
@@ -79,6 +80,8 @@ public final class StoreWriter implements FlowTap {
         revPackets = new long[capacity];
         revBytes = new long[capacity];
         remoteAsn = new int[capacity];
+        srcAs = new int[capacity];
+        dstAs = new int[capacity];
         day = new int[capacity];
         srcPort = new short[capacity];
         dstPort = new short[capacity];
@@ -131,6 +134,8 @@ public final class StoreWriter implements FlowTap {
         serverPort[i] = (short) e.serverPort();
         protocol[i] = (byte) f.protocol();
         tcpFlags[i] = (byte) f.tcpFlags();
+        srcAs[i] = (int) f.srcAs(); // unsigned 32-bit in an int; 0 (not reported) is stored as NULL
+        dstAs[i] = (int) f.dstAs();
         packets[i] = f.packets();
         bytes[i] = f.bytes();
         revPackets[i] = f.reversePackets();
@@ -257,6 +262,8 @@ public final class StoreWriter implements FlowTap {
         Vectors.ubytes(chunk.vector(c++), origin, from, cnt);
         Vectors.ubytes(chunk.vector(c++), obfuscation, from, cnt);
         Vectors.uintsOrNull(chunk.vector(c++), remoteAsn, from, cnt);
+        Vectors.uintsOrNull(chunk.vector(c++), srcAs, from, cnt);
+        Vectors.uintsOrNull(chunk.vector(c++), dstAs, from, cnt);
         strings(chunk.vector(c++), uid, from, cnt, scratch);
         for (int k = 0; k < strings.length; k++) {
             Dictionary d = dictionaries[k];

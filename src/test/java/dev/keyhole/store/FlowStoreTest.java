@@ -38,7 +38,7 @@ class FlowStoreTest {
     static EnrichedFlow flow(String utc, String src, String dst, Direction d, boolean localIsSrc) {
         long t = Instant.parse(utc).toEpochMilli();
         Ip s = Ip.parse(src), r = Ip.parse(dst);
-        FlowRecord f = new FlowRecord(t, t + 1, s, r, 1234, 443, 6, 0, 1, 100, 0, 0, false, null, null,
+        FlowRecord f = new FlowRecord(t, t + 1, s, r, 1234, 443, 6, 0, 1, 100, 0, 0, false, 0, 0, null, null,
                 NameSource.NONE);
         if (d == Direction.OUT_OF_SCOPE) {
             return new EnrichedFlow(f, d, false, null, null, 0, null, null, null, 0, null, null, null, null, null,
@@ -210,7 +210,8 @@ class FlowStoreTest {
             Ip src = i % 3 == 0 ? Ip.parse("fe80::" + Integer.toHexString(i)) : Ip.ofV4(0xAF2DB200 + i);
             Ip dst = i % 5 == 0 ? Ip.ofV6(0xFFFF_0000_0000_0000L | i, -1L - i) : Ip.ofV4(0xCB007100 + i % 256);
             FlowRecord g = new FlowRecord(t, t + i, src, dst, 65535 - i, i % 65536, i % 256, i % 256, i, i * 1000L,
-                    i % 2, i % 11, i % 2 == 0, "u" + i, null, NameSource.values()[i % NameSource.values().length]);
+                    i % 2, i % 11, i % 2 == 0, i % 6 == 0 ? 0 : 64512 + i, i % 6 == 1 ? 0 : 4_294_967_295L - i,
+                    "u" + i, null, NameSource.values()[i % NameSource.values().length]);
             flows.add(new EnrichedFlow(g, Direction.values()[i % 3], i % 4 != 0, i % 2 == 0 ? src : dst,
                     i % 2 == 0 ? dst : src, i % 65536, e.name(), "CN", null, i % 9 == 0 ? 0 : 4_000_000_000L + i,
                     "Org", "svc" + i % 3, "Service", "Co", Category.values()[i % Category.values().length], "CN",
@@ -220,6 +221,20 @@ class FlowStoreTest {
         List<String> setters = writeAndRead(dir.resolve("setters"), flows, false);
         assertThat(direct).hasSize(5000).isEqualTo(setters);
         assertThat(direct).anyMatch(r -> r.contains("fe80::")).anyMatch(r -> r.contains("4000000001"));
+        // Exporter AS numbers: unsigned 32-bit, NULL when not reported.
+        try (FlowStore s = FlowStore.create(dir.resolve("as"), PROFILE, 2048)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            for (EnrichedFlow e : flows) w.accept(e);
+            s.finish();
+        }
+        try (Connection c = StoreQuery.open(dir.resolve("as")); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT uid, src_as, dst_as FROM flows WHERE uid IN ('u0', 'u1', 'u8')"
+                     + " ORDER BY uid")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+            assertThat(got).containsExactly("u0 null 4294967295", "u1 64513 null", "u8 64520 4294967287");
+        }
     }
 
     private static List<String> writeAndRead(Path store, List<EnrichedFlow> flows, boolean direct) throws Exception {
@@ -316,7 +331,7 @@ class FlowStoreTest {
     void theSchemaListsEveryColumnOnce() {
         List<String> names = new ArrayList<>();
         for (StoreSchema.Column c : StoreSchema.columns(Set.of())) names.add(c.name());
-        assertThat(names).doesNotHaveDuplicates().hasSize(49).contains("start_utc", "remote_v4", "remote_hi",
+        assertThat(names).doesNotHaveDuplicates().hasSize(51).contains("start_utc", "remote_v4", "remote_hi", "src_as", "dst_as",
                 "service_country", "obfuscation", "input");
     }
 }

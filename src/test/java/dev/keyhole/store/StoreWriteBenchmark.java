@@ -125,7 +125,7 @@ public final class StoreWriteBenchmark {
             int s = svc[i];
             String name = named[i] ? names[s] : null;
             FlowRecord f = new FlowRecord(start[i], start[i] + dur[i], l, rem, sport[i], https[i] ? 443 : 80, 6, 0x1b,
-                    packets[i], bytes[i], 0, 0, false, null, name, named[i] ? NameSource.DNS : NameSource.NONE);
+                    packets[i], bytes[i], 0, 0, false, 0, 0, null, name, named[i] ? NameSource.DNS : NameSource.NONE);
             String c = countries[country[i]];
             Category[] cats = Category.values();
             Origin[] origins = Origin.values();
