@@ -168,6 +168,9 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                         anMedian / nfMedian, anCpuMedian / nfCpuMedian);
                 row += String.format(" | %.2f / %.2f | %.2f / %.2f", anMedian, anCpuMedian, anMedian / nfMedian,
                         anCpuMedian / nfCpuMedian);
+                // Warm = steady state: one untimed run on the same files first, so that the timed run
+                // measures throughput, not JIT compilation (the new-JVM run above includes that).
+                analyze(profile, d, base.resolve("out-nfdump-" + n));
                 System.gc();
                 try (HeapWatcher heap = new HeapWatcher()) {
                     double c = processCpu();
