@@ -42,6 +42,11 @@ public interface AsnLookup extends Closeable {
      * others as ip-location-db CSV ranges (several CSV files, e.g. IPv4 and IPv6, are merged).
      */
     static AsnLookup open(List<Path> files) throws IOException {
+        return open(files, null);
+    }
+
+    /** As {@link #open(List)}; CSV tables are kept as a snapshot in {@code snapshotDir} (may be null). */
+    static AsnLookup open(List<Path> files, Path snapshotDir) throws IOException {
         if (files.isEmpty()) throw new IllegalArgumentException("no ASN data file given");
         List<Path> mmdb = new ArrayList<>();
         List<Path> csv = new ArrayList<>();
@@ -52,6 +57,6 @@ public interface AsnLookup extends Closeable {
             throw new IllegalArgumentException("give ASN data either as MMDB or as CSV files, not both: " + files);
         }
         if (mmdb.size() > 1) throw new IllegalArgumentException("give at most one ASN MMDB file: " + files);
-        return mmdb.isEmpty() ? CsvAsnLookup.load(csv) : MmdbAsnLookup.open(mmdb.get(0));
+        return mmdb.isEmpty() ? CsvAsnLookup.load(csv, snapshotDir) : MmdbAsnLookup.open(mmdb.get(0));
     }
 }

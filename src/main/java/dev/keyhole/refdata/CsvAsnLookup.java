@@ -38,6 +38,7 @@ public final class CsvAsnLookup implements AsnLookup {
     private final AsnInfo[] v6Info;
     private final List<Path> files;
     private final long loadNanos;
+    private final boolean fromSnapshot;
 
     private CsvAsnLookup(Loader l, List<Path> files, long loadNanos) {
         int[] o4 = l.order4();
@@ -52,6 +53,52 @@ public final class CsvAsnLookup implements AsnLookup {
         v6Info = pick(l.v6Info, o6);
         this.files = List.copyOf(files);
         this.loadNanos = loadNanos;
+        this.fromSnapshot = false;
+    }
+
+    private CsvAsnLookup(AsnSnapshot.Tables t, List<Path> files, long loadNanos) {
+        v4First = t.v4First();
+        v4Last = t.v4Last();
+        v4Info = new AsnInfo[t.v4Info().length];
+        for (int i = 0; i < v4Info.length; i++) v4Info[i] = t.infos()[t.v4Info()[i]];
+        v6FirstHi = t.v6FirstHi();
+        v6FirstLo = t.v6FirstLo();
+        v6LastHi = t.v6LastHi();
+        v6LastLo = t.v6LastLo();
+        v6Info = new AsnInfo[t.v6Info().length];
+        for (int i = 0; i < v6Info.length; i++) v6Info[i] = t.infos()[t.v6Info()[i]];
+        this.files = List.copyOf(files);
+        this.loadNanos = loadNanos;
+        this.fromSnapshot = true;
+    }
+
+    /**
+     * As {@link #load(List)}, but through a snapshot of the parsed tables in {@code snapshotDir}
+     * (the reference data cache): read when the files are unchanged, written after a parse.
+     */
+    public static CsvAsnLookup load(List<Path> files, Path snapshotDir) throws IOException {
+        if (snapshotDir == null) return load(files);
+        long t0 = System.nanoTime();
+        Path snap = AsnSnapshot.file(snapshotDir, files);
+        AsnSnapshot.Tables t = AsnSnapshot.read(snap);
+        if (t != null) return new CsvAsnLookup(t, files, System.nanoTime() - t0);
+        CsvAsnLookup l = load(files);
+        AsnSnapshot.write(snap, l.tables());
+        return l;
+    }
+
+    /** This lookup's arrays with the distinct AS infos numbered, as a snapshot stores them. */
+    AsnSnapshot.Tables tables() {
+        java.util.Map<AsnInfo, Integer> ids = AsnSnapshot.newIds();
+        int[] i4 = AsnSnapshot.index(v4Info, ids), i6 = AsnSnapshot.index(v6Info, ids);
+        AsnInfo[] infos = new AsnInfo[ids.size()];
+        ids.forEach((info, id) -> infos[id] = info);
+        return new AsnSnapshot.Tables(v4First, v4Last, i4, v6FirstHi, v6FirstLo, v6LastHi, v6LastLo, i6, infos);
+    }
+
+    /** Whether the tables came from a snapshot rather than from parsing the files. */
+    public boolean fromSnapshot() {
+        return fromSnapshot;
     }
 
     public static CsvAsnLookup load(List<Path> files) throws IOException {

@@ -59,10 +59,10 @@ public final class ReferenceData implements Closeable {
             }
             if (asnFiles.isEmpty()) {
                 List<Path> files = List.of(setup.path(ReferenceSetup.Role.ASN_IPV4), setup.path(ReferenceSetup.Role.ASN_IPV6));
-                asn = AsnLookup.open(files);
+                asn = AsnLookup.open(files, setup.cacheDir().resolve("snapshots"));
                 ds.add(fromPackage("asn", files, manifest.pkg(ReferenceSetup.ASN_PACKAGE), asnLicence(manifest)));
             } else {
-                asn = AsnLookup.open(asnFiles);
+                asn = AsnLookup.open(asnFiles, setup.cacheDir().resolve("snapshots"));
                 ds.add(asn instanceof MmdbAsnLookup m ? userMmdb("asn", asnFiles, List.of(m.metadata()))
                         : userCsv(asnFiles));
             }

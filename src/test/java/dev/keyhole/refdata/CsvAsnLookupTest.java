@@ -141,6 +141,50 @@ class CsvAsnLookupTest {
     }
 
     @Test
+    void snapshotGivesTheSameAnswersAndFollowsChangedOrDamagedFiles() throws IOException {
+        Path v4 = Files.writeString(dir.resolve("snap-ipv4.csv"), V4);
+        Path v6 = Files.writeString(dir.resolve("snap-ipv6.csv"), V6);
+        Path snaps = dir.resolve("snapshots");
+        CsvAsnLookup parsed = CsvAsnLookup.load(List.of(v4, v6), snaps);
+        assertThat(parsed.fromSnapshot()).isFalse();
+        CsvAsnLookup read = CsvAsnLookup.load(List.of(v4, v6), snaps);
+        assertThat(read.fromSnapshot()).isTrue();
+        for (String a : new String[] {"1.0.0.7", "8.8.8.8", "31.13.70.1", "175.45.177.1", "9.9.9.9",
+                "2a03:2880:f003:c07:face:b00c::2", "2001:4860:4860::8888", "::1"}) {
+            assertThat(read.lookup(Ip.parse(a))).as(a).isEqualTo(parsed.lookup(Ip.parse(a)));
+        }
+        assertThat(read.ipv4Ranges()).isEqualTo(parsed.ipv4Ranges());
+        assertThat(read.ipv6Ranges()).isEqualTo(parsed.ipv6Ranges());
+        assertThat(read.rangesOf(32934)).usingRecursiveComparison().isEqualTo(parsed.rangesOf(32934));
+        assertThat(read.uniformV4Block(Ip.parse("8.8.8.8").v4(), 24)).isEqualTo(parsed.uniformV4Block(Ip.parse("8.8.8.8").v4(), 24));
+        try (var files = Files.list(snaps)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".bin"))).hasSize(1);
+        }
+
+        // A damaged snapshot is ignored (and rewritten), never trusted.
+        Path bin;
+        try (var files = Files.list(snaps)) {
+            bin = files.filter(p -> p.getFileName().toString().endsWith(".bin")).findFirst().orElseThrow();
+        }
+        byte[] whole = Files.readAllBytes(bin);
+        Files.write(bin, java.util.Arrays.copyOf(whole, whole.length / 2));
+        CsvAsnLookup again = CsvAsnLookup.load(List.of(v4, v6), snaps);
+        assertThat(again.fromSnapshot()).isFalse();
+        assertThat(again.lookup(Ip.parse("8.8.8.8"))).isEqualTo(parsed.lookup(Ip.parse("8.8.8.8")));
+        assertThat(CsvAsnLookup.load(List.of(v4, v6), snaps).fromSnapshot()).isTrue();
+
+        // Changed data: parsed again, with the new answer.
+        Files.writeString(v4, V4.replace("15169,Google LLC", "15169,Google LLC (renamed)"));
+        Files.setLastModifiedTime(v4, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        CsvAsnLookup changed = CsvAsnLookup.load(List.of(v4, v6), snaps);
+        assertThat(changed.fromSnapshot()).isFalse();
+        assertThat(changed.lookup(Ip.parse("8.8.8.8")).org()).isEqualTo("Google LLC (renamed)");
+        try (var files = Files.list(snaps)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".bin"))).hasSize(1);
+        }
+    }
+
+    @Test
     void openPicksCsvOrMmdbByExtension() throws IOException {
         Path v4 = Files.writeString(dir.resolve("a.csv"), V4);
         try (AsnLookup l = AsnLookup.open(List.of(v4))) {
