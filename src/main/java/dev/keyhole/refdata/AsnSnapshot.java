@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The parsed ASN ranges of a set of CSV files, saved as flat arrays in the cache so that later runs
@@ -79,7 +75,7 @@ final class AsnSnapshot {
         }
     }
 
-    /** Saves {@code t} as {@code f} (atomically) and removes the directory's other snapshots; best effort. */
+    /** Saves {@code t} as {@code f} and removes the directory's other snapshots; best effort. */
     static void write(Path f, Tables t) {
         try {
             Files.createDirectories(f.getParent());
@@ -111,34 +107,15 @@ final class AsnSnapshot {
                 b.position(b.position() + 8 * a.length);
             }
             b.asIntBuffer().put(t.v6Info());
-            Path tmp = Files.createTempFile(f.getParent(), "asn-", ".tmp");
-            try {
-                Files.write(tmp, b.array());
-                try {
-                    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            // No temporary file and rename: read() accepts only a file of exactly the size its counts
+            // give, so a cut or concurrent write is never trusted, and equal names hold equal bytes.
+            Files.write(f, b.array());
             try (DirectoryStream<Path> old = Files.newDirectoryStream(f.getParent(), "asn-*.bin")) {
                 for (Path p : old) if (!p.equals(f)) Files.deleteIfExists(p);
             }
         } catch (IOException | RuntimeException e) {
             // a read-only cache only costs the next run a parse
         }
-    }
-
-    /** Indexes for the distinct AsnInfo objects of {@code rows}, filling {@code ids}. */
-    static int[] index(AsnInfo[] rows, Map<AsnInfo, Integer> ids) {
-        int[] out = new int[rows.length];
-        for (int i = 0; i < rows.length; i++) out[i] = ids.computeIfAbsent(rows[i], k -> ids.size());
-        return out;
-    }
-
-    static Map<AsnInfo, Integer> newIds() {
-        return new HashMap<>();
     }
 
     private static int[] ints(ByteBuffer b, int n) {

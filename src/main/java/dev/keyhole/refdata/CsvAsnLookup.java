@@ -89,8 +89,10 @@ public final class CsvAsnLookup implements AsnLookup {
 
     /** This lookup's arrays with the distinct AS infos numbered, as a snapshot stores them. */
     AsnSnapshot.Tables tables() {
-        java.util.Map<AsnInfo, Integer> ids = AsnSnapshot.newIds();
-        int[] i4 = AsnSnapshot.index(v4Info, ids), i6 = AsnSnapshot.index(v6Info, ids);
+        java.util.Map<AsnInfo, Integer> ids = new java.util.HashMap<>();
+        int[] i4 = new int[v4Info.length], i6 = new int[v6Info.length];
+        for (int i = 0; i < i4.length; i++) i4[i] = ids.computeIfAbsent(v4Info[i], k -> ids.size());
+        for (int i = 0; i < i6.length; i++) i6[i] = ids.computeIfAbsent(v6Info[i], k -> ids.size());
         AsnInfo[] infos = new AsnInfo[ids.size()];
         ids.forEach((info, id) -> infos[id] = info);
         return new AsnSnapshot.Tables(v4First, v4Last, i4, v6FirstHi, v6FirstLo, v6LastHi, v6LastLo, i6, infos);
