@@ -80,6 +80,47 @@ class MixAndOpsecTest {
     }
 
     @Test
+    void aServiceWhoseFlowsHaveDifferentOriginsShowsNoneWhateverTheOrder() {
+        // bittorrent to a Chinese and to a German peer: no single origin, whichever flow a worker saw
+        // first; steam is western in every flow.
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(List.of()));
+        var cn = Flows.out("2017-05-02T03:00:00Z", "bittorrent", Category.P2P, Origin.CHINESE, Obfuscation.PLAIN, 100);
+        var de = Flows.out("2017-05-02T04:00:00Z", "bittorrent", Category.P2P, Origin.WESTERN, Obfuscation.PLAIN, 100);
+        var steam = Flows.out("2017-05-02T05:00:00Z", "steam", Category.GAMING, Origin.WESTERN, Obfuscation.PLAIN, 100);
+        List<ActivityMix> results = new java.util.ArrayList<>();
+        for (boolean cnFirst : new boolean[] {true, false}) {
+            ActivityMixAnalysis single = new ActivityMixAnalysis(ctx);
+            single.accept(cnFirst ? cn : de);
+            single.accept(cnFirst ? de : cn);
+            single.accept(steam);
+            Findings f = new Findings();
+            single.finish(f);
+            results.add(f.activityMix);
+            // Split over two workers, each seeing one origin only: the merge finds the difference.
+            ActivityMixAnalysis w1 = new ActivityMixAnalysis(ctx), w2 = new ActivityMixAnalysis(ctx);
+            w1.accept(cnFirst ? cn : de);
+            w1.accept(steam);
+            w2.accept(cnFirst ? de : cn);
+            w1.merge(w2);
+            Findings g = new Findings();
+            w1.finish(g);
+            results.add(g.activityMix);
+        }
+        for (ActivityMix m : results) {
+            assertThat(m.byService()).filteredOn(s -> s.service().equals("bittorrent")).singleElement().satisfies(s -> {
+                assertThat(s.origin()).isNull();
+                assertThat(s.category()).isEqualTo("p2p");
+                assertThat(s.flows()).isEqualTo(2);
+            });
+            assertThat(m.byService()).filteredOn(s -> s.service().equals("steam")).singleElement()
+                    .satisfies(s -> assertThat(s.origin()).isEqualTo("western"));
+            // Monthly periods: the monthly tables are the period tables.
+            assertThat(m.monthly().byService()).isEqualTo(m.byService());
+            assertThat(m.monthly().byCategory()).isEqualTo(m.byCategory());
+        }
+    }
+
+    @Test
     void smallDifferencesAreNotSignificant() {
         AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
         ActivityMixAnalysis m = new ActivityMixAnalysis(ctx);

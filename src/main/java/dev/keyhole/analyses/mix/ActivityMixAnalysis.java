@@ -20,6 +20,7 @@ import dev.keyhole.findings.Findings;
 import dev.keyhole.findings.Judgment;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,11 +45,64 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private final MixBucket[] periods;
     private final TreeMap<Integer, MixBucket> months = new TreeMap<>();
     private final Map<String, ServiceMeta> meta = new HashMap<>();
+    /** {@link #meta} by the index's dense id, so each flow checks its service's category and origin cheaply. */
+    private ServiceMeta[] metaById = new ServiceMeta[256];
     private final ServiceIndex index = new ServiceIndex();
     private int lastMonthKey = Integer.MIN_VALUE;
     private MixBucket lastMonth;
 
-    record ServiceMeta(String name, String company, Category category, Origin origin) {}
+    /**
+     * A service's name, company, category and origin group as its flows showed them. Category and
+     * origin can differ between flows of one service (the origin of {@code unknown} or of a port-only
+     * service follows each destination's country): then they are "mixed" and the tables leave them
+     * empty, instead of showing whichever flow happened to come first.
+     */
+    static final class ServiceMeta {
+        final String name, company;
+        final Category category;
+        final Origin origin;
+        boolean mixedCategory, mixedOrigin;
+
+        ServiceMeta(String name, String company, Category category, Origin origin) {
+            this.name = name;
+            this.company = company;
+            this.category = category;
+            this.origin = origin;
+        }
+
+        void see(Category c, Origin o) {
+            if (c != category) mixedCategory = true;
+            if (o != origin) mixedOrigin = true;
+        }
+
+        void merge(ServiceMeta o) {
+            see(o.category, o.origin);
+            mixedCategory |= o.mixedCategory;
+            mixedOrigin |= o.mixedOrigin;
+        }
+
+        ServiceMeta copy() {
+            ServiceMeta m = new ServiceMeta(name, company, category, origin);
+            m.merge(this);
+            return m;
+        }
+
+        String name() {
+            return name;
+        }
+
+        String company() {
+            return company;
+        }
+
+        String categoryId() {
+            return mixedCategory ? null : category.id();
+        }
+
+        String originId() {
+            return mixedOrigin ? null : origin.id();
+        }
+    }
 
     public ActivityMixAnalysis(AnalysisContext ctx) {
         this.ctx = ctx;
@@ -70,11 +124,14 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         int cat = f.category().ordinal();
         int origin = f.origin().ordinal();
         String name = f.service();
-        int known = index.size();
         int service = index.id(name);
-        if (service == known && !meta.containsKey(name)) {
-            meta.put(name, new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
+        if (service >= metaById.length) metaById = java.util.Arrays.copyOf(metaById, metaById.length * 2);
+        ServiceMeta sm = metaById[service];
+        if (sm == null) {
+            sm = meta.computeIfAbsent(name, k -> new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
+            metaById[service] = sm;
         }
+        sm.see(f.category(), f.origin());
         for (int p : w.periods()) periods[p].add(cat, origin, service, flows, bytes);
         int m = w.month();
         if (m != lastMonthKey) {
@@ -88,7 +145,13 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     public void merge(ActivityMixAnalysis o) {
         for (int i = 0; i < periods.length; i++) periods[i].merge(o.periods[i]);
         o.months.forEach((k, v) -> months.computeIfAbsent(k, x -> new MixBucket(index)).merge(v));
-        o.meta.forEach(meta::putIfAbsent);
+        o.meta.forEach((k, m) -> {
+            ServiceMeta mine = meta.get(k);
+            if (mine == null) meta.put(k, m.copy());
+            else mine.merge(m);
+        });
+        // Ids of the other analysis' services are not ours: look them up by name again.
+        java.util.Arrays.fill(metaById, null);
         lastMonthKey = Integer.MIN_VALUE;
     }
 
@@ -106,14 +169,23 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     @Override
     public void finish(Findings out) {
         LinkedHashMap<String, MixBucket> rows = periodRows();
-        LinkedHashMap<String, MixBucket> monthRows = new LinkedHashMap<>();
-        months.forEach((k, v) -> monthRows.put(AnalysisContext.monthName(k), v));
-
+        // Unmodifiable: with monthly periods, the monthly tables are the same lists.
+        List<CategoryShare> categories = Collections.unmodifiableList(categories(rows));
+        List<ServiceShare> services = Collections.unmodifiableList(services(rows));
+        List<CompanyShare> companies = Collections.unmodifiableList(companies(rows));
+        List<OriginShare> origins = Collections.unmodifiableList(origins(rows));
+        ActivityMix.Monthly monthly;
+        if (ctx.monthly()) {
+            // The periods are the months: the same buckets, so the same rows (half of finish's time).
+            monthly = new ActivityMix.Monthly(categories, services, companies, origins);
+        } else {
+            LinkedHashMap<String, MixBucket> monthRows = new LinkedHashMap<>();
+            months.forEach((k, v) -> monthRows.put(AnalysisContext.monthName(k), v));
+            monthly = new ActivityMix.Monthly(categories(monthRows), services(monthRows), companies(monthRows),
+                    origins(monthRows));
+        }
         List<ShareChange> changes = changes(rows);
-        out.activityMix = new ActivityMix(categories(rows), services(rows), companies(rows), origins(rows),
-                new ActivityMix.Monthly(categories(monthRows), services(monthRows), companies(monthRows),
-                        origins(monthRows)),
-                changes);
+        out.activityMix = new ActivityMix(categories, services, companies, origins, monthly, changes);
         judge(rows, changes, out);
     }
 
@@ -154,7 +226,7 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
             for (Map.Entry<String, Counter2> e : all.rows()) {
                 ServiceMeta m = meta.get(e.getKey());
                 Counter2 v = e.getValue();
-                l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.category().id(), m.origin().id(),
+                l.add(new ServiceShare(p, e.getKey(), m.name(), m.company(), m.categoryId(), m.originId(),
                         v.flows, v.bytes, share(v.flows, b.total.flows), share(v.bytes, b.total.bytes)));
             }
             Counter2 rest = all.rest();
