@@ -29,6 +29,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /** Wires one analysis run: inputs → reference data → engine → findings → outputs. Used by analyze, demo and bench. */
@@ -75,8 +79,27 @@ public final class AnalysisRun {
         }
 
         ReferenceOptions r = s.ref();
-        Catalog catalog = r.catalog == null ? Catalog.loadDefault() : Catalog.load(r.catalog);
+        // Before the engine starts and after it ends only one core is busy: loading the catalogue,
+        // readying the JSON writer (class loading) and writing the outputs run side by side.
+        ExecutorService side = Executors.newFixedThreadPool(2, task -> {
+            Thread t = new Thread(task, "keyhole-side");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<Catalog> catalogJob = side.submit(() -> r.catalog == null ? Catalog.loadDefault() : Catalog.load(r.catalog));
+            side.submit(FindingsJson::warmUp);
+            return run(s, log, r, skipped, files, echarts, side, catalogJob);
+        } finally {
+            side.shutdownNow();
+        }
+    }
+
+    private static Outcome run(Settings s, Consumer<String> log, ReferenceOptions r, List<Findings.InputInfo> skipped,
+                               List<InputFile> files, Path echarts, ExecutorService side, Future<Catalog> catalogJob)
+            throws IOException, InterruptedException {
         try (ReferenceData ref = ReferenceData.open(r.cacheDir(), r.geo, r.asn, System.err)) {
+            Catalog catalog = join(catalogJob);
             TargetScope scope = TargetScope.of(s.profile(), ref.asn());
             scope.notes().forEach(n -> log.accept("note: " + n));
             AnalysisContext ctx = new AnalysisContext(s.profile());
@@ -109,14 +132,30 @@ public final class AnalysisRun {
 
             Files.createDirectories(s.out());
             Path json = s.out().resolve("findings.json");
-            FindingsJson.write(f, json);
-            List<Path> csv = CsvTables.write(f, s.out().resolve("csv"));
-            Path report = null;
-            if (s.report()) {
-                report = s.out().resolve("report.html");
+            // The three outputs only read the findings: written side by side.
+            Future<List<Path>> csvJob = side.submit(() -> CsvTables.write(f, s.out().resolve("csv")));
+            Path report = s.report() ? s.out().resolve("report.html") : null;
+            Future<?> reportJob = report == null ? null : side.submit(() -> {
                 HtmlReport.write(f, report, echarts);
-            }
+                return null;
+            });
+            FindingsJson.write(f, json);
+            List<Path> csv = join(csvJob);
+            if (reportJob != null) join(reportJob);
             return new Outcome(f, result, json, report, csv, stored);
+        }
+    }
+
+    /** The job's result, its failure rethrown as it was thrown (not wrapped). */
+    private static <T> T join(Future<T> job) throws IOException, InterruptedException {
+        try {
+            return job.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
         }
     }
 

@@ -39,6 +39,15 @@ public final class FindingsJson {
 
     private FindingsJson() {}
 
+    /**
+     * Serialises an empty findings object and drops it: loads and links Jackson's writer classes, so
+     * a caller can do that on an idle core before the real write.
+     */
+    public static Void warmUp() throws IOException {
+        toJson(new Findings(), true);
+        return null;
+    }
+
     public static void write(Findings f, Path file) throws IOException {
         OutputFiles.write(file, toJson(f, true) + "\n");
     }

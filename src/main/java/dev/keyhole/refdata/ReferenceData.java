@@ -13,6 +13,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +47,13 @@ public final class ReferenceData implements Closeable {
 
     public static ReferenceData open(ReferenceSetup setup, List<Path> geoFiles, List<Path> asnFiles) throws IOException {
         RefManifest manifest = geoFiles.isEmpty() || asnFiles.isEmpty() ? setup.ensure() : null;
+        List<Path> asnPaths = asnFiles.isEmpty()
+                ? List.of(setup.path(ReferenceSetup.Role.ASN_IPV4), setup.path(ReferenceSetup.Role.ASN_IPV6)) : asnFiles;
+        // The ASN tables load on their own thread while the geo files open on this one.
+        FutureTask<AsnLookup> asnJob = new FutureTask<>(() -> AsnLookup.open(asnPaths, setup.cacheDir().resolve("snapshots")));
+        Thread asnThread = new Thread(asnJob, "keyhole-asn-open");
+        asnThread.setDaemon(true);
+        asnThread.start();
         List<ReferenceDataset> ds = new ArrayList<>();
         GeoLookup geo = null;
         AsnLookup asn = null;
@@ -57,21 +66,47 @@ public final class ReferenceData implements Closeable {
                 geo = GeoLookup.open(geoFiles);
                 ds.add(userMmdb("geo", geoFiles, geo.metadata()));
             }
+            asn = joinAsn(asnJob);
             if (asnFiles.isEmpty()) {
-                List<Path> files = List.of(setup.path(ReferenceSetup.Role.ASN_IPV4), setup.path(ReferenceSetup.Role.ASN_IPV6));
-                asn = AsnLookup.open(files, setup.cacheDir().resolve("snapshots"));
-                ds.add(fromPackage("asn", files, manifest.pkg(ReferenceSetup.ASN_PACKAGE), asnLicence(manifest)));
+                ds.add(fromPackage("asn", asnPaths, manifest.pkg(ReferenceSetup.ASN_PACKAGE), asnLicence(manifest)));
             } else {
-                asn = AsnLookup.open(asnFiles, setup.cacheDir().resolve("snapshots"));
                 ds.add(asn instanceof MmdbAsnLookup m ? userMmdb("asn", asnFiles, List.of(m.metadata()))
                         : userCsv(asnFiles));
             }
         } catch (IOException | RuntimeException e) {
             if (geo != null) geo.close();
+            if (asn == null) asn = closeQuietly(asnJob);
             if (asn != null) asn.close();
             throw e;
         }
         return new ReferenceData(geo, asn, ds);
+    }
+
+    /** The ASN job's lookup, its failure rethrown as thrown. */
+    private static AsnLookup joinAsn(FutureTask<AsnLookup> job) throws IOException {
+        try {
+            return job.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading ASN data", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** After a geo failure: the ASN lookup, once loaded, so it can be closed; null if it failed too. */
+    private static AsnLookup closeQuietly(FutureTask<AsnLookup> job) {
+        try {
+            return job.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            return null;
+        }
     }
 
     private static ReferenceDataset fromPackage(String kind, List<Path> files, RefManifest.PackageEntry p, String licence) {
