@@ -109,7 +109,8 @@ public final class AnalysisRun {
             FlowStore.Summary stored = null;
             try (FlowStore store = s.store() == null ? null
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS)) {
-                result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog)::enrich,
+                Enricher.SharedBlocks blocks = new Enricher.SharedBlocks();
+                result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog, blocks)::enrich,
                         store == null ? null : store::newWriter);
                 if (store != null) stored = store.finish();
             }

@@ -239,6 +239,26 @@ class EnricherTest {
     }
 
     @Test
+    void workersShareWholeBlockAnswersButNotRelayBlocks() {
+        Catalog relays = catalog.withTorRelays(Set.of(Ip.parse("104.16.5.5")));
+        Enricher.SharedBlocks blocks = new Enricher.SharedBlocks();
+        Enricher first = new Enricher(scope, geo, asn, relays, blocks);
+        Enricher second = new Enricher(scope, geo, asn, relays, blocks);
+        EnrichedFlow a = first.enrich(uni(HOST, 50000, "203.0.113.9", 80, TCP));
+        EnrichedFlow b = second.enrich(uni(HOST, 50000, "203.0.113.200", 80, TCP));
+        assertThat(first.resolves()).isEqualTo(1);
+        assertThat(second.resolves()).as("the other worker's answer for 203.0.113.0/24").isZero();
+        assertThat(b.remoteCountry()).isEqualTo(a.remoteCountry()).isEqualTo("FR");
+        assertThat(b.remoteCity()).isEqualTo("Lyon");
+        assertThat(b.remoteAsn()).isEqualTo(a.remoteAsn()).isEqualTo(64500);
+        // A block with a relay is per address, for every worker.
+        first.enrich(uni(HOST, 50000, "104.16.5.6", 443, TCP));
+        assertThat(second.enrich(uni(HOST, 50000, "104.16.5.5", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TOR);
+        assertThat(second.enrich(uni(HOST, 50000, "104.16.5.7", 443, TCP)).obfuscation()).isEqualTo(Obfuscation.TLS);
+        assertThat(second.resolves()).isEqualTo(2);
+    }
+
+    @Test
     void vpnByProtocolPortProviderNameAndProviderAsn() {
         Enricher en = enricher();
         assertThat(en.enrich(uni(HOST, 50000, "203.0.113.9", 1194, UDP)).obfuscation()).isEqualTo(Obfuscation.VPN);
