@@ -204,9 +204,18 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     /** keyhole top in a new JVM, as a user runs it (JVM start-up included). */
     private List<String> coldCommand(Path d) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(launcherCompilerOptions());
+        cmd.addAll(List.of("-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
                 KeyholeCli.class.getName(), "top", "--profile", "dprk", "--cidrs-only", "--in", d.toString(),
-                "--by", "dstport", "--csv", "--threads", String.valueOf(threads));
+                "--by", "dstport", "--csv", "--threads", String.valueOf(threads)));
+        return cmd;
+    }
+
+    /** This JVM's compiler settings (the launcher's, e.g. PerMethodTrapLimit), for the new JVMs. */
+    private static List<String> launcherCompilerOptions() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+")).toList();
     }
 
     /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */
@@ -215,8 +224,9 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>(List.of(javaBin));
         // Heap, GC and compiler settings only: no agents, recordings or dump paths of this JVM.
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC|-XX:[+-]?Tiered\\w*(=\\d+)?")) cmd.add(a);
+            if (a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC")) cmd.add(a);
         }
+        cmd.addAll(launcherCompilerOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "analyze",
                 "--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
                 "--threads", String.valueOf(threads), "--cache", ref.cacheDir().toString()));
