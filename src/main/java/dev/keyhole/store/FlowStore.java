@@ -36,6 +36,7 @@ public final class FlowStore implements AutoCloseable {
     private final int batchRows;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
     private long rows, files, nanos;
     private boolean closed;
 
@@ -91,6 +92,13 @@ public final class FlowStore implements AutoCloseable {
         StoreWriter w = new StoreWriter(this, id, new LocalClock(profile.zone()), batchRows, parquet);
         writers.put(id, w);
         return w;
+    }
+
+    /** Creates a day directory once for all writers (creating is a few syscalls and an exception when it exists). */
+    void directory(Path day) throws IOException {
+        if (directories.contains(day)) return;
+        Files.createDirectories(day);
+        directories.add(day);
     }
 
     synchronized void wrote(long rowCount, long fileCount, long ns) {

@@ -11,7 +11,6 @@ import dev.keyhole.store.parquet.ParquetWriter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -195,10 +194,8 @@ public final class StoreWriter implements FlowTap {
             from = to;
         }
         seq++;
-        // Drop references so strings of old batches can be collected.
-        Arrays.fill(uid, 0, n, null);
-        for (String[] a : strings) Arrays.fill(a, 0, n, null);
-        Arrays.fill(texts, null);
+        // The string arrays keep this batch's references until the next batch overwrites them
+        // (clearing 2.6 M references a batch measured as much as grouping the rows by day).
         for (Dictionary d : dictionaries) d.clear();
         size = 0;
         store.wrote(n, files, System.nanoTime() - t0);
@@ -242,7 +239,7 @@ public final class StoreWriter implements FlowTap {
         Path file = store.dir().resolve("day=" + LocalDate.ofEpochDay(epochDay))
                 .resolve("part-" + id + "-" + seq + "-0.parquet");
         try {
-            Files.createDirectories(file.getParent());
+            store.directory(file.getParent());
             parquet.begin(file);
             for (int r = from; r < to; ) {
                 int end = Math.min(to, r + parquet.rowGroupRows());
@@ -409,7 +406,11 @@ public final class StoreWriter implements FlowTap {
         final List<String> values = new ArrayList<>();
         /** The values as UTF-8, from {@link #encode}. */
         byte[][] bytes = new byte[0][];
+        /** Slots of the identity cache: with ~3,000 values a batch, 1,024 missed 9 % of lookups, 8,192 3 %. */
+        private static final int SEEN = 8192;
         private final HashMap<String, Integer> index = new HashMap<>();
+        private final String[] seen = new String[SEEN];
+        private final int[] seenCode = new int[SEEN];
         private final int maxEntries;
         private String prev;
         private int prevCode;
@@ -429,17 +430,26 @@ public final class StoreWriter implements FlowTap {
             } else if (s == prev) {
                 code = prevCode; // runs of one instance (input, catalogue names) skip the hash lookup
             } else {
-                Integer c = index.get(s);
-                if (c == null) {
-                    if (values.size() == maxEntries) {
-                        plain = true;
-                        return;
+                // Enrichment hands out shared instances (catalogue, MMDB and ASN caches): an
+                // identity-keyed cache in front of the map saves most hash lookups and equals().
+                int slot = System.identityHashCode(s) & (SEEN - 1);
+                if (seen[slot] == s) {
+                    code = seenCode[slot];
+                } else {
+                    Integer c = index.get(s);
+                    if (c == null) {
+                        if (values.size() == maxEntries) {
+                            plain = true;
+                            return;
+                        }
+                        values.add(s);
+                        c = values.size();
+                        index.put(s, c);
                     }
-                    values.add(s);
-                    c = values.size();
-                    index.put(s, c);
+                    code = c;
+                    seen[slot] = s;
+                    seenCode[slot] = code;
                 }
-                code = c;
                 prev = s;
                 prevCode = code;
             }
@@ -457,6 +467,7 @@ public final class StoreWriter implements FlowTap {
             index.clear();
             values.clear();
             Arrays.fill(bytes, null);
+            Arrays.fill(seen, null);
             prev = null;
             plain = false;
         }
@@ -466,9 +477,18 @@ public final class StoreWriter implements FlowTap {
     void abort() {
         size = 0;
         parquet.abort();
+        release();
     }
 
     void close() {
         flush();
+        release();
+    }
+
+    /** Drops the last batch's string references. */
+    private void release() {
+        Arrays.fill(uid, null);
+        for (String[] a : strings) Arrays.fill(a, null);
+        Arrays.fill(texts, null);
     }
 }

@@ -52,7 +52,7 @@ final class Hybrid {
 
     /** {@code count} values (a multiple of 8) from {@code v[from..to)}, zeros past {@code to}. */
     private static void pack(Buf out, int[] v, int from, int to, int count, int width) {
-        out.ensure(count / 8 * width);
+        out.ensure(count / 8 * width + 4);
         byte[] a = out.a;
         int p = out.n;
         long mask = (1L << width) - 1, acc = 0;
@@ -62,11 +62,19 @@ final class Hybrid {
             long x = i < to ? v[i] & mask : 0;
             acc |= x << bits;
             bits += width;
-            while (bits >= 8) {
-                a[p++] = (byte) acc;
-                acc >>>= 8;
-                bits -= 8;
+            if (bits >= 32) { // 4 bytes at a time; width <= 32 keeps acc within 64 bits
+                a[p] = (byte) acc;
+                a[p + 1] = (byte) (acc >>> 8);
+                a[p + 2] = (byte) (acc >>> 16);
+                a[p + 3] = (byte) (acc >>> 24);
+                p += 4;
+                acc >>>= 32;
+                bits -= 32;
             }
+        }
+        for (; bits > 0; bits -= 8) { // 8 values of any width end on a byte boundary
+            a[p++] = (byte) acc;
+            acc >>>= 8;
         }
         out.n = p;
     }
