@@ -22,8 +22,8 @@ import java.util.List;
  * One worker's part of the store. In-scope flows are buffered in columnar arrays; when the batch
  * is full (and at the end) the rows are grouped by local day (a counting sort of row numbers) and
  * each day's rows are written by {@link ParquetWriter} to {@code day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}.
- * Low-cardinality strings are coded as the row is buffered (a per-batch {@link Dictionary}) and
- * become Parquet dictionary pages. Not thread-safe: one per worker thread.
+ * Low-cardinality strings are coded per batch at flush ({@link Dictionary}) and become Parquet
+ * dictionary pages. Not thread-safe: one per worker thread.
  */
 public final class StoreWriter implements FlowTap {
     /** Written into every file's footer. */
@@ -162,18 +162,18 @@ public final class StoreWriter implements FlowTap {
         obfuscation[i] = (byte) (e.obfuscation().ordinal() + 1);
         remoteAsn[i] = (int) e.remoteAsn(); // AS numbers are 32-bit; 0 = unknown
         uid[i] = f.uid();
-        // Coded now, while enrichment's strings are still in the CPU cache (at flush they are not).
-        Dictionary[] dict = dictionaries;
+        // Only the references here: coding them costs a cache miss on each String, which the
+        // tight loops of Dictionary.code at flush overlap and this method could not.
         String[][] t = strings;
-        dict[0].add(t[0], i, e.name());
-        dict[1].add(t[1], i, e.remoteCountry());
-        dict[2].add(t[2], i, e.remoteCity());
-        dict[3].add(t[3], i, e.remoteAsOrg());
-        dict[4].add(t[4], i, e.service());
-        dict[5].add(t[5], i, e.serviceName());
-        dict[6].add(t[6], i, e.company());
-        dict[7].add(t[7], i, e.serviceCountry());
-        dict[8].add(t[8], i, input);
+        t[0][i] = e.name();
+        t[1][i] = e.remoteCountry();
+        t[2][i] = e.remoteCity();
+        t[3][i] = e.remoteAsOrg();
+        t[4][i] = e.service();
+        t[5][i] = e.serviceName();
+        t[6][i] = e.company();
+        t[7][i] = e.serviceCountry();
+        t[8][i] = input;
         if (++size == capacity) flush();
     }
 
@@ -182,7 +182,7 @@ public final class StoreWriter implements FlowTap {
         if (size == 0) return;
         long t0 = System.nanoTime();
         int n = size;
-        for (Dictionary d : dictionaries) d.encode();
+        for (int k = 0; k < dictionaries.length; k++) dictionaries[k].code(strings[k], n, bucket);
         int[] days = groupByDay(n);
         int files = 0;
         for (int b = 0, from = 0; b < days.length; b++) {
@@ -196,7 +196,6 @@ public final class StoreWriter implements FlowTap {
         seq++;
         // The string arrays keep this batch's references until the next batch overwrites them
         // (clearing 2.6 M references a batch measured as much as grouping the rows by day).
-        for (Dictionary d : dictionaries) d.clear();
         size = 0;
         store.wrote(n, files, System.nanoTime() - t0);
     }
@@ -399,77 +398,84 @@ public final class StoreWriter implements FlowTap {
     /**
      * One string column's batch dictionary: codes 1…n per row (0 = NULL) and the values in code
      * order, or {@code plain} when the column has too many distinct values this batch and goes
-     * as plain strings. The strings are kept too, for the plain case.
+     * as plain strings.
      */
     static final class Dictionary {
         final int[] codes;
         final List<String> values = new ArrayList<>();
-        /** The values as UTF-8, from {@link #encode}. */
+        /** The values as UTF-8. */
         byte[][] bytes = new byte[0][];
-        /** Slots of the identity cache: with ~3,000 values a batch, 1,024 missed 9 % of lookups, 8,192 3 %. */
-        private static final int SEEN = 8192;
-        private final HashMap<String, Integer> index = new HashMap<>();
-        private final String[] seen = new String[SEEN];
-        private final int[] seenCode = new int[SEEN];
-        private final int maxEntries;
-        private String prev;
-        private int prevCode;
         boolean plain;
+        private final int maxEntries;
+        private final HashMap<String, Integer> index = new HashMap<>();
+        /** Instances seen (open addressing by identity hash) and their codes: most rows never touch the map. */
+        private final String[] instances;
+        private final int[] instanceCodes;
 
         Dictionary(int capacity, int maxEntries) {
             codes = new int[capacity];
             this.maxEntries = maxEntries;
+            instances = new String[Integer.highestOneBit(maxEntries) * 4];
+            instanceCodes = new int[instances.length];
         }
 
-        void add(String[] column, int i, String s) {
-            column[i] = s;
-            if (plain) return;
-            int code;
-            if (s == null) {
-                code = 0;
-            } else if (s == prev) {
-                code = prevCode; // runs of one instance (input, catalogue names) skip the hash lookup
-            } else {
-                // Enrichment hands out shared instances (catalogue, MMDB and ASN caches): an
-                // identity-keyed cache in front of the map saves most hash lookups and equals().
-                int slot = System.identityHashCode(s) & (SEEN - 1);
-                if (seen[slot] == s) {
-                    code = seenCode[slot];
-                } else {
-                    Integer c = index.get(s);
-                    if (c == null) {
-                        if (values.size() == maxEntries) {
-                            plain = true;
-                            return;
-                        }
-                        values.add(s);
-                        c = values.size();
-                        index.put(s, c);
-                    }
-                    code = c;
-                    seen[slot] = s;
-                    seenCode[slot] = code;
-                }
+        /**
+         * Codes {@code column[0..n)}; {@code hashes} is scratch of at least n. Enrichment hands
+         * out shared instances (catalogue, MMDB and ASN caches), so a row is coded by its
+         * reference: the same as the row before, or found in the identity table; only a new
+         * instance is looked up by value. Identity hashes are taken first, in a loop of
+         * independent loads, so the cache misses on the Strings overlap.
+         */
+        void code(String[] column, int n, int[] hashes) {
+            values.clear();
+            index.clear();
+            Arrays.fill(instances, null);
+            plain = false;
+            String prev = null;
+            for (int i = 0; i < n; i++) {
+                String s = column[i];
+                if (s != null && s != prev) hashes[i] = System.identityHashCode(s);
                 prev = s;
-                prevCode = code;
             }
-            codes[i] = code;
-        }
-
-        /** The values as UTF-8, once per batch (each file's dictionary pages take the entries it uses). */
-        void encode() {
-            if (plain) return;
+            int mask = instances.length - 1, seen = 0, prevCode = 0;
+            prev = null;
+            for (int i = 0; i < n; i++) {
+                String s = column[i];
+                int code;
+                if (s == null) {
+                    code = 0;
+                } else if (s == prev) {
+                    code = prevCode;
+                } else {
+                    int slot = hashes[i] & mask;
+                    String k;
+                    while ((k = instances[slot]) != null && k != s) slot = (slot + 1) & mask;
+                    if (k != null) {
+                        code = instanceCodes[slot];
+                    } else {
+                        Integer c = index.get(s);
+                        if (c == null) {
+                            if (values.size() == maxEntries) {
+                                plain = true;
+                                return;
+                            }
+                            values.add(s);
+                            c = values.size();
+                            index.put(s, c);
+                        }
+                        code = c;
+                        if (++seen < instances.length / 2) { // when full (instances not shared), the map alone
+                            instances[slot] = s;
+                            instanceCodes[slot] = code;
+                        }
+                    }
+                    prev = s;
+                    prevCode = code;
+                }
+                codes[i] = code;
+            }
             if (bytes.length < values.size()) bytes = new byte[Math.max(values.size(), bytes.length * 2)][];
             for (int k = 0; k < values.size(); k++) bytes[k] = values.get(k).getBytes(StandardCharsets.UTF_8);
-        }
-
-        void clear() {
-            index.clear();
-            values.clear();
-            Arrays.fill(bytes, null);
-            Arrays.fill(seen, null);
-            prev = null;
-            plain = false;
         }
     }
 

@@ -165,24 +165,31 @@ class FlowStoreTest {
         try (FlowStore s = FlowStore.create(store, PROFILE, 1000)) {
             StoreWriter w = s.newWriter();
             w.file(new InputFile(Path.of("d"), InputFormat.IPFIX, false, 0));
-            // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, ENUM-coded.
-            for (int i = 0; i < 999; i++) w.accept(named(names.get(i % 600)));
-            assertThat(w.dictionaries[0].plain).isTrue();
-            assertThat(w.dictionaries[1].plain).isFalse(); // remote_country: one value
-            w.accept(named(names.get(999 % 600)));
+            // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, dictionary;
+            // batch 2: three values, each row a new String instance; batch 3: "" and NULL.
+            for (int i = 0; i < 1000; i++) w.accept(named(names.get(i % 600)));
             for (int i = 0; i < 999; i++) w.accept(named(names.get(600 + i % 3)));
-            assertThat(w.dictionaries[0].plain).isFalse(); // NUL and a lone surrogate are fine in a dictionary
             w.accept(named(names.get(600)));
+            for (int i = 0; i < 1000; i++) w.accept(named(new String("fresh-" + (char) ('a' + i % 3))));
             for (int i = 0; i < 10; i++) w.accept(named(i % 2 == 0 ? null : names.get(603)));
-            assertThat(w.dictionaries[0].plain).isFalse();
-            assertThat(w.dictionaries[0].values).containsExactly("");
             s.finish();
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT regexp_extract(file_name, 'part-0-(\\d)', 1), encodings FROM parquet_metadata('"
+                     + store + "/*/*.parquet') WHERE path_in_schema IN ('name', 'remote_country') ORDER BY ALL")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2));
+            assertThat(got).containsExactly("0 PLAIN, RLE", "0 PLAIN, RLE, RLE_DICTIONARY", "1 PLAIN, RLE, RLE_DICTIONARY",
+                    "1 PLAIN, RLE, RLE_DICTIONARY", "2 PLAIN, RLE, RLE_DICTIONARY", "2 PLAIN, RLE, RLE_DICTIONARY",
+                    "3 PLAIN, RLE, RLE_DICTIONARY", "3 PLAIN, RLE, RLE_DICTIONARY");
         }
         try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT name, count(*) FROM flows GROUP BY name")) {
             java.util.Map<String, Long> counts = new java.util.HashMap<>();
             while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
-            assertThat(counts).hasSize(604 + 1);
+            assertThat(counts).hasSize(604 + 1 + 3);
+            assertThat(counts.get("fresh-a")).isEqualTo(334);
+            assertThat(counts.get("fresh-c")).isEqualTo(333);
             assertThat(counts.get("host-0.example")).isEqualTo(2);
             assertThat(counts.get("host-599.example")).isEqualTo(1);
             assertThat(counts.get("it's \"quoted\", \\ and ;")).isEqualTo(333);
