@@ -2,7 +2,6 @@ package dev.keyhole.store.parquet;
 
 import io.airlift.compress.snappy.SnappyCompressor;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +46,8 @@ public final class ParquetWriter {
     private final Buf body = new Buf(1 << 16), header = new Buf(128), footer = new Buf(1 << 14);
     private final Thrift headerThrift = new Thrift(header);
     private byte[] compressed = new byte[0];
+    private final byte[] outBuffer = new byte[1 << 16];
+    private int buffered;
     private int[] levels = new int[0], mapped = new int[0], remap = new int[0], used = new int[0];
 
     private Path path, tmp;
@@ -97,7 +98,8 @@ public final class ParquetWriter {
         if (out != null) throw new IllegalStateException("the previous file was neither ended nor aborted");
         path = file;
         tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+        out = Files.newOutputStream(tmp);
+        buffered = 0;
         pos = 0;
         fileRows = 0;
         groups.clear();
@@ -406,6 +408,7 @@ public final class ParquetWriter {
         byte[] len = le(footer.n, 4);
         write(len, 4);
         write(MAGIC, 4);
+        drain();
         OutputStream o = out;
         out = null;
         o.close();
@@ -565,9 +568,21 @@ public final class ParquetWriter {
         c.compressed += header.n + clen;
     }
 
+    /** Small writes (headers, footer) gather in a buffer reused across files; pages go straight out. */
     private void write(byte[] b, int len) throws IOException {
-        out.write(b, 0, len);
+        if (buffered + len > outBuffer.length) drain();
+        if (len >= outBuffer.length) {
+            out.write(b, 0, len);
+        } else {
+            System.arraycopy(b, 0, outBuffer, buffered, len);
+            buffered += len;
+        }
         pos += len;
+    }
+
+    private void drain() throws IOException {
+        if (buffered > 0) out.write(outBuffer, 0, buffered);
+        buffered = 0;
     }
 
     private static byte[] le(long v, int bytes) {
