@@ -409,19 +409,39 @@ public final class StoreWriter implements FlowTap {
         boolean plain;
         private final int maxEntries;
         private final HashMap<String, Integer> index = new HashMap<>();
-        /** Instances seen (open addressing by identity hash) and their codes: most rows never touch the map. */
-        private final String[] instances;
-        private final int[] instanceCodes;
+        /**
+         * Instances seen (open addressing by identity hash, at most half full) and their codes:
+         * most rows never touch the map. Grown as needed, so that it stays in the CPU cache.
+         */
+        private String[] instances = new String[1024];
+        private int[] instanceCodes = new int[1024];
         /** The slots taken in {@link #instances}, emptied at the next batch. */
-        private final int[] filled;
+        private int[] filled = new int[512];
         private int seen;
+        private final int maxInstances;
 
         Dictionary(int capacity, int maxEntries) {
             codes = new int[capacity];
             this.maxEntries = maxEntries;
-            instances = new String[Integer.highestOneBit(maxEntries) * 4];
-            instanceCodes = new int[instances.length];
-            filled = new int[instances.length / 2];
+            maxInstances = Integer.highestOneBit(maxEntries) * 2;
+        }
+
+        /** Doubles the identity table. */
+        private void grow() {
+            String[] keys = new String[instances.length * 2];
+            int[] codes = new int[keys.length], slots = new int[filled.length * 2];
+            int mask = keys.length - 1;
+            for (int k = 0; k < seen; k++) {
+                String s = instances[filled[k]];
+                int slot = System.identityHashCode(s) & mask;
+                while (keys[slot] != null) slot = (slot + 1) & mask;
+                keys[slot] = s;
+                codes[slot] = instanceCodes[filled[k]];
+                slots[k] = slot;
+            }
+            instances = keys;
+            instanceCodes = codes;
+            filled = slots;
         }
 
         /**
@@ -470,6 +490,12 @@ public final class StoreWriter implements FlowTap {
                             index.put(s, c);
                         }
                         code = c;
+                        if (seen == filled.length && filled.length < maxInstances) {
+                            grow();
+                            mask = instances.length - 1;
+                            slot = hashes[i] & mask;
+                            while (instances[slot] != null) slot = (slot + 1) & mask;
+                        }
                         if (seen < filled.length) { // when full (instances not shared), the map alone
                             instances[slot] = s;
                             instanceCodes[slot] = code;

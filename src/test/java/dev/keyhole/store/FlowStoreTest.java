@@ -200,6 +200,39 @@ class FlowStoreTest {
         }
     }
 
+    /** Every row's code names its value, while the identity table grows, across batches, with fresh instances too. */
+    @Test
+    void dictionaryCodesEveryRowToItsValue() {
+        int n = 100_000;
+        StoreWriter.Dictionary d = new StoreWriter.Dictionary(n, 20_000);
+        java.util.Random r = new java.util.Random(9);
+        for (int batch = 0; batch < 3; batch++) {
+            String[] pool = new String[2000 + 3000 * batch];
+            for (int i = 0; i < pool.length; i++) pool[i] = "v" + batch + "-" + i % 4000; // repeats from 4,000 on
+            String[] col = new String[n];
+            for (int i = 0; i < n; i++) {
+                String v = pool[r.nextInt(pool.length)];
+                col[i] = r.nextInt(10) == 0 ? null : r.nextInt(5) == 0 ? new String(v) : v;
+                if (i > 0 && r.nextInt(3) == 0) col[i] = col[i - 1];
+            }
+            d.code(col, n, new int[n]);
+            assertThat(d.plain).isFalse();
+            for (int i = 0; i < n; i++) {
+                if (col[i] == null) assertThat(d.codes[i]).isZero();
+                else assertThat(d.values.get(d.codes[i] - 1)).isEqualTo(col[i]);
+            }
+            assertThat(d.values).doesNotHaveDuplicates().hasSize((int) java.util.Arrays.stream(col)
+                    .filter(java.util.Objects::nonNull).distinct().count());
+            assertThat(new String(d.bytes[d.values.size() - 1], java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(d.values.get(d.values.size() - 1));
+        }
+        StoreWriter.Dictionary small = new StoreWriter.Dictionary(n, 100);
+        String[] col = new String[n];
+        for (int i = 0; i < n; i++) col[i] = "x" + i % 101;
+        small.code(col, n, new int[n]);
+        assertThat(small.plain).isTrue();
+    }
+
     private static EnrichedFlow named(String name) {
         EnrichedFlow e = flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true);
         return new EnrichedFlow(e.flow(), e.direction(), true, e.local(), e.remote(), 443, name, "CN", null, 4837,
