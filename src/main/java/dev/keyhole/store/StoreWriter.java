@@ -236,8 +236,9 @@ public final class StoreWriter implements FlowTap {
 
     /** Writes the rows {@code order[from..to)}, all of one day, as one file. */
     private void write(int epochDay, int from, int to) {
-        Path file = store.dir().resolve("day=" + LocalDate.ofEpochDay(epochDay))
-                .resolve("part-" + id + "-" + seq + "-0.parquet");
+        String date = LocalDate.ofEpochDay(epochDay).toString();
+        if (date.startsWith("+")) date = date.substring(1); // past 9999: DuckDB reads 10000-01-01, not +10000-01-01
+        Path file = store.dir().resolve("day=" + date).resolve("part-" + id + "-" + seq + "-0.parquet");
         try {
             store.directory(file.getParent());
             parquet.begin(file);

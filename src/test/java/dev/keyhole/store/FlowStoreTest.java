@@ -322,6 +322,27 @@ class FlowStoreTest {
         }
     }
 
+    /** Flows with absurd times (damaged input) still make a store that keyhole query reads. */
+    @Test
+    void daysBeyondYear9999AndBeforeYear1AreReadable(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("t"), InputFormat.IPFIX, false, 0));
+            for (String t : List.of("+10000-01-01T10:00:00Z", "-0001-06-01T10:00:00Z", "2018-05-05T10:00:00Z")) {
+                w.accept(flow(t, "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
+            }
+            s.finish();
+        }
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT day::VARCHAR, start_utc::VARCHAR FROM flows ORDER BY start_utc")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2));
+            assertThat(got).containsExactly("0002-06-01 (BC) 0002-06-01 (BC) 10:00:00", "2018-05-05 2018-05-05 10:00:00",
+                    "10000-01-01 10000-01-01 10:00:00");
+        }
+    }
+
     @Test
     void aStoreWithoutWritersIsEmptyButValid(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
