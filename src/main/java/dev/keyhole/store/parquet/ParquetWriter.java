@@ -121,7 +121,7 @@ public final class ParquetWriter {
     /** The next column, INT64: {@code n} values. */
     public void int64(long[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.INT64);
-        Chunk c = chunk(f, n);
+        Chunk c = chunk(f, n, defs);
         if (n > 0) {
             long min = v[0], max = v[0];
             if (f.unsigned()) {
@@ -155,7 +155,7 @@ public final class ParquetWriter {
     /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
     public void int32(int[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.INT32);
-        Chunk c = chunk(f, n);
+        Chunk c = chunk(f, n, defs);
         if (n > 0) {
             int min = v[0], max = v[0];
             if (f.unsigned()) {
@@ -189,7 +189,7 @@ public final class ParquetWriter {
     /** The next column, BOOLEAN: {@code n} values, 0 false, anything else true. */
     public void bool(byte[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.BOOLEAN);
-        Chunk c = chunk(f, n);
+        Chunk c = chunk(f, n, defs);
         if (n > 0) {
             boolean anyFalse = false, anyTrue = false;
             for (int i = 0; i < n; i++) {
@@ -235,7 +235,7 @@ public final class ParquetWriter {
             return;
         }
         Field f = next(Field.Physical.BYTE_ARRAY);
-        Chunk c = chunk(f, n);
+        Chunk c = chunk(f, n, defs);
         if (remap.length < size) {
             remap = new int[size];
             Arrays.fill(remap, -1);
@@ -288,7 +288,7 @@ public final class ParquetWriter {
     /** The next column, BYTE_ARRAY, PLAIN: {@code n} non-null strings, written as UTF-8. */
     public void strings(String[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.BYTE_ARRAY);
-        Chunk c = chunk(f, n);
+        Chunk c = chunk(f, n, defs);
         byte[] min = null, max = null;
         int rows = group.rows, k = 0;
         for (int r = 0; r < rows; ) {
@@ -449,8 +449,12 @@ public final class ParquetWriter {
         return f;
     }
 
-    private Chunk chunk(Field f, int n) {
+    private Chunk chunk(Field f, int n, byte[] defs) {
         if (n < 0 || n > group.rows) throw new IllegalArgumentException(f.name() + ": " + n + " values for " + group.rows + " rows");
+        if (defs == null ? n != group.rows : defs.length < group.rows) {
+            throw new IllegalArgumentException(f.name() + ": " + (defs == null ? n + " values and no definitions for "
+                    : "definitions shorter than ") + group.rows + " rows");
+        }
         if (!f.optional() && n != group.rows) throw new IllegalArgumentException(f.name() + " is REQUIRED but has NULLs");
         Chunk c = new Chunk();
         c.values = group.rows;

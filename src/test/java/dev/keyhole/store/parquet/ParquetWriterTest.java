@@ -141,6 +141,7 @@ class ParquetWriterTest {
         assertThatThrownBy(() -> w.int64(new long[2], 1, new byte[] {1, 0})).hasMessageContaining("REQUIRED");
         w.int64(new long[2], 2, null);
         assertThatThrownBy(() -> w.int32(new int[2], 1, new byte[] {1, 1})).hasMessageContaining("definitions give 2");
+        assertThatThrownBy(() -> w.int32(new int[2], 1, null)).hasMessageContaining("no definitions");
         assertThatThrownBy(w::end).hasMessageContaining("incomplete");
         w.abort();
         try (var s = Files.list(dir)) {
