@@ -4,21 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.keyhole.profile.LocalClock;
 import dev.keyhole.profile.TargetProfile;
-import org.duckdb.DuckDBColumnType;
-import org.duckdb.DuckDBConnection;
-import org.duckdb.DuckDBDataChunkWriter;
-import org.duckdb.DuckDBFunctions;
-import org.duckdb.DuckDBTableFunction;
-import org.duckdb.DuckDBTableFunctionBindInfo;
-import org.duckdb.DuckDBTableFunctionCallInfo;
-import org.duckdb.DuckDBTableFunctionInitInfo;
+import dev.keyhole.store.parquet.ParquetWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,21 +22,21 @@ import java.util.stream.Stream;
 /**
  * The columnar flow store ({@code keyhole analyze --store DIR}): every enriched in-scope flow as a
  * Parquet row, partitioned by the target's local day ({@code DIR/day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}).
- * One in-memory DuckDB database writes the files; each worker gets a {@link StoreWriter} with its
- * own connection. The store only reads the flows the analyses saw, so it cannot change findings.
+ * Each worker gets a {@link StoreWriter}, which writes its own files (Keyhole's own Parquet writer;
+ * DuckDB only reads them, in {@code keyhole query}). The store only reads the flows the analyses
+ * saw, so it cannot change findings.
  * Layout and columns: docs/store.md.
  */
 public final class FlowStore implements AutoCloseable {
-    /** Rows a worker buffers before writing: ~50 MB of arrays, two Parquet row groups per file. */
+    /** Rows a worker buffers before writing: ~50 MB of arrays. */
     public static final int DEFAULT_BATCH_ROWS = 1 << 18;
-    static final String FUNCTION = "keyhole_batch";
 
     private final Path dir;
     private final TargetProfile profile;
     private final int batchRows;
-    private final DuckDBConnection db;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
     private long rows, files, nanos;
     private boolean closed;
 
@@ -57,11 +47,10 @@ public final class FlowStore implements AutoCloseable {
         }
     }
 
-    private FlowStore(Path dir, TargetProfile profile, int batchRows, DuckDBConnection db) {
+    private FlowStore(Path dir, TargetProfile profile, int batchRows) {
         this.dir = dir;
         this.profile = profile;
         this.batchRows = batchRows;
-        this.db = db;
     }
 
     /**
@@ -79,25 +68,7 @@ public final class FlowStore implements AutoCloseable {
             }
         }
         Files.createDirectories(dir);
-        DuckDBConnection db;
-        try {
-            Class.forName("org.duckdb.DuckDBDriver");
-            db = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
-        } catch (ClassNotFoundException | SQLException e) {
-            throw new IOException("store: cannot start DuckDB: " + e.getMessage(), e);
-        }
-        FlowStore store = new FlowStore(dir, profile, batchRows, db);
-        try {
-            store.register();
-        } catch (SQLException e) {
-            try {
-                db.close();
-            } catch (SQLException ignored) {
-                // the registration error is the one to report
-            }
-            throw new IOException("store: cannot set up DuckDB: " + e.getMessage(), e);
-        }
-        return store;
+        return new FlowStore(dir, profile, batchRows);
     }
 
     public Path dir() {
@@ -107,15 +78,27 @@ public final class FlowStore implements AutoCloseable {
     /** A writer for the calling worker thread. */
     public StoreWriter newWriter() {
         if (closed) throw new IllegalStateException("store closed");
+        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY));
+    }
+
+    /** A writer whose files have other row group and page sizes (tests). */
+    StoreWriter newWriter(int rowGroupRows, int pageBytes) {
+        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY, rowGroupRows, pageBytes));
+    }
+
+    private StoreWriter newWriter(ParquetWriter parquet) {
+        if (closed) throw new IllegalStateException("store closed");
         int id = ids.getAndIncrement();
-        try {
-            StoreWriter w = new StoreWriter(this, id, db.duplicate(), StoreWriter.sqlString(dir.toString()),
-                    new LocalClock(profile.zone()), batchRows);
-            writers.put(id, w);
-            return w;
-        } catch (SQLException e) {
-            throw new IllegalStateException("store: cannot open a DuckDB connection: " + e.getMessage(), e);
-        }
+        StoreWriter w = new StoreWriter(this, id, new LocalClock(profile.zone()), batchRows, parquet);
+        writers.put(id, w);
+        return w;
+    }
+
+    /** Creates a day directory once for all writers (creating is a few syscalls and an exception when it exists). */
+    void directory(Path day) throws IOException {
+        if (directories.contains(day)) return;
+        Files.createDirectories(day);
+        directories.add(day);
     }
 
     synchronized void wrote(long rowCount, long fileCount, long ns) {
@@ -124,7 +107,7 @@ public final class FlowStore implements AutoCloseable {
         nanos += ns;
     }
 
-    /** Writes what the writers still buffer, closes DuckDB and writes {@code store.json}. */
+    /** Writes what the writers still buffer, then {@code store.json}. */
     public Summary finish() throws IOException {
         if (closed) return summary();
         closed = true;
@@ -132,17 +115,12 @@ public final class FlowStore implements AutoCloseable {
         for (StoreWriter w : writers.values()) {
             try {
                 w.close();
-            } catch (SQLException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 failures.add(e);
             }
         }
-        try {
-            db.close();
-        } catch (SQLException e) {
-            failures.add(e);
-        }
         if (!failures.isEmpty()) {
-            throw new IOException("store: closing failed: " + failures.get(0).getMessage(), failures.get(0));
+            throw new IOException(failures.get(0).getMessage(), failures.get(0));
         }
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("format", StoreSchema.FORMAT);
@@ -179,76 +157,17 @@ public final class FlowStore implements AutoCloseable {
     }
 
     /**
-     * Without {@link #finish()} first (the run failed): closes DuckDB without writing the buffered
-     * rows or store.json, so a failed run does not look like a complete store.
+     * Without {@link #finish()} first (the run failed): drops what the writers still buffer and any
+     * file half-written, and writes no store.json, so a failed run does not look like a complete store.
      */
     @Override
-    public void close() throws IOException {
+    public void close() {
         if (closed) return;
         closed = true;
         for (StoreWriter w : writers.values()) w.abort();
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw new IOException("store: closing DuckDB failed: " + e.getMessage(), e);
-        }
     }
 
     private synchronized Summary summary() {
         return new Summary(dir, rows, files, nanos);
-    }
-
-    /** The table function through which a COPY reads one writer's selected rows. */
-    private void register() throws SQLException {
-        try (Statement st = db.createStatement()) {
-            // Each COPY runs on its worker's thread only: the workers already use every core, and a
-            // parallel scan through the Java table function measured slower, not faster.
-            st.execute("SET threads = 1");
-            st.execute("SET preserve_insertion_order = false");
-        }
-        DuckDBFunctions.tableFunction()
-                .withName(FUNCTION)
-                .withParameter(DuckDBColumnType.INTEGER)
-                .withFunction(new DuckDBTableFunction<StoreWriter, Cursor, String[]>() {
-                    @Override
-                    public StoreWriter bind(DuckDBTableFunctionBindInfo info) {
-                        StoreWriter w = writers.get(info.getParameter(0).getInt());
-                        if (w == null) throw new IllegalStateException("no such store writer");
-                        for (String[] c : w.rawColumns()) info.addResultColumn(c[0], DuckDBColumnType.valueOf(c[1]));
-                        return w;
-                    }
-
-                    @Override
-                    public Cursor init(DuckDBTableFunctionInitInfo info) {
-                        info.setMaxThreads(1);
-                        return new Cursor(info.getBindData());
-                    }
-
-                    @Override
-                    public String[] localInit(DuckDBTableFunctionInitInfo info) {
-                        return new String[CHUNK];
-                    }
-
-                    @Override
-                    public long apply(DuckDBTableFunctionCallInfo info, DuckDBDataChunkWriter chunk) {
-                        Cursor c = info.getInitData();
-                        int from = c.next.getAndAdd((int) chunk.capacity());
-                        return c.writer.fill(chunk, from, info.getLocalInitData());
-                    }
-                })
-                .register(db);
-    }
-
-    /** DuckDB's vector size: the rows of one chunk. */
-    private static final int CHUNK = 2048;
-
-    /** Where one COPY is in its writer's batch. */
-    private static final class Cursor {
-        final StoreWriter writer;
-        final AtomicInteger next = new AtomicInteger();
-
-        Cursor(StoreWriter writer) {
-            this.writer = writer;
-        }
     }
 }

@@ -75,7 +75,7 @@ public final class StoreQuery {
     /** @param weekend the profile's weekend for a /2 store; null for a /1 store, whose files hold every column */
     private static void setUp(Connection c, Path dir, Set<DayOfWeek> weekend) throws SQLException {
         String glob = dir.toAbsolutePath().normalize() + "/**/*.parquet";
-        String files = "read_parquet(" + StoreWriter.sqlString(glob) + ", hive_partitioning = true, hive_types = {'day': DATE})";
+        String files = "read_parquet(" + StoreSchema.literal(glob) + ", hive_partitioning = true, hive_types = {'day': DATE})";
         try (Statement st = c.createStatement()) {
             for (String macro : StoreSchema.MACROS) st.execute(macro);
             st.execute("CREATE VIEW flows AS " + (weekend == null ? "SELECT * FROM " + files : StoreSchema.view(weekend, files)));

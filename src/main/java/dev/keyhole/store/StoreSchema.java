@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 
 /**
  * The flow store's two column lists (docs/store.md documents both). {@link #FILE} is what the
- * Parquet files hold: raw numbers, timestamps, names as dictionary-encoded strings; writing them
- * costs DuckDB little. {@link #columns} is what the {@code flows} view of {@code keyhole query}
+ * Parquet files hold: raw numbers, timestamps, names as dictionary-encoded strings; cheap to write.
+ * {@link #columns} is what the {@code flows} view of {@code keyhole query}
  * offers: the file columns plus address text, IPv4 numbers, local/remote copies, hour, weekday and
  * weekend, computed from the file columns with the SQL given here.
  */
@@ -26,12 +26,12 @@ public final class StoreSchema {
     /** The first format: every view column stored in the files. {@link StoreQuery} still reads it. */
     static final String FORMAT_1 = "keyhole.store/1";
 
-    /** One column: its name, DuckDB type, and the SQL that makes it (from the raw batch, or from the file columns). */
+    /** One column: its name, DuckDB type, and the SQL that makes it from the file columns (its name for a file column). */
     public record Column(String name, String type, String expr) {}
 
     private StoreSchema() {}
 
-    /** Enum-valued columns: the files hold their names; the batch passes 1-based codes (ordinal + 1). */
+    /** Enum-valued columns' names, by ordinal: the files hold the names. */
     static final List<String> DIRECTIONS = Arrays.stream(Direction.values()).map(StoreSchema::directionId).toList();
     static final List<String> NAME_SOURCES = Arrays.stream(NameSource.values()).map(StoreSchema::nameSourceId).toList();
     static final List<String> CATEGORIES = Arrays.stream(Category.values()).map(Category::id).toList();
@@ -39,58 +39,58 @@ public final class StoreSchema {
     static final List<String> OBFUSCATIONS = Arrays.stream(Obfuscation.values()).map(Obfuscation::id).toList();
 
     /**
-     * String columns with few distinct values per batch: the batch passes an integer code per row
-     * and the batch's dictionary goes into the SQL as an ENUM, so no string crosses from Java per
-     * row and DuckDB writes Parquet dictionary pages straight from the ENUM (no hashing per row).
-     * In {@link StoreWriter}'s order.
+     * String columns with few distinct values per batch: coded per row as they are buffered, written
+     * as Parquet dictionary pages. In {@link StoreWriter}'s order.
      */
     static final List<String> DICTIONARY = List.of("name", "remote_country", "remote_city", "remote_org", "service",
             "service_name", "company", "service_country", "input");
 
     /**
      * The Parquet file columns (the partition column {@code day} aside, which lives in the
-     * directory name), in file order, with the SQL that makes each from the raw batch: most are
-     * passed through as {@link StoreWriter} typed them (times, unsigned halves); names are looked
-     * up in ENUM lists. {@code %s} is where a dictionary column's per-batch lookup goes.
+     * directory name), in file order. {@link StoreWriter#field} gives their Parquet types.
      */
     static final List<Column> FILE = List.of(
-            new Column("start_utc", "TIMESTAMP", "start_utc"),
-            new Column("end_utc", "TIMESTAMP", "end_utc"),
-            new Column("start_local", "TIMESTAMP", "start_local"),
-            new Column("src_hi", "UBIGINT", "src_hi"),
-            new Column("src_lo", "UBIGINT", "src_lo"),
-            new Column("src_port", "USMALLINT", "src_port"),
-            new Column("dst_hi", "UBIGINT", "dst_hi"),
-            new Column("dst_lo", "UBIGINT", "dst_lo"),
-            new Column("dst_port", "USMALLINT", "dst_port"),
-            new Column("local_is_src", "BOOLEAN", "local_is_src"),
-            new Column("server_port", "USMALLINT", "server_port"),
-            new Column("protocol", "UTINYINT", "protocol"),
-            new Column("tcp_flags", "UTINYINT", "tcp_flags"),
-            new Column("packets", "BIGINT", "packets"),
-            new Column("bytes", "BIGINT", "bytes"),
-            new Column("rev_packets", "BIGINT", "rev_packets"),
-            new Column("rev_bytes", "BIGINT", "rev_bytes"),
-            new Column("biflow", "BOOLEAN", "biflow"),
-            new Column("direction", "VARCHAR", "(" + enumOf(DIRECTIONS) + ")[direction]"),
-            new Column("conversation", "BOOLEAN", "conversation"),
-            new Column("name", "VARCHAR", "%s"),
-            new Column("name_source", "VARCHAR", "(" + enumOf(NAME_SOURCES) + ")[name_source]"),
-            new Column("uid", "VARCHAR", "uid"),
-            new Column("remote_country", "VARCHAR", "%s"),
-            new Column("remote_city", "VARCHAR", "%s"),
-            new Column("remote_asn", "UINTEGER", "remote_asn"),
-            new Column("src_as", "UINTEGER", "src_as"),
-            new Column("dst_as", "UINTEGER", "dst_as"),
-            new Column("remote_org", "VARCHAR", "%s"),
-            new Column("service", "VARCHAR", "%s"),
-            new Column("service_name", "VARCHAR", "%s"),
-            new Column("company", "VARCHAR", "%s"),
-            new Column("category", "VARCHAR", "(" + enumOf(CATEGORIES) + ")[category]"),
-            new Column("origin", "VARCHAR", "(" + enumOf(ORIGINS) + ")[origin]"),
-            new Column("service_country", "VARCHAR", "%s"),
-            new Column("obfuscation", "VARCHAR", "(" + enumOf(OBFUSCATIONS) + ")[obfuscation]"),
-            new Column("input", "VARCHAR", "%s"));
+            file("start_utc", "TIMESTAMP"),
+            file("end_utc", "TIMESTAMP"),
+            file("start_local", "TIMESTAMP"),
+            file("src_hi", "UBIGINT"),
+            file("src_lo", "UBIGINT"),
+            file("src_port", "USMALLINT"),
+            file("dst_hi", "UBIGINT"),
+            file("dst_lo", "UBIGINT"),
+            file("dst_port", "USMALLINT"),
+            file("local_is_src", "BOOLEAN"),
+            file("server_port", "USMALLINT"),
+            file("protocol", "UTINYINT"),
+            file("tcp_flags", "UTINYINT"),
+            file("packets", "BIGINT"),
+            file("bytes", "BIGINT"),
+            file("rev_packets", "BIGINT"),
+            file("rev_bytes", "BIGINT"),
+            file("biflow", "BOOLEAN"),
+            file("direction", "VARCHAR"),
+            file("conversation", "BOOLEAN"),
+            file("name", "VARCHAR"),
+            file("name_source", "VARCHAR"),
+            file("uid", "VARCHAR"),
+            file("remote_country", "VARCHAR"),
+            file("remote_city", "VARCHAR"),
+            file("remote_asn", "UINTEGER"),
+            file("src_as", "UINTEGER"),
+            file("dst_as", "UINTEGER"),
+            file("remote_org", "VARCHAR"),
+            file("service", "VARCHAR"),
+            file("service_name", "VARCHAR"),
+            file("company", "VARCHAR"),
+            file("category", "VARCHAR"),
+            file("origin", "VARCHAR"),
+            file("service_country", "VARCHAR"),
+            file("obfuscation", "VARCHAR"),
+            file("input", "VARCHAR"));
+
+    private static Column file(String name, String type) {
+        return new Column(name, type, name);
+    }
 
     /** Direction ids as findings.json spells them. */
     static String directionId(Direction d) {
@@ -213,17 +213,7 @@ public final class StoreSchema {
         return "CASE WHEN local_is_src THEN " + a + half + " ELSE " + b + half + " END";
     }
 
-    /**
-     * A constant list of ENUM values: indexing it with a 1-based code gives that value (0 gives
-     * NULL) as an ENUM, which DuckDB's Parquet writer turns into a dictionary page without hashing
-     * each row's string. {@code enum_range} alone gives VARCHAR[], hence the cast; this form binds
-     * in about 6 µs an entry, a list literal cast to ENUM[] in about twice that.
-     */
-    static String enumOf(List<String> values) {
-        String type = "ENUM(" + values.stream().map(StoreSchema::literal).collect(Collectors.joining(", ")) + ")";
-        return "enum_range(NULL::" + type + ")::" + type + "[]";
-    }
-
+    /** A SQL string literal. */
     static String literal(String s) {
         return "'" + s.replace("'", "''") + "'";
     }

@@ -6,12 +6,13 @@ import dev.keyhole.profile.LocalClock;
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
 import dev.keyhole.sources.InputFile;
-import org.duckdb.DuckDBDataChunkWriter;
-import org.duckdb.DuckDBWritableVector;
+import dev.keyhole.store.parquet.Field;
+import dev.keyhole.store.parquet.ParquetWriter;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,36 +20,32 @@ import java.util.List;
 
 /**
  * One worker's part of the store. In-scope flows are buffered in columnar arrays; when the batch
- * is full (and at the end) they go to DuckDB in one COPY, which reads them through the
- * {@code keyhole_batch} table function a chunk (2048 rows) at a time and writes one file per local
- * day, {@code day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}. Low-cardinality strings travel as
- * codes plus a per-batch dictionary ({@link Dictionary}). Not thread-safe: one per worker thread.
+ * is full (and at the end) the rows are grouped by local day (a counting sort of row numbers) and
+ * each day's rows are written by {@link ParquetWriter} to {@code day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}.
+ * Low-cardinality strings are coded per batch at flush ({@link Dictionary}) and become Parquet
+ * dictionary pages. Not thread-safe: one per worker thread.
  */
 public final class StoreWriter implements FlowTap {
-    /** Raw batch columns of fixed type, in the order {@link #fill} writes them; then the dictionary columns. */
-    static final String[][] RAW = {
-        {"day", "DATE"}, {"start_utc", "TIMESTAMP"}, {"end_utc", "TIMESTAMP"}, {"start_local", "TIMESTAMP"},
-        {"src_hi", "UBIGINT"}, {"src_lo", "UBIGINT"}, {"dst_hi", "UBIGINT"}, {"dst_lo", "UBIGINT"},
-        {"src_port", "USMALLINT"}, {"dst_port", "USMALLINT"}, {"server_port", "USMALLINT"}, {"protocol", "UTINYINT"},
-        {"tcp_flags", "UTINYINT"}, {"packets", "BIGINT"}, {"bytes", "BIGINT"}, {"rev_packets", "BIGINT"},
-        {"rev_bytes", "BIGINT"}, {"local_is_src", "BOOLEAN"}, {"biflow", "BOOLEAN"}, {"conversation", "BOOLEAN"},
-        {"direction", "UTINYINT"}, {"name_source", "UTINYINT"}, {"category", "UTINYINT"}, {"origin", "UTINYINT"},
-        {"obfuscation", "UTINYINT"}, {"remote_asn", "UINTEGER"}, {"src_as", "UINTEGER"}, {"dst_as", "UINTEGER"},
-        {"uid", "VARCHAR"},
-    };
+    /** Written into every file's footer. */
+    static final String CREATED_BY = "keyhole version 0.1.0";
+    /** The files' columns, {@link StoreSchema#FILE} as Parquet types: the ones DuckDB writes for these types. */
+    static final List<Field> FIELDS = StoreSchema.FILE.stream().map(StoreWriter::field).toList();
+
+    private static final byte[][] DIRECTIONS = utf8(StoreSchema.DIRECTIONS), NAME_SOURCES = utf8(StoreSchema.NAME_SOURCES),
+            CATEGORIES = utf8(StoreSchema.CATEGORIES), ORIGINS = utf8(StoreSchema.ORIGINS),
+            OBFUSCATIONS = utf8(StoreSchema.OBFUSCATIONS);
 
     private final FlowStore store;
     private final int id;
-    private final Connection conn;
-    private final String copyTarget;
     private final LocalClock clock;
     private final int capacity;
+    private final ParquetWriter parquet;
 
     private int size;
     private int seq;
     private String input;
 
-    /** Times in epoch microseconds, DuckDB's TIMESTAMP. */
+    /** Times in epoch microseconds. */
     final long[] startUs, endUs, localUs, srcHi, srcLo, dstHi, dstLo, packets, bytes, revPackets, revBytes;
     final int[] day, remoteAsn, srcAs, dstAs;
     final short[] srcPort, dstPort, serverPort;
@@ -58,16 +55,21 @@ public final class StoreWriter implements FlowTap {
     final String[][] strings;
     final Dictionary[] dictionaries;
 
-    /** Rows of the batch being copied; set before the COPY, read by DuckDB's thread (hence volatile). */
-    private volatile int pending;
+    /** Row numbers grouped by day, and scratch for the counting sort. */
+    private final int[] order, bucket;
+    private int[] counts = new int[64];
+    /** One row group's column, gathered in day order; reused. */
+    private final long[] longs;
+    private final int[] ints;
+    private final byte[] flags, defs;
+    private final String[] texts;
 
-    StoreWriter(FlowStore store, int id, Connection conn, String copyTarget, LocalClock clock, int capacity) {
+    StoreWriter(FlowStore store, int id, LocalClock clock, int capacity, ParquetWriter parquet) {
         this.store = store;
         this.id = id;
-        this.conn = conn;
-        this.copyTarget = copyTarget;
         this.clock = clock;
         this.capacity = capacity;
+        this.parquet = parquet;
         startUs = new long[capacity];
         endUs = new long[capacity];
         localUs = new long[capacity];
@@ -99,10 +101,19 @@ public final class StoreWriter implements FlowTap {
         uid = new String[capacity];
         strings = new String[StoreSchema.DICTIONARY.size()][capacity];
         dictionaries = new Dictionary[strings.length];
-        // An ENUM entry costs DuckDB about 6-10 µs to bind, a plain string about 130 ns a row to pass
-        // and hash: past about one entry per 64 rows the strings are cheaper (docs/store.md).
-        int maxEntries = Math.max(256, capacity / 64);
+        // Plain strings measured 1.7-2x slower to write than dictionary codes and 20-30 % larger,
+        // with 3,000 or with 20,000 distinct values a batch (docs/store.md); past one entry per
+        // 8 rows the values barely repeat.
+        int maxEntries = Math.max(256, capacity / 8);
         for (int k = 0; k < strings.length; k++) dictionaries[k] = new Dictionary(capacity, maxEntries);
+        order = new int[capacity];
+        bucket = new int[capacity];
+        int group = Math.min(capacity, parquet.rowGroupRows());
+        longs = new long[group];
+        ints = new int[group];
+        flags = new byte[group];
+        defs = new byte[group];
+        texts = new String[group];
     }
 
     int id() {
@@ -120,6 +131,7 @@ public final class StoreWriter implements FlowTap {
         FlowRecord f = e.flow();
         int i = size;
         long local = clock.localMillis(f.startMillis());
+        // Times as epoch microseconds, the files' TIMESTAMP.
         startUs[i] = f.startMillis() * 1000;
         endUs[i] = f.endMillis() * 1000;
         localUs[i] = local * 1000;
@@ -143,7 +155,7 @@ public final class StoreWriter implements FlowTap {
         localIsSrc[i] = (byte) (s.equals(e.local()) ? 1 : 0);
         biflow[i] = (byte) (f.biflow() ? 1 : 0);
         conversation[i] = (byte) (e.conversation() ? 1 : 0);
-        // 1-based: the SQL indexes a list of the enum's names with it.
+        // 1-based, as the dictionary columns' codes (0 would be NULL).
         direction[i] = (byte) (e.direction().ordinal() + 1);
         nameSource[i] = (byte) (f.nameSource().ordinal() + 1);
         category[i] = (byte) (e.category().ordinal() + 1);
@@ -151,18 +163,18 @@ public final class StoreWriter implements FlowTap {
         obfuscation[i] = (byte) (e.obfuscation().ordinal() + 1);
         remoteAsn[i] = (int) e.remoteAsn(); // AS numbers are 32-bit; 0 = unknown
         uid[i] = f.uid();
-        // Coded now, while enrichment's strings are still in the CPU cache (at flush they are not).
-        Dictionary[] dict = dictionaries;
+        // Only the references here: coding them costs a cache miss on each String, which the
+        // tight loops of Dictionary.code at flush overlap and this method could not.
         String[][] t = strings;
-        dict[0].add(t[0], i, e.name());
-        dict[1].add(t[1], i, e.remoteCountry());
-        dict[2].add(t[2], i, e.remoteCity());
-        dict[3].add(t[3], i, e.remoteAsOrg());
-        dict[4].add(t[4], i, e.service());
-        dict[5].add(t[5], i, e.serviceName());
-        dict[6].add(t[6], i, e.company());
-        dict[7].add(t[7], i, e.serviceCountry());
-        dict[8].add(t[8], i, input);
+        t[0][i] = e.name();
+        t[1][i] = e.remoteCountry();
+        t[2][i] = e.remoteCity();
+        t[3][i] = e.remoteAsOrg();
+        t[4][i] = e.service();
+        t[5][i] = e.serviceName();
+        t[6][i] = e.company();
+        t[7][i] = e.serviceCountry();
+        t[8][i] = input;
         if (++size == capacity) flush();
     }
 
@@ -171,191 +183,352 @@ public final class StoreWriter implements FlowTap {
         if (size == 0) return;
         long t0 = System.nanoTime();
         int n = size;
-        long files = distinctDays(n);
-        try (Statement st = conn.createStatement()) {
-            pending = n;
-            // One COPY per batch: DuckDB splits it by day itself, far cheaper than one COPY per day.
-            st.execute("COPY (" + select() + ") TO " + copyTarget + " (FORMAT PARQUET, COMPRESSION SNAPPY, "
-                    + "PARTITION_BY (day), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-" + id + "-" + seq + "-{i}')");
-        } catch (SQLException ex) {
-            throw new IllegalStateException("store: writing Parquet under " + store.dir() + " failed: "
-                    + ex.getMessage(), ex);
-        } finally {
-            pending = 0;
+        for (int k = 0; k < dictionaries.length; k++) dictionaries[k].code(strings[k], n, bucket);
+        int[] days = groupByDay(n);
+        int files = 0;
+        for (int b = 0, from = 0; b < days.length; b++) {
+            int to = counts[b + 1];
+            if (to > from) {
+                write(days[b], from, to);
+                files++;
+            }
+            from = to;
         }
         seq++;
-        // Drop references so strings of old batches can be collected.
-        Arrays.fill(uid, 0, n, null);
-        for (String[] a : strings) Arrays.fill(a, 0, n, null);
-        for (Dictionary d : dictionaries) d.clear();
+        // The string arrays keep this batch's references until the next batch overwrites them
+        // (clearing 2.6 M references a batch measured as much as grouping the rows by day).
         size = 0;
         store.wrote(n, files, System.nanoTime() - t0);
     }
 
-    /** The batch's SELECT over the table function: file columns from raw ones, this batch's dictionaries inlined. */
-    private String select() {
-        StringBuilder sb = new StringBuilder("SELECT day");
-        for (StoreSchema.Column c : StoreSchema.FILE) {
-            String expr = c.expr();
-            if (expr.equals("%s")) {
-                Dictionary d = dictionaries[StoreSchema.DICTIONARY.indexOf(c.name())];
-                expr = d.plain ? c.name() : d.values.isEmpty() ? "NULL::VARCHAR" : "(" + StoreSchema.enumOf(d.values) + ")[" + c.name() + "]";
-            }
-            sb.append(", ").append(expr.equals(c.name()) ? expr : expr + " AS " + c.name());
-        }
-        return sb.append(" FROM ").append(FlowStore.FUNCTION).append('(').append(id).append(')').toString();
-    }
-
-    /** The table function's columns for the batch being copied: name and type. */
-    List<String[]> rawColumns() {
-        List<String[]> cols = new ArrayList<>(List.of(RAW));
-        for (int k = 0; k < strings.length; k++) {
-            cols.add(new String[] {StoreSchema.DICTIONARY.get(k), dictionaries[k].plain ? "VARCHAR" : "INTEGER"});
-        }
-        return cols;
-    }
-
     /**
-     * Files one COPY writes: one per local day in the batch (DuckDB writes a partition to a single
-     * file when no size limit is set), counted here instead of listing the store after each batch.
+     * Sorts the row numbers by local day, stably (a counting sort: flows stay in arrival order
+     * within a day): {@code order[counts[b] .. counts[b + 1])} are the rows of {@code days[b]}
+     * (buckets may be empty). Buckets are day offsets from the earliest day, or, when the days
+     * span too long a time for that, indices into the sorted distinct days.
      */
-    private long distinctDays(int n) {
-        int min = Integer.MAX_VALUE;
-        for (int i = 0; i < n; i++) min = Math.min(min, day[i]);
-        java.util.BitSet seen = new java.util.BitSet();
-        for (int i = 0; i < n; i++) seen.set(day[i] - min);
-        return seen.cardinality();
-    }
-
-    static String sqlString(String s) {
-        return StoreSchema.literal(s);
-    }
-
-    /** Fills one DuckDB chunk with up to {@code chunk.capacity()} buffered rows from {@code from}; returns the count. */
-    int fill(DuckDBDataChunkWriter chunk, int from, String[] scratch) {
-        int cnt = (int) Math.min(chunk.capacity(), pending - from);
-        if (cnt <= 0) return 0;
-        int c = 0;
-        Vectors.dates(chunk.vector(c++), day, from, cnt);
-        Vectors.timestamps(chunk.vector(c++), startUs, from, cnt);
-        Vectors.timestamps(chunk.vector(c++), endUs, from, cnt);
-        Vectors.timestamps(chunk.vector(c++), localUs, from, cnt);
-        Vectors.ulongs(chunk.vector(c++), srcHi, from, cnt);
-        Vectors.ulongs(chunk.vector(c++), srcLo, from, cnt);
-        Vectors.ulongs(chunk.vector(c++), dstHi, from, cnt);
-        Vectors.ulongs(chunk.vector(c++), dstLo, from, cnt);
-        Vectors.ushorts(chunk.vector(c++), srcPort, from, cnt);
-        Vectors.ushorts(chunk.vector(c++), dstPort, from, cnt);
-        Vectors.ushorts(chunk.vector(c++), serverPort, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), protocol, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), tcpFlags, from, cnt);
-        Vectors.longs(chunk.vector(c++), packets, from, cnt);
-        Vectors.longs(chunk.vector(c++), bytes, from, cnt);
-        Vectors.longs(chunk.vector(c++), revPackets, from, cnt);
-        Vectors.longs(chunk.vector(c++), revBytes, from, cnt);
-        Vectors.booleans(chunk.vector(c++), localIsSrc, from, cnt);
-        Vectors.booleans(chunk.vector(c++), biflow, from, cnt);
-        Vectors.booleans(chunk.vector(c++), conversation, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), direction, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), nameSource, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), category, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), origin, from, cnt);
-        Vectors.ubytes(chunk.vector(c++), obfuscation, from, cnt);
-        Vectors.uintsOrNull(chunk.vector(c++), remoteAsn, from, cnt);
-        Vectors.uintsOrNull(chunk.vector(c++), srcAs, from, cnt);
-        Vectors.uintsOrNull(chunk.vector(c++), dstAs, from, cnt);
-        strings(chunk.vector(c++), uid, from, cnt, scratch);
-        for (int k = 0; k < strings.length; k++) {
-            Dictionary d = dictionaries[k];
-            if (d.plain) strings(chunk.vector(c++), strings[k], from, cnt, scratch);
-            else Vectors.ints(chunk.vector(c++), d.codes, from, cnt);
+    private int[] groupByDay(int n) {
+        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            min = Math.min(min, day[i]);
+            max = Math.max(max, day[i]);
         }
-        return cnt;
+        int[] days;
+        if ((long) max - min < Math.max(n, 1 << 16)) {
+            days = new int[max - min + 1];
+            for (int b = 0; b < days.length; b++) days[b] = min + b;
+            for (int i = 0; i < n; i++) bucket[i] = day[i] - min;
+        } else {
+            days = Arrays.stream(day, 0, n).distinct().sorted().toArray();
+            for (int i = 0; i < n; i++) bucket[i] = Arrays.binarySearch(days, day[i]);
+        }
+        if (counts.length < days.length + 1) counts = new int[days.length + 1];
+        Arrays.fill(counts, 0, days.length + 1, 0);
+        for (int i = 0; i < n; i++) counts[bucket[i] + 1]++;
+        for (int b = 0; b < days.length; b++) counts[b + 1] += counts[b];
+        // counts[b] is now where bucket b starts; placing the rows moves it to where b ends.
+        for (int i = 0; i < n; i++) order[counts[bucket[i]]++] = i;
+        // counts[b] is where b ends: shift right so counts[b] is the start again and counts[b + 1] the end.
+        System.arraycopy(counts, 0, counts, 1, days.length);
+        counts[0] = 0;
+        return days;
     }
 
-    private static void strings(DuckDBWritableVector v, String[] a, int from, int cnt, String[] scratch) {
-        String[] s = scratch.length == cnt ? scratch : new String[cnt];
-        System.arraycopy(a, from, s, 0, cnt);
-        v.setStrings(0, s);
+    /** Writes the rows {@code order[from..to)}, all of one day, as one file. */
+    private void write(int epochDay, int from, int to) {
+        String date = LocalDate.ofEpochDay(epochDay).toString();
+        if (date.startsWith("+")) date = date.substring(1); // past 9999: DuckDB reads 10000-01-01, not +10000-01-01
+        Path file = store.dir().resolve("day=" + date).resolve("part-" + id + "-" + seq + "-0.parquet");
+        try {
+            store.directory(file.getParent());
+            parquet.begin(file);
+            for (int r = from; r < to; ) {
+                int end = Math.min(to, r + parquet.rowGroupRows());
+                parquet.rowGroup(end - r);
+                rowGroup(r, end - r);
+                r = end;
+            }
+            parquet.end();
+        } catch (IOException | RuntimeException e) {
+            parquet.abort();
+            throw new IllegalStateException("store: writing " + file + " failed: " + e, e);
+        }
+    }
+
+    /** One row group: every column of rows {@code order[from..from + n)}, in {@link StoreSchema#FILE} order. */
+    private void rowGroup(int from, int n) throws IOException {
+        int64(startUs, from, n);
+        int64(endUs, from, n);
+        int64(localUs, from, n);
+        int64(srcHi, from, n);
+        int64(srcLo, from, n);
+        uint16(srcPort, from, n);
+        int64(dstHi, from, n);
+        int64(dstLo, from, n);
+        uint16(dstPort, from, n);
+        bool(localIsSrc, from, n);
+        uint16(serverPort, from, n);
+        uint8(protocol, from, n);
+        uint8(tcpFlags, from, n);
+        int64(packets, from, n);
+        int64(bytes, from, n);
+        int64(revPackets, from, n);
+        int64(revBytes, from, n);
+        bool(biflow, from, n);
+        names(direction, DIRECTIONS, from, n);
+        bool(conversation, from, n);
+        dictionary(0, from, n);
+        names(nameSource, NAME_SOURCES, from, n);
+        strings(uid, from, n);
+        dictionary(1, from, n);
+        dictionary(2, from, n);
+        uint32OrNull(remoteAsn, from, n);
+        uint32OrNull(srcAs, from, n);
+        uint32OrNull(dstAs, from, n);
+        dictionary(3, from, n);
+        dictionary(4, from, n);
+        dictionary(5, from, n);
+        dictionary(6, from, n);
+        names(category, CATEGORIES, from, n);
+        names(origin, ORIGINS, from, n);
+        dictionary(7, from, n);
+        names(obfuscation, OBFUSCATIONS, from, n);
+        dictionary(8, from, n);
+    }
+
+    private void int64(long[] a, int from, int n) throws IOException {
+        long[] v = longs;
+        int[] o = order;
+        for (int k = 0; k < n; k++) v[k] = a[o[from + k]];
+        parquet.int64(v, n, null);
+    }
+
+    private void uint16(short[] a, int from, int n) throws IOException {
+        int[] v = ints, o = order;
+        for (int k = 0; k < n; k++) v[k] = a[o[from + k]] & 0xFFFF;
+        parquet.int32(v, n, null);
+    }
+
+    private void uint8(byte[] a, int from, int n) throws IOException {
+        int[] v = ints, o = order;
+        for (int k = 0; k < n; k++) v[k] = a[o[from + k]] & 0xFF;
+        parquet.int32(v, n, null);
+    }
+
+    /** Unsigned 32-bit numbers (AS numbers), 0 stored as NULL. */
+    private void uint32OrNull(int[] a, int from, int n) throws IOException {
+        int[] v = ints, o = order;
+        byte[] d = defs;
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            int x = a[o[from + k]];
+            d[k] = (byte) (x != 0 ? 1 : 0);
+            v[m] = x;
+            m += x != 0 ? 1 : 0;
+        }
+        parquet.int32(v, m, m == n ? null : d);
+    }
+
+    private void bool(byte[] a, int from, int n) throws IOException {
+        byte[] v = flags;
+        int[] o = order;
+        for (int k = 0; k < n; k++) v[k] = a[o[from + k]];
+        parquet.bool(v, n, null);
+    }
+
+    /** An enum-valued column: 1-based codes into a fixed list of names. */
+    private void names(byte[] codes, byte[][] names, int from, int n) throws IOException {
+        int[] v = ints, o = order;
+        for (int k = 0; k < n; k++) v[k] = codes[o[from + k]] - 1;
+        parquet.dictionary(v, n, names, names.length, null);
+    }
+
+    /** A {@link StoreSchema#DICTIONARY} column: its batch dictionary's codes, or its strings when it went plain. */
+    private void dictionary(int column, int from, int n) throws IOException {
+        Dictionary dict = dictionaries[column];
+        if (dict.plain) {
+            strings(strings[column], from, n);
+            return;
+        }
+        int[] v = ints, o = order, codes = dict.codes;
+        byte[] d = defs;
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            int c = codes[o[from + k]];
+            d[k] = (byte) (c != 0 ? 1 : 0);
+            v[m] = c - 1;
+            m += c != 0 ? 1 : 0;
+        }
+        parquet.dictionary(v, m, dict.bytes, dict.values.size(), m == n ? null : d);
+    }
+
+    private void strings(String[] a, int from, int n) throws IOException {
+        String[] v = texts;
+        int[] o = order;
+        byte[] d = defs;
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            String s = a[o[from + k]];
+            d[k] = (byte) (s != null ? 1 : 0);
+            if (s != null) v[m++] = s;
+        }
+        parquet.strings(v, m, m == n ? null : d);
+    }
+
+    private static byte[][] utf8(List<String> names) {
+        return names.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    }
+
+    /** The Parquet type DuckDB writes for a column of this DuckDB type (every column OPTIONAL, as DuckDB's are). */
+    static Field field(StoreSchema.Column c) {
+        Field.Physical p;
+        Field.Annotation a;
+        switch (c.type()) {
+            case "TIMESTAMP" -> { p = Field.Physical.INT64; a = Field.Annotation.TIMESTAMP_MICROS; }
+            case "BIGINT" -> { p = Field.Physical.INT64; a = Field.Annotation.INT_64; }
+            case "UBIGINT" -> { p = Field.Physical.INT64; a = Field.Annotation.UINT_64; }
+            case "UINTEGER" -> { p = Field.Physical.INT32; a = Field.Annotation.UINT_32; }
+            case "USMALLINT" -> { p = Field.Physical.INT32; a = Field.Annotation.UINT_16; }
+            case "UTINYINT" -> { p = Field.Physical.INT32; a = Field.Annotation.UINT_8; }
+            case "BOOLEAN" -> { p = Field.Physical.BOOLEAN; a = Field.Annotation.NONE; }
+            case "VARCHAR" -> { p = Field.Physical.BYTE_ARRAY; a = Field.Annotation.UTF8; }
+            default -> throw new IllegalArgumentException(c.name() + ": no Parquet type for " + c.type());
+        }
+        return new Field(c.name(), p, a, true);
     }
 
     /**
      * One string column's batch dictionary: codes 1…n per row (0 = NULL) and the values in code
-     * order, or {@code plain} when the column goes as strings this batch: too many distinct
-     * values, or a value an ENUM literal cannot carry (NUL, or lone surrogates that could collide
-     * after UTF-8 conversion). The strings are kept too, for the plain case.
+     * order, or {@code plain} when the column has too many distinct values this batch and goes
+     * as plain strings.
      */
     static final class Dictionary {
         final int[] codes;
         final List<String> values = new ArrayList<>();
-        private final HashMap<String, Integer> index = new HashMap<>();
-        private final int maxEntries;
-        private String prev;
-        private int prevCode;
+        /** The values as UTF-8. */
+        byte[][] bytes = new byte[0][];
         boolean plain;
+        private final int maxEntries;
+        private final HashMap<String, Integer> index = new HashMap<>();
+        /**
+         * Instances seen (open addressing by identity hash, at most half full) and their codes:
+         * most rows never touch the map. Grown as needed, so that it stays in the CPU cache.
+         */
+        private String[] instances = new String[1024];
+        private int[] instanceCodes = new int[1024];
+        /** The slots taken in {@link #instances}, emptied at the next batch. */
+        private int[] filled = new int[512];
+        private int seen;
+        private final int maxInstances;
 
         Dictionary(int capacity, int maxEntries) {
             codes = new int[capacity];
             this.maxEntries = maxEntries;
+            maxInstances = Integer.highestOneBit(maxEntries) * 2;
         }
 
-        void add(String[] column, int i, String s) {
-            column[i] = s;
-            if (plain) return;
-            int code;
-            if (s == null) {
-                code = 0;
-            } else if (s == prev) {
-                code = prevCode; // runs of one instance (input, catalogue names) skip the hash lookup
-            } else {
-                Integer c = index.get(s);
-                if (c == null) {
-                    if (values.size() == maxEntries || !enumSafe(s)) {
-                        plain = true;
-                        return;
-                    }
-                    values.add(s);
-                    c = values.size();
-                    index.put(s, c);
-                }
-                code = c;
-                prev = s;
-                prevCode = code;
+        /** Doubles the identity table. */
+        private void grow() {
+            String[] keys = new String[instances.length * 2];
+            int[] codes = new int[keys.length], slots = new int[filled.length * 2];
+            int mask = keys.length - 1;
+            for (int k = 0; k < seen; k++) {
+                String s = instances[filled[k]];
+                int slot = System.identityHashCode(s) & mask;
+                while (keys[slot] != null) slot = (slot + 1) & mask;
+                keys[slot] = s;
+                codes[slot] = instanceCodes[filled[k]];
+                slots[k] = slot;
             }
-            codes[i] = code;
+            instances = keys;
+            instanceCodes = codes;
+            filled = slots;
         }
 
-        void clear() {
-            index.clear();
+        /**
+         * Codes {@code column[0..n)}; {@code hashes} is scratch of at least n. Enrichment hands
+         * out shared instances (catalogue, MMDB and ASN caches), so a row is coded by its
+         * reference: the same as the row before, or found in the identity table; only a new
+         * instance is looked up by value. Identity hashes are taken first, in a loop of
+         * independent loads, so the cache misses on the Strings overlap.
+         */
+        void code(String[] column, int n, int[] hashes) {
             values.clear();
-            prev = null;
+            index.clear();
+            for (int k = 0; k < seen; k++) instances[filled[k]] = null;
+            seen = 0;
             plain = false;
-        }
-
-        private static boolean enumSafe(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                char ch = s.charAt(i);
-                if (ch == 0 || Character.isSurrogate(ch)) return false;
+            String prev = null;
+            for (int i = 0; i < n; i++) {
+                String s = column[i];
+                if (s != null && s != prev) hashes[i] = System.identityHashCode(s);
+                prev = s;
             }
-            return true;
+            int mask = instances.length - 1, prevCode = 0;
+            prev = null;
+            for (int i = 0; i < n; i++) {
+                String s = column[i];
+                int code;
+                if (s == null) {
+                    code = 0;
+                } else if (s == prev) {
+                    code = prevCode;
+                } else {
+                    int slot = hashes[i] & mask;
+                    String k;
+                    while ((k = instances[slot]) != null && k != s) slot = (slot + 1) & mask;
+                    if (k != null) {
+                        code = instanceCodes[slot];
+                    } else {
+                        Integer c = index.get(s);
+                        if (c == null) {
+                            if (values.size() == maxEntries) {
+                                plain = true;
+                                return;
+                            }
+                            values.add(s);
+                            c = values.size();
+                            index.put(s, c);
+                        }
+                        code = c;
+                        if (seen == filled.length && filled.length < maxInstances) {
+                            grow();
+                            mask = instances.length - 1;
+                            slot = hashes[i] & mask;
+                            while (instances[slot] != null) slot = (slot + 1) & mask;
+                        }
+                        if (seen < filled.length) { // when full (instances not shared), the map alone
+                            instances[slot] = s;
+                            instanceCodes[slot] = code;
+                            filled[seen++] = slot;
+                        }
+                    }
+                    prev = s;
+                    prevCode = code;
+                }
+                codes[i] = code;
+            }
+            if (bytes.length < values.size()) bytes = new byte[Math.max(values.size(), bytes.length * 2)][];
+            for (int k = 0; k < values.size(); k++) bytes[k] = values.get(k).getBytes(StandardCharsets.UTF_8);
         }
     }
 
-    /** Closes the connection and drops what is buffered. */
+    /** Drops what is buffered and the file being written, if any (the run failed). */
     void abort() {
         size = 0;
-        try {
-            conn.close();
-        } catch (SQLException ignored) {
-            // the run already failed; that failure is the one to report
-        }
+        parquet.abort();
+        release();
     }
 
-    void close() throws SQLException {
-        try {
-            flush();
-        } finally {
-            conn.close();
-        }
+    void close() {
+        flush();
+        release();
+    }
+
+    /** Drops the last batch's string references. */
+    private void release() {
+        Arrays.fill(uid, null);
+        for (String[] a : strings) Arrays.fill(a, null);
+        Arrays.fill(texts, null);
     }
 }

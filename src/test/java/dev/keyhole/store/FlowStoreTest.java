@@ -150,8 +150,8 @@ class FlowStoreTest {
     }
 
     /**
-     * Names travel as per-batch ENUM dictionaries; a batch with too many distinct values, or a
-     * value an ENUM literal cannot carry, goes as plain strings. Both read back the same.
+     * Names are coded in per-batch dictionaries; a batch with too many distinct values goes as
+     * plain strings. Both read back the same, NUL and quotes included.
      */
     @Test
     void manyDistinctOrUnusualNamesFallBackToPlainStrings(@TempDir Path dir) throws Exception {
@@ -165,24 +165,31 @@ class FlowStoreTest {
         try (FlowStore s = FlowStore.create(store, PROFILE, 1000)) {
             StoreWriter w = s.newWriter();
             w.file(new InputFile(Path.of("d"), InputFormat.IPFIX, false, 0));
-            // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, ENUM-coded.
-            for (int i = 0; i < 999; i++) w.accept(named(names.get(i % 600)));
-            assertThat(w.dictionaries[0].plain).isTrue();
-            assertThat(w.dictionaries[1].plain).isFalse(); // remote_country: one value
-            w.accept(named(names.get(999 % 600)));
+            // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, dictionary;
+            // batch 2: three values, each row a new String instance; batch 3: "" and NULL.
+            for (int i = 0; i < 1000; i++) w.accept(named(names.get(i % 600)));
             for (int i = 0; i < 999; i++) w.accept(named(names.get(600 + i % 3)));
-            assertThat(w.dictionaries[0].plain).isTrue(); // NUL and the lone surrogate
             w.accept(named(names.get(600)));
+            for (int i = 0; i < 1000; i++) w.accept(named(new String("fresh-" + (char) ('a' + i % 3))));
             for (int i = 0; i < 10; i++) w.accept(named(i % 2 == 0 ? null : names.get(603)));
-            assertThat(w.dictionaries[0].plain).isFalse();
-            assertThat(w.dictionaries[0].values).containsExactly("");
             s.finish();
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT regexp_extract(file_name, 'part-0-(\\d)', 1), encodings FROM parquet_metadata('"
+                     + store + "/*/*.parquet') WHERE path_in_schema IN ('name', 'remote_country') ORDER BY ALL")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2));
+            assertThat(got).containsExactly("0 PLAIN, RLE", "0 PLAIN, RLE, RLE_DICTIONARY", "1 PLAIN, RLE, RLE_DICTIONARY",
+                    "1 PLAIN, RLE, RLE_DICTIONARY", "2 PLAIN, RLE, RLE_DICTIONARY", "2 PLAIN, RLE, RLE_DICTIONARY",
+                    "3 PLAIN, RLE, RLE_DICTIONARY", "3 PLAIN, RLE, RLE_DICTIONARY");
         }
         try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT name, count(*) FROM flows GROUP BY name")) {
             java.util.Map<String, Long> counts = new java.util.HashMap<>();
             while (rs.next()) counts.put(rs.getString(1), rs.getLong(2));
-            assertThat(counts).hasSize(604 + 1);
+            assertThat(counts).hasSize(604 + 1 + 3);
+            assertThat(counts.get("fresh-a")).isEqualTo(334);
+            assertThat(counts.get("fresh-c")).isEqualTo(333);
             assertThat(counts.get("host-0.example")).isEqualTo(2);
             assertThat(counts.get("host-599.example")).isEqualTo(1);
             assertThat(counts.get("it's \"quoted\", \\ and ;")).isEqualTo(333);
@@ -193,35 +200,58 @@ class FlowStoreTest {
         }
     }
 
+    /** Every row's code names its value, while the identity table grows, across batches, with fresh instances too. */
+    @Test
+    void dictionaryCodesEveryRowToItsValue() {
+        int n = 100_000;
+        StoreWriter.Dictionary d = new StoreWriter.Dictionary(n, 20_000);
+        java.util.Random r = new java.util.Random(9);
+        for (int batch = 0; batch < 3; batch++) {
+            String[] pool = new String[2000 + 3000 * batch];
+            for (int i = 0; i < pool.length; i++) pool[i] = "v" + batch + "-" + i % 4000; // repeats from 4,000 on
+            String[] col = new String[n];
+            for (int i = 0; i < n; i++) {
+                String v = pool[r.nextInt(pool.length)];
+                col[i] = r.nextInt(10) == 0 ? null : r.nextInt(5) == 0 ? new String(v) : v;
+                if (i > 0 && r.nextInt(3) == 0) col[i] = col[i - 1];
+            }
+            d.code(col, n, new int[n]);
+            assertThat(d.plain).isFalse();
+            for (int i = 0; i < n; i++) {
+                if (col[i] == null) assertThat(d.codes[i]).isZero();
+                else assertThat(d.values.get(d.codes[i] - 1)).isEqualTo(col[i]);
+            }
+            assertThat(d.values).doesNotHaveDuplicates().hasSize((int) java.util.Arrays.stream(col)
+                    .filter(java.util.Objects::nonNull).distinct().count());
+            assertThat(new String(d.bytes[d.values.size() - 1], java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(d.values.get(d.values.size() - 1));
+        }
+        StoreWriter.Dictionary small = new StoreWriter.Dictionary(n, 100);
+        String[] col = new String[n];
+        for (int i = 0; i < n; i++) col[i] = "x" + i % 101;
+        small.code(col, n, new int[n]);
+        assertThat(small.plain).isTrue();
+    }
+
     private static EnrichedFlow named(String name) {
         EnrichedFlow e = flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true);
         return new EnrichedFlow(e.flow(), e.direction(), true, e.local(), e.remote(), 443, name, "CN", null, 4837,
                 "Org", "svc", "Service", "Co", Category.STREAMING, "CN", Origin.CHINESE, Obfuscation.TLS);
     }
 
-    /** The bulk copy into DuckDB's vectors and the driver's per-value setters must store the same rows. */
+    /** Exporter AS numbers: unsigned 32-bit, NULL when not reported (0). */
     @Test
-    void bulkCopyAndSettersStoreTheSame(@TempDir Path dir) throws Exception {
+    void exporterAsNumbersAreUnsignedAndZeroIsNull(@TempDir Path dir) throws Exception {
         List<EnrichedFlow> flows = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
             EnrichedFlow e = named(i % 7 == 0 ? null : "n" + i % 50);
             FlowRecord f = e.flow();
             long t = f.startMillis() + i * 1000L;
-            Ip src = i % 3 == 0 ? Ip.parse("fe80::" + Integer.toHexString(i)) : Ip.ofV4(0xAF2DB200 + i);
-            Ip dst = i % 5 == 0 ? Ip.ofV6(0xFFFF_0000_0000_0000L | i, -1L - i) : Ip.ofV4(0xCB007100 + i % 256);
-            FlowRecord g = new FlowRecord(t, t + i, src, dst, 65535 - i, i % 65536, i % 256, i % 256, i, i * 1000L,
-                    i % 2, i % 11, i % 2 == 0, i % 6 == 0 ? 0 : 64512 + i, i % 6 == 1 ? 0 : 4_294_967_295L - i,
-                    "u" + i, null, NameSource.values()[i % NameSource.values().length]);
-            flows.add(new EnrichedFlow(g, Direction.values()[i % 3], i % 4 != 0, i % 2 == 0 ? src : dst,
-                    i % 2 == 0 ? dst : src, i % 65536, e.name(), "CN", null, i % 9 == 0 ? 0 : 4_000_000_000L + i,
-                    "Org", "svc" + i % 3, "Service", "Co", Category.values()[i % Category.values().length], "CN",
-                    Origin.values()[i % 4], Obfuscation.values()[i % Obfuscation.values().length]));
+            FlowRecord g = new FlowRecord(t, t + i, f.src(), f.dst(), 1234, 443, 6, 0, 1, 100, 0, 0, false,
+                    i % 6 == 0 ? 0 : 64512 + i, i % 6 == 1 ? 0 : 4_294_967_295L - i, "u" + i, null, NameSource.NONE);
+            flows.add(new EnrichedFlow(g, e.direction(), true, e.local(), e.remote(), 443, e.name(), "CN", null,
+                    4837, "Org", "svc", "Service", "Co", Category.STREAMING, "CN", Origin.CHINESE, Obfuscation.TLS));
         }
-        List<String> direct = writeAndRead(dir.resolve("direct"), flows, true);
-        List<String> setters = writeAndRead(dir.resolve("setters"), flows, false);
-        assertThat(direct).hasSize(5000).isEqualTo(setters);
-        assertThat(direct).anyMatch(r -> r.contains("fe80::")).anyMatch(r -> r.contains("4000000001"));
-        // Exporter AS numbers: unsigned 32-bit, NULL when not reported.
         try (FlowStore s = FlowStore.create(dir.resolve("as"), PROFILE, 2048)) {
             StoreWriter w = s.newWriter();
             w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
@@ -235,30 +265,6 @@ class FlowStoreTest {
             while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
             assertThat(got).containsExactly("u0 null 4294967295", "u1 64513 null", "u8 64520 4294967287");
         }
-    }
-
-    private static List<String> writeAndRead(Path store, List<EnrichedFlow> flows, boolean direct) throws Exception {
-        boolean was = Vectors.direct;
-        Vectors.direct = direct;
-        try (FlowStore s = FlowStore.create(store, PROFILE, 2048)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
-            for (EnrichedFlow e : flows) w.accept(e);
-            s.finish();
-        } finally {
-            Vectors.direct = was;
-        }
-        List<String> rows = new ArrayList<>();
-        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM flows ORDER BY uid")) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 1; i <= n; i++) sb.append(rs.getString(i)).append('|');
-                rows.add(sb.toString());
-            }
-        }
-        return rows;
     }
 
     /** The files hold only the physical columns: what any Parquet reader sees. */
@@ -313,6 +319,27 @@ class FlowStoreTest {
         assertThat(store.resolve("store.json")).doesNotExist();
         try (Stream<Path> st = Files.walk(store)) {
             assertThat(st.filter(p -> p.toString().endsWith(".parquet"))).isEmpty();
+        }
+    }
+
+    /** Flows with absurd times (damaged input) still make a store that keyhole query reads. */
+    @Test
+    void daysBeyondYear9999AndBeforeYear1AreReadable(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("t"), InputFormat.IPFIX, false, 0));
+            for (String t : List.of("+10000-01-01T10:00:00Z", "-0001-06-01T10:00:00Z", "2018-05-05T10:00:00Z")) {
+                w.accept(flow(t, "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
+            }
+            s.finish();
+        }
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT day::VARCHAR, start_utc::VARCHAR FROM flows ORDER BY start_utc")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2));
+            assertThat(got).containsExactly("0002-06-01 (BC) 0002-06-01 (BC) 10:00:00", "2018-05-05 2018-05-05 10:00:00",
+                    "10000-01-01 10000-01-01 10:00:00");
         }
     }
 

@@ -25,9 +25,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Single-thread write rate of one StoreWriter (buffering, the hand-off to DuckDB, Parquet
+ * Single-thread write rate of one StoreWriter (buffering, grouping by day, Parquet
  * encoding), after a warm-up run; not a unit test. docs/store.md gives the command and results.
- * Arguments: flows (default 4,000,000), days they spread over (default 1), scratch directory.
+ * Arguments: flows (default 4,000,000), days they spread over (default 1), distinct services,
+ * names, AS organisations and cities (default 300; the 10 M-flow IPFIX test data has about 3,000 a
+ * batch), scratch directory.
  */
 public final class StoreWriteBenchmark {
     private StoreWriteBenchmark() {}
@@ -35,8 +37,9 @@ public final class StoreWriteBenchmark {
     public static void main(String[] args) throws IOException {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4_000_000;
         int days = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        Path base = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("keyhole-store-bench");
-        Flows flows = new Flows(days);
+        int distinct = args.length > 2 ? Integer.parseInt(args[2]) : 300;
+        Path base = args.length > 3 ? Path.of(args[3]) : Files.createTempDirectory("keyhole-store-bench");
+        Flows flows = new Flows(days, distinct);
         run(flows, Math.min(n, 1_000_000), base.resolve("warmup"));
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -53,9 +56,9 @@ public final class StoreWriteBenchmark {
             size = st.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         // Process CPU time (GC included) is what a shared machine's load distorts least.
-        System.out.printf("%,d rows over %d day(s): %,d files, %.1f MiB; %.2f s with buffering, %,.0f rows/s; "
-                        + "DuckDB hand-off and Parquet %,.0f rows/s; CPU %.2f s, %,.0f rows per CPU second "
-                        + "(making the flows: %.2f s, not counted)%s%n", s.rows(), days, s.files(), size / 1048576.0,
+        System.out.printf("%,d rows over %d day(s), %,d distinct names: %,d files, %.1f MiB; %.2f s with buffering, %,.0f rows/s; "
+                        + "flushes (Parquet) %,.0f rows/s; CPU %.2f s, %,.0f rows per CPU second "
+                        + "(making the flows: %.2f s, not counted)%s%n", s.rows(), days, distinct, s.files(), size / 1048576.0,
                 wall, s.rows() / wall, s.rowsPerSecond(), cpu, s.rows() / cpu, make, sink == 42 ? "!" : "");
         delete(base);
     }
@@ -85,12 +88,17 @@ public final class StoreWriteBenchmark {
                 packets = new int[SIZE], bytes = new int[SIZE], svc = new int[SIZE], country = new int[SIZE],
                 city = new int[SIZE], asn = new int[SIZE], org = new int[SIZE];
         final boolean[] named = new boolean[SIZE], https = new boolean[SIZE];
-        final String[] services = new String[300], serviceNames = new String[300], names = new String[300],
-                companies = new String[120], orgs = new String[200], cities = new String[50];
+        final String[] services, serviceNames, names, companies, orgs, cities;
         final String[] countries = {"CN", "RU", "US", "DE", "HK", "JP", "KR", "SG", "NL", "FR"};
 
-        Flows(int days) {
+        Flows(int days, int distinct) {
             Random r = new Random(1);
+            services = new String[distinct];
+            serviceNames = new String[distinct];
+            names = new String[distinct];
+            companies = new String[Math.max(1, distinct * 2 / 5)];
+            orgs = new String[Math.max(1, distinct * 2 / 3)];
+            cities = new String[Math.max(1, distinct / 6)];
             long t0 = Instant.parse("2018-05-04T15:00:00Z").toEpochMilli();
             for (int i = 0; i < services.length; i++) {
                 services[i] = "service-" + i;
@@ -110,11 +118,11 @@ public final class StoreWriteBenchmark {
                 https[i] = r.nextBoolean();
                 packets[i] = 1 + r.nextInt(100);
                 bytes[i] = 40 + r.nextInt(1_000_000);
-                svc[i] = (int) Math.min(services.length - 1, Math.abs(r.nextGaussian() * 40));
+                svc[i] = (int) Math.min(services.length - 1, Math.abs(r.nextGaussian() * services.length / 7.5));
                 named[i] = r.nextInt(3) > 0;
                 country[i] = r.nextInt(countries.length);
                 city[i] = r.nextBoolean() ? r.nextInt(cities.length) : -1;
-                asn[i] = 4000 + r.nextInt(200);
+                asn[i] = 4000 + r.nextInt(orgs.length);
                 org[i] = r.nextInt(orgs.length);
             }
         }

@@ -1,0 +1,597 @@
+package dev.keyhole.store.parquet;
+
+import io.airlift.compress.snappy.SnappyCompressor;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A small Parquet writer for flat schemas, written for the flow store (docs/store.md): format
+ * version 1 files, data pages V1, SNAPPY-compressed pages; numbers and booleans PLAIN, strings
+ * either a dictionary page plus RLE_DICTIONARY data pages or PLAIN; definition levels for
+ * OPTIONAL columns in the RLE hybrid; per column chunk the null count and min/max in the column's
+ * sort order (unsigned for UINT_*, unsigned bytes for strings) with TypeDefinedOrder, so readers
+ * can skip row groups.
+ *
+ * <p>Usage: {@link #begin} a file, then per row group {@link #rowGroup} and one call per column in
+ * schema order ({@link #int64}, {@link #int32}, {@link #bool}, {@link #dictionary}, {@link #strings}),
+ * then {@link #end}. Values are passed compacted (NULLs left out) with a definition per row
+ * ({@code defs[r] != 0}: row r has a value), or {@code defs == null} when every row has one. The
+ * file is written under a hidden temporary name and renamed when complete, so no reader sees a
+ * partial file. One writer per thread; its buffers are reused from file to file.
+ */
+public final class ParquetWriter {
+    /** DuckDB's default row group size. */
+    public static final int ROW_GROUP_ROWS = 122_880;
+    /** Uncompressed size a data page aims at (string pages estimate it from the strings' lengths). */
+    public static final int PAGE_BYTES = 1 << 20;
+    /** Longer string extremes are left out of the statistics rather than kept in every footer. */
+    static final int MAX_STAT_BYTES = 256;
+
+    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+    private static final int PLAIN = 0, RLE = 3, RLE_DICTIONARY = 8, SNAPPY = 1;
+    private static final int DATA_PAGE = 0, DICTIONARY_PAGE = 2;
+
+    private final List<Field> fields;
+    private final String createdBy;
+    private final int rowGroupRows, pageBytes;
+    private final SnappyCompressor snappy = new SnappyCompressor();
+    private final Buf body = new Buf(1 << 16), header = new Buf(128), footer = new Buf(1 << 14);
+    private final Thrift headerThrift = new Thrift(header);
+    private byte[] compressed = new byte[0];
+    private final byte[] outBuffer = new byte[1 << 16];
+    private int buffered;
+    private int[] levels = new int[0], mapped = new int[0], remap = new int[0], used = new int[0];
+
+    private Path path, tmp;
+    private OutputStream out;
+    private long pos, fileRows;
+    private final List<Group> groups = new ArrayList<>();
+    private Group group;
+    private int col;
+
+    /** What the footer needs of one column chunk. */
+    private static final class Chunk {
+        long values, uncompressed, compressed, dataPage = -1, dictionaryPage = -1, nulls;
+        int[] encodings;
+        byte[] min, max;
+    }
+
+    private static final class Group {
+        final int rows;
+        final Chunk[] chunks;
+
+        Group(int rows, int columns) {
+            this.rows = rows;
+            this.chunks = new Chunk[columns];
+        }
+    }
+
+    public ParquetWriter(List<Field> fields, String createdBy) {
+        this(fields, createdBy, ROW_GROUP_ROWS, PAGE_BYTES);
+    }
+
+    /** With other row group and page sizes (tests use small ones to get many of each). */
+    public ParquetWriter(List<Field> fields, String createdBy, int rowGroupRows, int pageBytes) {
+        if (fields.isEmpty()) throw new IllegalArgumentException("no columns");
+        if (rowGroupRows < 1 || pageBytes < 8) throw new IllegalArgumentException("row group or page too small");
+        this.fields = List.copyOf(fields);
+        this.createdBy = createdBy;
+        this.rowGroupRows = rowGroupRows;
+        this.pageBytes = pageBytes;
+    }
+
+    /** The most rows {@link #rowGroup} takes. */
+    public int rowGroupRows() {
+        return rowGroupRows;
+    }
+
+    /** Starts a file; it appears at {@code file} only when {@link #end} succeeds. */
+    public void begin(Path file) throws IOException {
+        if (out != null) throw new IllegalStateException("the previous file was neither ended nor aborted");
+        path = file;
+        tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        out = Files.newOutputStream(tmp);
+        buffered = 0;
+        pos = 0;
+        fileRows = 0;
+        groups.clear();
+        group = null;
+        write(MAGIC, MAGIC.length);
+    }
+
+    /** Starts a row group of {@code rows} rows (1 to {@link #rowGroupRows}); the previous one must be complete. */
+    public void rowGroup(int rows) {
+        if (out == null) throw new IllegalStateException("no file begun");
+        completeGroup();
+        if (rows < 1 || rows > rowGroupRows) throw new IllegalArgumentException("row group of " + rows + " rows");
+        group = new Group(rows, fields.size());
+        groups.add(group);
+        col = 0;
+        fileRows += rows;
+    }
+
+    /** The next column, INT64: {@code n} values. */
+    public void int64(long[] v, int n, byte[] defs) throws IOException {
+        Field f = next(Field.Physical.INT64);
+        Chunk c = chunk(f, n, defs);
+        if (n > 0) {
+            long min = v[0], max = v[0];
+            if (f.unsigned()) {
+                for (int i = 1; i < n; i++) {
+                    long x = v[i];
+                    if (Long.compareUnsigned(x, min) < 0) min = x;
+                    if (Long.compareUnsigned(x, max) > 0) max = x;
+                }
+            } else {
+                for (int i = 1; i < n; i++) {
+                    long x = v[i];
+                    min = Math.min(min, x);
+                    max = Math.max(max, x);
+                }
+            }
+            c.min = le(min, 8);
+            c.max = le(max, 8);
+        }
+        int rows = group.rows, perPage = Math.max(1, pageBytes / 8), k = 0;
+        for (int r = 0; r < rows; ) {
+            int end = Math.min(rows, r + perPage);
+            int cnt = levels(f, defs, r, end);
+            body.i64s(v, k, cnt);
+            k += cnt;
+            dataPage(c, end - r, PLAIN);
+            r = end;
+        }
+        done(f, c, k, n, PLAIN);
+    }
+
+    /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
+    public void int32(int[] v, int n, byte[] defs) throws IOException {
+        Field f = next(Field.Physical.INT32);
+        Chunk c = chunk(f, n, defs);
+        if (n > 0) {
+            int min = v[0], max = v[0];
+            if (f.unsigned()) {
+                for (int i = 1; i < n; i++) {
+                    int x = v[i];
+                    if (Integer.compareUnsigned(x, min) < 0) min = x;
+                    if (Integer.compareUnsigned(x, max) > 0) max = x;
+                }
+            } else {
+                for (int i = 1; i < n; i++) {
+                    int x = v[i];
+                    min = Math.min(min, x);
+                    max = Math.max(max, x);
+                }
+            }
+            c.min = le(min, 4);
+            c.max = le(max, 4);
+        }
+        int rows = group.rows, perPage = Math.max(1, pageBytes / 4), k = 0;
+        for (int r = 0; r < rows; ) {
+            int end = Math.min(rows, r + perPage);
+            int cnt = levels(f, defs, r, end);
+            body.i32s(v, k, cnt);
+            k += cnt;
+            dataPage(c, end - r, PLAIN);
+            r = end;
+        }
+        done(f, c, k, n, PLAIN);
+    }
+
+    /** The next column, BOOLEAN: {@code n} values, 0 false, anything else true. */
+    public void bool(byte[] v, int n, byte[] defs) throws IOException {
+        Field f = next(Field.Physical.BOOLEAN);
+        Chunk c = chunk(f, n, defs);
+        if (n > 0) {
+            boolean anyFalse = false, anyTrue = false;
+            for (int i = 0; i < n; i++) {
+                if (v[i] == 0) anyFalse = true;
+                else anyTrue = true;
+            }
+            c.min = new byte[] {(byte) (anyFalse ? 0 : 1)};
+            c.max = new byte[] {(byte) (anyTrue ? 1 : 0)};
+        }
+        int rows = group.rows, perPage = pageBytes * 8, k = 0;
+        for (int r = 0; r < rows; ) {
+            int end = (int) Math.min(rows, (long) r + perPage);
+            int cnt = levels(f, defs, r, end);
+            // PLAIN booleans: one bit each, from the least significant bit of each byte.
+            body.ensure((cnt + 7) / 8);
+            byte[] a = body.a;
+            int p = body.n, acc = 0, bits = 0;
+            for (int i = k; i < k + cnt; i++) {
+                if (v[i] != 0) acc |= 1 << bits;
+                if (++bits == 8) {
+                    a[p++] = (byte) acc;
+                    acc = 0;
+                    bits = 0;
+                }
+            }
+            if (bits > 0) a[p++] = (byte) acc;
+            body.n = p;
+            k += cnt;
+            dataPage(c, end - r, PLAIN);
+            r = end;
+        }
+        done(f, c, k, n, PLAIN);
+    }
+
+    /**
+     * The next column, BYTE_ARRAY, dictionary-encoded: {@code n} values as indices into
+     * {@code dictionary[0..size)} (UTF-8 bytes, for strings). The chunk's dictionary page holds
+     * only the entries used, in order of first use.
+     */
+    public void dictionary(int[] idx, int n, byte[][] dictionary, int size, byte[] defs) throws IOException {
+        if (n == 0) {
+            strings(new String[0], 0, defs);
+            return;
+        }
+        Field f = next(Field.Physical.BYTE_ARRAY);
+        Chunk c = chunk(f, n, defs);
+        if (remap.length < size) {
+            remap = new int[size];
+            Arrays.fill(remap, -1);
+        }
+        if (mapped.length < n) mapped = new int[n];
+        if (used.length < Math.min(size, n)) used = new int[Math.min(size, n)];
+        int u = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                int d = idx[i];
+                if (Integer.compareUnsigned(d, size) >= 0) {
+                    throw new IllegalArgumentException(f.name() + ": index " + d + " outside a dictionary of " + size);
+                }
+                int m = remap[d];
+                if (m < 0) {
+                    m = u;
+                    remap[d] = u;
+                    used[u++] = d;
+                }
+                mapped[i] = m;
+            }
+            byte[] min = dictionary[used[0]], max = min;
+            body.reset();
+            for (int j = 0; j < u; j++) {
+                byte[] b = dictionary[used[j]];
+                body.i32(b.length);
+                body.bytes(b, 0, b.length);
+                if (Arrays.compareUnsigned(b, min) < 0) min = b;
+                if (Arrays.compareUnsigned(b, max) > 0) max = b;
+            }
+            stringStats(c, min, max);
+        } finally {
+            for (int j = 0; j < u; j++) remap[used[j]] = -1;
+        }
+        page(c, DICTIONARY_PAGE, u, PLAIN);
+        int width = Hybrid.width(u - 1);
+        int rows = group.rows, perPage = Math.max(1, pageBytes / 4), k = 0;
+        for (int r = 0; r < rows; ) {
+            int end = Math.min(rows, r + perPage);
+            int cnt = levels(f, defs, r, end);
+            body.u8(width);
+            Hybrid.encode(body, mapped, k, k + cnt, width);
+            k += cnt;
+            dataPage(c, end - r, RLE_DICTIONARY);
+            r = end;
+        }
+        done(f, c, k, n, RLE_DICTIONARY);
+    }
+
+    /** The next column, BYTE_ARRAY, PLAIN: {@code n} non-null strings, written as UTF-8. */
+    public void strings(String[] v, int n, byte[] defs) throws IOException {
+        Field f = next(Field.Physical.BYTE_ARRAY);
+        Chunk c = chunk(f, n, defs);
+        byte[] min = null, max = null;
+        int rows = group.rows, k = 0;
+        for (int r = 0; r < rows; ) {
+            // The page ends when its strings reach about pageBytes (chars counted; exact for ASCII).
+            int end = r;
+            long size = 0;
+            for (int i = k; end < rows && size < pageBytes; end++) {
+                if (defs == null || defs[end] != 0) size += 4 + v[i++].length();
+            }
+            int cnt = levels(f, defs, r, end);
+            for (int i = k; i < k + cnt; i++) {
+                int at = utf8(v[i]);
+                byte[] a = body.a;
+                int from = at + 4, to = body.n;
+                if (min == null || Arrays.compareUnsigned(a, from, to, min, 0, min.length) < 0) {
+                    min = Arrays.copyOfRange(a, from, to);
+                }
+                if (max == null || Arrays.compareUnsigned(a, from, to, max, 0, max.length) > 0) {
+                    max = Arrays.copyOfRange(a, from, to);
+                }
+            }
+            k += cnt;
+            dataPage(c, end - r, PLAIN);
+            r = end;
+        }
+        if (min != null) stringStats(c, min, max);
+        done(f, c, k, n, PLAIN);
+    }
+
+    /** Writes the footer, closes the file and gives it its name. */
+    public void end() throws IOException {
+        if (out == null) throw new IllegalStateException("no file begun");
+        completeGroup();
+        footer.reset();
+        Thrift t = new Thrift(footer);
+        t.begin();
+        t.i32(1, 1);
+        t.list(2, Thrift.STRUCT, fields.size() + 1);
+        t.begin(); // the root, as DuckDB writes it: REQUIRED, its columns as children
+        t.i32(3, 0);
+        t.string(4, "schema");
+        t.i32(5, fields.size());
+        t.end();
+        for (Field f : fields) {
+            t.begin();
+            t.i32(1, f.physical().thrift);
+            t.i32(3, f.optional() ? 1 : 0);
+            t.string(4, f.name());
+            if (f.annotation() != Field.Annotation.NONE) t.i32(6, f.annotation().thrift);
+            if (f.annotation() == Field.Annotation.TIMESTAMP_MICROS) {
+                t.struct(10); // LogicalType
+                t.struct(8); // TIMESTAMP
+                t.bool(1, false); // isAdjustedToUTC
+                t.struct(2); // unit
+                t.struct(2); // MICROS
+                t.end();
+                t.end();
+                t.end();
+                t.end();
+            }
+            t.end();
+        }
+        t.i64(3, fileRows);
+        t.list(4, Thrift.STRUCT, groups.size());
+        for (Group g : groups) {
+            t.begin();
+            t.list(1, Thrift.STRUCT, g.chunks.length);
+            long uncompressed = 0, compressedTotal = 0;
+            for (int i = 0; i < g.chunks.length; i++) {
+                Chunk c = g.chunks[i];
+                Field f = fields.get(i);
+                uncompressed += c.uncompressed;
+                compressedTotal += c.compressed;
+                t.begin();
+                t.i64(2, 0); // file_offset: deprecated, 0 (no metadata outside the footer)
+                t.struct(3);
+                t.i32(1, f.physical().thrift);
+                t.list(2, Thrift.I32, c.encodings.length);
+                for (int e : c.encodings) t.element(e);
+                t.list(3, Thrift.BINARY, 1);
+                t.element(f.name());
+                t.i32(4, SNAPPY);
+                t.i64(5, c.values);
+                t.i64(6, c.uncompressed);
+                t.i64(7, c.compressed);
+                t.i64(9, c.dataPage);
+                if (c.dictionaryPage >= 0) t.i64(11, c.dictionaryPage);
+                t.struct(12);
+                t.i64(3, c.nulls);
+                if (c.min != null) {
+                    t.binary(5, c.max);
+                    t.binary(6, c.min);
+                    t.bool(7, true);
+                    t.bool(8, true);
+                }
+                t.end();
+                t.end();
+                t.end();
+            }
+            t.i64(2, uncompressed);
+            t.i64(3, g.rows);
+            Chunk first = g.chunks[0];
+            t.i64(5, first.dictionaryPage >= 0 ? first.dictionaryPage : first.dataPage);
+            t.i64(6, compressedTotal);
+            t.end();
+        }
+        t.string(6, createdBy);
+        t.list(7, Thrift.STRUCT, fields.size());
+        for (int i = 0; i < fields.size(); i++) {
+            t.begin();
+            t.struct(1); // TYPE_ORDER: TypeDefinedOrder
+            t.end();
+            t.end();
+        }
+        t.end();
+        write(footer.a, footer.n);
+        byte[] len = le(footer.n, 4);
+        write(len, 4);
+        write(MAGIC, 4);
+        drain();
+        OutputStream o = out;
+        out = null;
+        o.close();
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        groups.clear();
+        group = null;
+    }
+
+    /** Drops the file being written, if any (after a failure); never throws. */
+    public void abort() {
+        OutputStream o = out;
+        out = null;
+        groups.clear();
+        group = null;
+        if (o == null) return;
+        try {
+            o.close();
+        } catch (IOException ignored) {
+            // the failure that led here is the one to report
+        }
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // a hidden .tmp file does not look like part of the store
+        }
+    }
+
+    /** The file being written (its final name). */
+    public Path path() {
+        return path;
+    }
+
+    private Field next(Field.Physical type) {
+        if (group == null) throw new IllegalStateException("no row group begun");
+        if (col >= fields.size()) throw new IllegalStateException("all columns of the row group written");
+        Field f = fields.get(col);
+        if (f.physical() != type) throw new IllegalArgumentException(f.name() + " is " + f.physical() + ", not " + type);
+        return f;
+    }
+
+    private Chunk chunk(Field f, int n, byte[] defs) {
+        if (n < 0 || n > group.rows) throw new IllegalArgumentException(f.name() + ": " + n + " values for " + group.rows + " rows");
+        if (defs == null ? n != group.rows : defs.length < group.rows) {
+            throw new IllegalArgumentException(f.name() + ": " + (defs == null ? n + " values and no definitions for "
+                    : "definitions shorter than ") + group.rows + " rows");
+        }
+        if (!f.optional() && n != group.rows) throw new IllegalArgumentException(f.name() + " is REQUIRED but has NULLs");
+        Chunk c = new Chunk();
+        c.values = group.rows;
+        c.nulls = group.rows - n;
+        return c;
+    }
+
+    private void done(Field f, Chunk c, int written, int n, int encoding) {
+        if (written != n) throw new IllegalArgumentException(f.name() + ": the definitions give " + written + " values, not " + n);
+        c.encodings = encoding == RLE_DICTIONARY ? (f.optional() ? new int[] {PLAIN, RLE, RLE_DICTIONARY} : new int[] {PLAIN, RLE_DICTIONARY})
+                : f.optional() ? new int[] {PLAIN, RLE} : new int[] {PLAIN};
+        group.chunks[col++] = c;
+    }
+
+    private void completeGroup() {
+        if (group != null && col != fields.size()) {
+            throw new IllegalStateException("row group incomplete: " + col + " of " + fields.size() + " columns written");
+        }
+    }
+
+    private static void stringStats(Chunk c, byte[] min, byte[] max) {
+        if (min.length <= MAX_STAT_BYTES && max.length <= MAX_STAT_BYTES) {
+            c.min = min;
+            c.max = max;
+        }
+    }
+
+    /**
+     * Starts a data page in {@link #body}: for an OPTIONAL column the definition levels of rows
+     * {@code [from, to)} (RLE hybrid, width 1, after their 4-byte length); returns how many of the
+     * rows have a value.
+     */
+    private int levels(Field f, byte[] defs, int from, int to) {
+        body.reset();
+        int rows = to - from;
+        if (!f.optional()) {
+            if (defs != null) throw new IllegalArgumentException(f.name() + " is REQUIRED: no definitions");
+            return rows;
+        }
+        int at = body.n;
+        body.i32(0);
+        int present = rows;
+        if (defs == null) {
+            Hybrid.rle(body, 1, rows, 1);
+        } else {
+            if (levels.length < rows) levels = new int[rows];
+            present = 0;
+            for (int i = 0; i < rows; i++) {
+                int d = defs[from + i] != 0 ? 1 : 0;
+                levels[i] = d;
+                present += d;
+            }
+            Hybrid.encode(body, levels, 0, rows, 1);
+        }
+        body.i32At(at, body.n - at - 4);
+        return present;
+    }
+
+    /** Appends s to {@link #body} as a PLAIN BYTE_ARRAY (length, UTF-8); returns where it starts. */
+    private int utf8(String s) {
+        int len = s.length(), at = body.n;
+        body.ensure(4 + len);
+        byte[] a = body.a;
+        int p = at + 4;
+        for (int i = 0; i < len; i++) {
+            char ch = s.charAt(i);
+            if (ch >= 0x80) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8); // not ASCII: the JDK's encoder
+                body.i32(b.length);
+                body.bytes(b, 0, b.length);
+                return at;
+            }
+            a[p++] = (byte) ch;
+        }
+        body.i32At(at, len);
+        body.n = p;
+        return at;
+    }
+
+    private void dataPage(Chunk c, int values, int encoding) throws IOException {
+        page(c, DATA_PAGE, values, encoding);
+    }
+
+    /** Compresses {@link #body} and writes it as one page with its header. */
+    private void page(Chunk c, int type, int values, int encoding) throws IOException {
+        int len = body.n;
+        int max = snappy.maxCompressedLength(len);
+        if (compressed.length < max) compressed = new byte[Math.max(max, compressed.length * 2)];
+        int clen = snappy.compress(body.a, 0, len, compressed, 0, compressed.length);
+        header.reset();
+        Thrift t = headerThrift;
+        t.begin();
+        t.i32(1, type);
+        t.i32(2, len);
+        t.i32(3, clen);
+        if (type == DATA_PAGE) {
+            t.struct(5);
+            t.i32(1, values);
+            t.i32(2, encoding);
+            t.i32(3, RLE);
+            t.i32(4, RLE);
+            t.end();
+            if (c.dataPage < 0) c.dataPage = pos;
+        } else {
+            t.struct(7);
+            t.i32(1, values);
+            t.i32(2, encoding);
+            t.end();
+            c.dictionaryPage = pos;
+        }
+        t.end();
+        write(header.a, header.n);
+        write(compressed, clen);
+        c.uncompressed += header.n + len;
+        c.compressed += header.n + clen;
+    }
+
+    /** Small writes (headers, footer) gather in a buffer reused across files; pages go straight out. */
+    private void write(byte[] b, int len) throws IOException {
+        if (buffered + len > outBuffer.length) drain();
+        if (len >= outBuffer.length) {
+            out.write(b, 0, len);
+        } else {
+            System.arraycopy(b, 0, outBuffer, buffered, len);
+            buffered += len;
+        }
+        pos += len;
+    }
+
+    private void drain() throws IOException {
+        if (buffered > 0) out.write(outBuffer, 0, buffered);
+        buffered = 0;
+    }
+
+    private static byte[] le(long v, int bytes) {
+        byte[] b = new byte[bytes];
+        for (int i = 0; i < bytes; i++) b[i] = (byte) (v >>> (8 * i));
+        return b;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.keyhole.store.parquet;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The writer's API on its own, read back by DuckDB: REQUIRED and OPTIONAL columns, NULL runs and
+ * scattered NULLs, dictionaries wide enough for every index width up to 17 bits, runs long and
+ * short (RLE and bit-packed), many pages and row groups.
+ */
+class ParquetWriterTest {
+    static final List<Field> FIELDS = List.of(
+            new Field("id", Field.Physical.INT64, Field.Annotation.INT_64, false),
+            new Field("u32", Field.Physical.INT32, Field.Annotation.UINT_32, true),
+            new Field("flag", Field.Physical.BOOLEAN, Field.Annotation.NONE, true),
+            new Field("word", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true),
+            new Field("text", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true));
+
+    @Test
+    void everyIndexWidthNullPatternAndRunReadsBack(@TempDir Path dir) throws Exception {
+        Random r = new Random(3);
+        int rows = 20_000;
+        // Dictionary sizes 1, 2, 3, 200, 70,000 by row group: index widths 1 (at least), 1, 2, 8, 17.
+        int[] dictSizes = {1, 2, 3, 200, 70_000};
+        ParquetWriter w = new ParquetWriter(FIELDS, "test", 4000, 1000);
+        Path file = dir.resolve("t.parquet");
+        List<String> want = new ArrayList<>();
+        w.begin(file);
+        for (int g = 0; g < 5; g++) {
+            int n = 4000, base = g * n;
+            w.rowGroup(n);
+            long[] id = new long[n];
+            for (int i = 0; i < n; i++) id[i] = base + i;
+            w.int64(id, n, null);
+            // u32: NULL runs, single NULLs, extremes.
+            byte[] defs = new byte[n];
+            int[] u = new int[n];
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                boolean present = (i / 50) % 3 != 0 && r.nextInt(10) != 0;
+                defs[i] = (byte) (present ? 1 : 0);
+                if (present) u[m++] = switch (r.nextInt(4)) { case 0 -> -1; case 1 -> 0; case 2 -> Integer.MIN_VALUE; default -> r.nextInt(); };
+            }
+            w.int32(u, m, defs);
+            String[] uText = new String[n];
+            for (int i = 0, k = 0; i < n; i++) uText[i] = defs[i] == 0 ? null : Integer.toUnsignedString(u[k++]);
+            // flag: all NULL in group 2, else random.
+            byte[] fdefs = new byte[n], flags = new byte[n];
+            int fm = 0;
+            for (int i = 0; i < n; i++) {
+                boolean present = g != 2 && r.nextInt(7) != 0;
+                fdefs[i] = (byte) (present ? 1 : 0);
+                if (present) flags[fm++] = (byte) r.nextInt(2);
+            }
+            w.bool(flags, fm, fdefs);
+            String[] fText = new String[n];
+            for (int i = 0, k = 0; i < n; i++) fText[i] = fdefs[i] == 0 ? null : String.valueOf(flags[k++] != 0);
+            // word: dictionary, runs of 1 to 40 equal indices.
+            int size = dictSizes[g];
+            byte[][] dict = new byte[size][];
+            for (int k = 0; k < size; k++) dict[k] = ("w" + k + (k % 7 == 0 ? "é" : "")).getBytes(StandardCharsets.UTF_8);
+            int[] idx = new int[n];
+            byte[] wdefs = new byte[n];
+            int wm = 0;
+            for (int i = 0; i < n; ) {
+                int run = 1 + r.nextInt(r.nextBoolean() ? 3 : 40), x = r.nextInt(size);
+                boolean present = r.nextInt(5) != 0;
+                for (int k = 0; k < run && i < n; k++, i++) {
+                    wdefs[i] = (byte) (present ? 1 : 0);
+                    if (present) idx[wm++] = x;
+                }
+            }
+            w.dictionary(idx, wm, dict, size, wm == n ? null : wdefs);
+            String[] wText = new String[n];
+            for (int i = 0, k = 0; i < n; i++) {
+                wText[i] = wdefs[i] == 0 ? null : new String(dict[idx[k++]], StandardCharsets.UTF_8);
+            }
+            // text: plain strings, none NULL in group 0.
+            String[] text = new String[n];
+            byte[] tdefs = new byte[n];
+            int tm = 0;
+            String[] tText = new String[n];
+            for (int i = 0; i < n; i++) {
+                boolean present = g == 0 || r.nextInt(4) != 0;
+                tdefs[i] = (byte) (present ? 1 : 0);
+                if (present) {
+                    String s = r.nextInt(9) == 0 ? "ü😀" + i : "t" + r.nextInt(1_000_000);
+                    text[tm++] = s;
+                    tText[i] = s;
+                }
+            }
+            w.strings(text, tm, g == 0 ? null : tdefs);
+            for (int i = 0; i < n; i++) {
+                want.add(id[i] + "|" + uText[i] + "|" + fText[i] + "|" + wText[i] + "|" + tText[i]);
+            }
+        }
+        w.end();
+        assertThat(dir.resolve(".t.parquet.tmp")).doesNotExist();
+        List<String> got = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT id, u32, flag, word, text FROM '" + file + "' ORDER BY id")) {
+                while (rs.next()) {
+                    got.add(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4) + "|"
+                            + rs.getString(5));
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*), min(repetition_type), max(repetition_type)"
+                    + " FROM parquet_schema('" + file + "') WHERE name = 'id'")) {
+                rs.next();
+                assertThat(rs.getString(2)).isEqualTo("REQUIRED");
+            }
+            try (ResultSet rs = st.executeQuery("SELECT num_row_groups FROM parquet_file_metadata('" + file + "')")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(5);
+            }
+        }
+        assertThat(got).hasSize(rows).isEqualTo(want);
+    }
+
+    @Test
+    void misuseIsRefusedAndAbortLeavesNothing(@TempDir Path dir) throws Exception {
+        ParquetWriter w = new ParquetWriter(FIELDS, "test");
+        Path file = dir.resolve("x.parquet");
+        w.begin(file);
+        w.rowGroup(2);
+        assertThatThrownBy(() -> w.int32(new int[2], 2, null)).hasMessageContaining("id is INT64");
+        assertThatThrownBy(() -> w.int64(new long[2], 1, new byte[] {1, 0})).hasMessageContaining("REQUIRED");
+        w.int64(new long[2], 2, null);
+        assertThatThrownBy(() -> w.int32(new int[2], 1, new byte[] {1, 1})).hasMessageContaining("definitions give 2");
+        assertThatThrownBy(() -> w.int32(new int[2], 1, null)).hasMessageContaining("no definitions");
+        assertThatThrownBy(w::end).hasMessageContaining("incomplete");
+        w.abort();
+        try (var s = Files.list(dir)) {
+            assertThat(s).isEmpty();
+        }
+    }
+}
