@@ -212,7 +212,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         return cmd;
     }
 
-    /** This JVM's compiler settings (the launcher's, e.g. PerMethodTrapLimit), for the new JVMs. */
+    /** This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs. */
     private static List<String> launcherCompilerOptions() {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+")).toList();
