@@ -79,6 +79,8 @@ public final class AnalysisRun {
         }
 
         ReferenceOptions r = s.ref();
+        // A wrong --catalog is reported before reference-data set-up (which may first fetch packages).
+        if (r.catalog != null) Catalog.checkDirectory(r.catalog);
         // Before the engine starts and after it ends only one core is busy: loading the catalogue,
         // readying the JSON writer (class loading) and writing the outputs run side by side.
         ExecutorService side = Executors.newFixedThreadPool(2, task -> {
@@ -91,7 +93,10 @@ public final class AnalysisRun {
             side.submit(FindingsJson::warmUp);
             return run(s, log, r, skipped, files, echarts, side, catalogJob);
         } finally {
+            // On a failure an output job may still be writing: stop it and wait, so nothing writes
+            // into --out after the run has returned.
             side.shutdownNow();
+            side.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
         }
     }
 

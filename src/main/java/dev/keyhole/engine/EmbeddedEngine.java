@@ -147,6 +147,10 @@ public final class EmbeddedEngine {
                     namer.size(), cpu.get());
         } finally {
             pool.shutdownNow();
+            // After a failure the caller drops the store's writers: no worker may still be using one.
+            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                log.accept("warning: workers still running a minute after the run was stopped");
+            }
         }
     }
 
@@ -189,10 +193,9 @@ public final class EmbeddedEngine {
     }
 
     /**
-     * Hands flows on in runs of {@link #SIZE}. Decoding and enrichment + analyses then compile as
-     * separate units: a late branch deep in an analysis (a time-zone transition, a sketch changing
-     * mode) no longer throws away and recompiles the whole decode-enrich-analyse chain, which cost
-     * about a second of compiler time per recompilation on short runs. Not thread-safe.
+     * Hands flows on in runs of {@link #SIZE}: a run is decoded, then enriched and analysed. (C2
+     * still inlines the hand-off into the decoder, so this does not keep their compilations apart:
+     * docs/benchmarks.md.) Not thread-safe.
      */
     static final class FlowBatch implements RecordSink {
         static final int SIZE = 256;

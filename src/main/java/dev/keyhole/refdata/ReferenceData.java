@@ -73,10 +73,21 @@ public final class ReferenceData implements Closeable {
                 ds.add(asn instanceof MmdbAsnLookup m ? userMmdb("asn", asnFiles, List.of(m.metadata()))
                         : userCsv(asnFiles));
             }
-        } catch (IOException | RuntimeException e) {
-            if (geo != null) geo.close();
-            if (asn == null) asn = closeQuietly(asnJob);
-            if (asn != null) asn.close();
+        } catch (Throwable e) {
+            try {
+                if (geo != null) geo.close();
+            } catch (IOException | RuntimeException ce) {
+                e.addSuppressed(ce);
+            } finally {
+                if (asn == null) asn = awaitQuietly(asnJob);
+                if (asn != null) {
+                    try {
+                        asn.close();
+                    } catch (IOException | RuntimeException ce) {
+                        e.addSuppressed(ce);
+                    }
+                }
+            }
             throw e;
         }
         return new ReferenceData(geo, asn, ds);
@@ -97,15 +108,21 @@ public final class ReferenceData implements Closeable {
         }
     }
 
-    /** After a geo failure: the ASN lookup, once loaded, so it can be closed; null if it failed too. */
-    private static AsnLookup closeQuietly(FutureTask<AsnLookup> job) {
+    /** After a failure: the ASN lookup once loaded, so it can be closed; null if it failed too. Waits through interrupts. */
+    private static AsnLookup awaitQuietly(FutureTask<AsnLookup> job) {
+        boolean interrupted = false;
         try {
-            return job.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (ExecutionException e) {
-            return null;
+            while (true) {
+                try {
+                    return job.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

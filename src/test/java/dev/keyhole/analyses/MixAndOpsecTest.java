@@ -114,9 +114,15 @@ class MixAndOpsecTest {
             });
             assertThat(m.byService()).filteredOn(s -> s.service().equals("steam")).singleElement()
                     .satisfies(s -> assertThat(s.origin()).isEqualTo("western"));
-            // Monthly periods: the monthly tables are the period tables.
-            assertThat(m.monthly().byService()).isEqualTo(m.byService());
-            assertThat(m.monthly().byCategory()).isEqualTo(m.byCategory());
+            // Monthly periods: the monthly tables hold the same rows, one month here.
+            assertThat(m.monthly().byService()).filteredOn(s -> s.service().equals("bittorrent")).singleElement()
+                    .satisfies(s -> {
+                        assertThat(s.period()).isEqualTo("2017-05");
+                        assertThat(s.flows()).isEqualTo(2);
+                        assertThat(s.origin()).isNull();
+                    });
+            assertThat(m.monthly().byCategory()).extracting(ActivityMix.CategoryShare::category)
+                    .containsExactlyInAnyOrder("p2p", "gaming");
         }
     }
 

@@ -145,6 +145,13 @@ public final class Catalog {
     // ---- loading ----
 
     /** The catalogue shipped with Keyhole. */
+    /** Fails unless {@code dir} looks like a catalogue directory (holds catalog.yaml). */
+    public static void checkDirectory(Path dir) throws IOException {
+        if (!Files.isRegularFile(dir.resolve("catalog.yaml"))) {
+            throw new IOException(dir + ": not a catalogue directory (no catalog.yaml)");
+        }
+    }
+
     public static Catalog loadDefault() {
         try {
             return load(name -> Catalog.class.getResourceAsStream(RESOURCE_DIR + name), "built-in catalogue");
@@ -155,9 +162,7 @@ public final class Catalog {
 
     /** A user's catalogue: a directory holding catalog.yaml and the files it includes. */
     public static Catalog load(Path dir) throws IOException {
-        if (!Files.isRegularFile(dir.resolve("catalog.yaml"))) {
-            throw new IOException(dir + ": not a catalogue directory (no catalog.yaml)");
-        }
+        checkDirectory(dir);
         return load(name -> {
             Path p = dir.resolve(name);
             return Files.isRegularFile(p) ? Files.newInputStream(p) : null;

@@ -413,6 +413,7 @@ public final class ParquetWriter {
         out = null;
         o.close();
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        tmp = null;
         groups.clear();
         group = null;
     }
@@ -423,17 +424,21 @@ public final class ParquetWriter {
         out = null;
         groups.clear();
         group = null;
-        if (o == null) return;
-        try {
-            o.close();
-        } catch (IOException ignored) {
-            // the failure that led here is the one to report
+        if (o != null) {
+            try {
+                o.close();
+            } catch (IOException ignored) {
+                // the failure that led here is the one to report
+            }
         }
+        // Also after a failed rename, when the stream is already closed.
+        if (tmp == null) return;
         try {
             Files.deleteIfExists(tmp);
         } catch (IOException ignored) {
             // a hidden .tmp file does not look like part of the store
         }
+        tmp = null;
     }
 
     /** The file being written (its final name). */

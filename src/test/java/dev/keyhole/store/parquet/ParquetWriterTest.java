@@ -31,10 +31,43 @@ class ParquetWriterTest {
             new Field("text", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true));
 
     @Test
+    void eighteenBitDictionaryIndicesReadBack(@TempDir Path dir) throws Exception {
+        List<Field> fields = List.of(new Field("id", Field.Physical.INT64, Field.Annotation.INT_64, false),
+                new Field("word", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true));
+        int n = 140_000; // every entry used once: 140,000 > 2^17 entries need 18-bit indices
+        ParquetWriter w = new ParquetWriter(fields, "test", n, 1 << 20);
+        Path file = dir.resolve("wide.parquet");
+        w.begin(file);
+        w.rowGroup(n);
+        long[] id = new long[n];
+        int[] idx = new int[n];
+        byte[][] dict = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            id[i] = i;
+            idx[i] = (int) ((i * 7919L) % n); // a permutation: 7919 is prime and does not divide n
+            dict[i] = ("v" + i).getBytes(StandardCharsets.UTF_8);
+        }
+        w.int64(id, n, null);
+        w.dictionary(idx, n, dict, n, null);
+        w.end();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id, word FROM read_parquet('" + file + "') ORDER BY id")) {
+            int i = 0;
+            while (rs.next()) {
+                assertThat(rs.getLong(1)).isEqualTo(i);
+                assertThat(rs.getString(2)).isEqualTo("v" + idx[i]);
+                i++;
+            }
+            assertThat(i).isEqualTo(n);
+        }
+    }
+
+    @Test
     void everyIndexWidthNullPatternAndRunReadsBack(@TempDir Path dir) throws Exception {
         Random r = new Random(3);
         int rows = 20_000;
-        // Dictionary sizes 1, 2, 3, 200, 70,000 by row group: index widths 1 (at least), 1, 2, 8, 17.
+        // Dictionary sizes 1, 2, 3, 200, 70,000 by row group; the writer keeps only the entries a row
+        // group uses (at most 4,000 here), so index widths 1 to 12 (wider ones: the test below).
         int[] dictSizes = {1, 2, 3, 200, 70_000};
         ParquetWriter w = new ParquetWriter(FIELDS, "test", 4000, 1000);
         Path file = dir.resolve("t.parquet");
