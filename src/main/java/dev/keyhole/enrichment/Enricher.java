@@ -134,8 +134,7 @@ public final class Enricher {
 
     /** As above, sharing the answers for whole /24s with the other workers' enrichers of the run. */
     public Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog, SharedBlocks shared) {
-        this(scope, geo, asn, catalog, DEFAULT_REMOTE_CACHE, 1 << 14);
-        this.shared = shared;
+        this(scope, geo, asn, catalog, DEFAULT_REMOTE_CACHE, 1 << 14, shared);
     }
 
     /**
@@ -157,7 +156,7 @@ public final class Enricher {
         }
     }
 
-    private SharedBlocks shared;
+    private final SharedBlocks shared;
 
     /**
      * @param remoteCacheSize slots per address family (rounded up to a power of two); the number of
@@ -166,6 +165,12 @@ public final class Enricher {
      */
     public Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog, int remoteCacheSize,
                     int nameCacheSize) {
+        this(scope, geo, asn, catalog, remoteCacheSize, nameCacheSize, null);
+    }
+
+    private Enricher(TargetScope scope, GeoLookup geo, AsnLookup asn, Catalog catalog, int remoteCacheSize,
+                     int nameCacheSize, SharedBlocks shared) {
+        this.shared = shared;
         this.scope = scope;
         this.geo = geo;
         this.asn = asn;

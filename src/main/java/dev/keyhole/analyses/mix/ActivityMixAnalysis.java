@@ -150,8 +150,6 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
             if (mine == null) meta.put(k, m.copy());
             else mine.merge(m);
         });
-        // Ids of the other analysis' services are not ours: look them up by name again.
-        java.util.Arrays.fill(metaById, null);
         lastMonthKey = Integer.MIN_VALUE;
     }
 
