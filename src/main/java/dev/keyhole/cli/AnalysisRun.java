@@ -18,6 +18,7 @@ import dev.keyhole.sources.InputFile;
 import dev.keyhole.sources.InputFormat;
 import dev.keyhole.sources.Inputs;
 import dev.keyhole.store.FlowStore;
+import dev.keyhole.store.parquet.ParquetWriter;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,10 +38,20 @@ import java.util.function.Consumer;
 
 /** Wires one analysis run: inputs → reference data → engine → findings → outputs. Used by analyze, demo and bench. */
 public final class AnalysisRun {
-    /** @param store directory for the columnar flow store, or null for none */
+    /**
+     * @param store directory for the columnar flow store, or null for none
+     * @param storeCodec the store's page compression
+     */
     public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                            boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
-                           Path store) {
+                           Path store, ParquetWriter.Codec storeCodec) {
+        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
+                        Path store) {
+            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store,
+                    FlowStore.DEFAULT_CODEC);
+        }
+
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref) {
             this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, null);
@@ -113,7 +124,7 @@ public final class AnalysisRun {
             EmbeddedEngine.Result result;
             FlowStore.Summary stored = null;
             try (FlowStore store = s.store() == null ? null
-                    : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS)) {
+                    : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())) {
                 Enricher.SharedBlocks blocks = new Enricher.SharedBlocks();
                 result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog, blocks)::enrich,
                         store == null ? null : store::newWriter);

@@ -4,6 +4,7 @@ import dev.keyhole.profile.Period;
 import dev.keyhole.profile.ProfileLoader;
 import dev.keyhole.profile.TargetProfile;
 import dev.keyhole.sources.InputFormat;
+import dev.keyhole.store.parquet.ParquetWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,6 +61,25 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "(a new or empty directory); query it with keyhole query.")
     Path store;
 
+    @Option(names = "--store-compression", paramLabel = "CODEC", defaultValue = "snappy",
+            converter = StoreCodecConverter.class,
+            description = "Page compression of the store's Parquet files: snappy (default), zstd (smaller, slower) "
+                    + "or none (fastest, larger).")
+    ParquetWriter.Codec storeCodec;
+
+    static final class StoreCodecConverter implements picocli.CommandLine.ITypeConverter<ParquetWriter.Codec> {
+        @Override
+        public ParquetWriter.Codec convert(String v) {
+            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "snappy" -> ParquetWriter.Codec.SNAPPY;
+                case "zstd" -> ParquetWriter.Codec.ZSTD;
+                case "none", "uncompressed" -> ParquetWriter.Codec.UNCOMPRESSED;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "'" + v + "' is not snappy, zstd or none");
+            };
+        }
+    }
+
     @Mixin
     ReferenceOptions ref = new ReferenceOptions();
 
@@ -72,7 +92,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             p = p.withPeriods(ps);
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
-                maxNames, !noReport, ref, store);
+                maxNames, !noReport, ref, store, storeCodec);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

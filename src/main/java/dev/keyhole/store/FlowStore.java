@@ -30,10 +30,13 @@ import java.util.stream.Stream;
 public final class FlowStore implements AutoCloseable {
     /** Rows a worker buffers before writing: ~50 MB of arrays. */
     public static final int DEFAULT_BATCH_ROWS = 1 << 18;
+    /** Page compression unless --store-compression says otherwise. */
+    public static final ParquetWriter.Codec DEFAULT_CODEC = ParquetWriter.Codec.SNAPPY;
 
     private final Path dir;
     private final TargetProfile profile;
     private final int batchRows;
+    private final ParquetWriter.Codec codec;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
@@ -47,10 +50,11 @@ public final class FlowStore implements AutoCloseable {
         }
     }
 
-    private FlowStore(Path dir, TargetProfile profile, int batchRows) {
+    private FlowStore(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec) {
         this.dir = dir;
         this.profile = profile;
         this.batchRows = batchRows;
+        this.codec = codec;
     }
 
     /**
@@ -58,6 +62,12 @@ public final class FlowStore implements AutoCloseable {
      * mix, or overwrite each other).
      */
     public static FlowStore create(Path dir, TargetProfile profile, int batchRows) throws IOException {
+        return create(dir, profile, batchRows, DEFAULT_CODEC);
+    }
+
+    /** As {@link #create(Path, TargetProfile, int)}, with the pages compressed by {@code codec}. */
+    public static FlowStore create(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec)
+            throws IOException {
         if (batchRows < 1) throw new IllegalArgumentException("batch rows must be positive");
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) throw new IOException("--store " + dir + " is a file, not a directory");
@@ -68,7 +78,7 @@ public final class FlowStore implements AutoCloseable {
             }
         }
         Files.createDirectories(dir);
-        return new FlowStore(dir, profile, batchRows);
+        return new FlowStore(dir, profile, batchRows, codec);
     }
 
     public Path dir() {
@@ -78,12 +88,12 @@ public final class FlowStore implements AutoCloseable {
     /** A writer for the calling worker thread. */
     public StoreWriter newWriter() {
         if (closed) throw new IllegalStateException("store closed");
-        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY));
+        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY, codec));
     }
 
     /** A writer whose files have other row group and page sizes (tests). */
     StoreWriter newWriter(int rowGroupRows, int pageBytes) {
-        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY, rowGroupRows, pageBytes));
+        return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY, codec, rowGroupRows, pageBytes));
     }
 
     private StoreWriter newWriter(ParquetWriter parquet) {

@@ -344,49 +344,11 @@ class ParquetStoreTest {
      */
     @Test
     void hyparquetReadsTheSameRows() throws Exception {
-        Path js = Path.of("target", "hyparquet").toAbsolutePath();
-        Path module = js.resolve("node_modules/hyparquet/package.json");
-        if (!Files.exists(module)) {
-            Files.createDirectories(js);
-            Files.writeString(js.resolve("package.json"), "{\"private\": true}");
-            int rc;
-            try {
-                rc = run(js, 180, "npm", "install", "--no-audit", "--no-fund", "hyparquet@" + HYPARQUET);
-            } catch (java.io.IOException e) {
-                rc = -1;
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(rc == 0 && Files.exists(module),
-                    "npm could not install hyparquet");
-        }
-        Files.writeString(js.resolve("read.mjs"), """
-                import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
-                const plain = v => typeof v === 'bigint' ? v.toString() : v instanceof Date ? String(v.getTime() * 1000) : v
-                const out = []
-                for (const f of process.argv.slice(2)) {
-                  for (const r of await parquetReadObjects({ file: await asyncBufferFromFile(f) })) {
-                    const o = { day: f.match(/day=([0-9-]+)/)[1] }
-                    for (const [k, v] of Object.entries(r)) o[k] = plain(v)
-                    out.push(o)
-                  }
-                }
-                process.stdout.write(JSON.stringify(out))
-                """);
-        List<String> cmd = new ArrayList<>(List.of("node", js.resolve("read.mjs").toString()));
+        List<Path> files;
         try (Stream<Path> s = Files.walk(store)) {
-            s.filter(p -> p.toString().endsWith(".parquet")).sorted().forEach(p -> cmd.add(p.toString()));
+            files = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
         }
-        Path json = js.resolve("rows.json");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(json.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (java.io.IOException e) {
-            org.junit.jupiter.api.Assumptions.abort("no node: " + e.getMessage());
-            return;
-        }
-        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        com.fasterxml.jackson.databind.JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        com.fasterxml.jackson.databind.JsonNode rows = dev.keyhole.store.parquet.Hyparquet.read(files);
         String[] cols = {"day", "start_utc", "end_utc", "start_local", "src_hi", "src_lo", "src_port", "dst_hi", "dst_lo",
             "dst_port", "local_is_src", "server_port", "protocol", "tcp_flags", "packets", "bytes", "rev_packets",
             "rev_bytes", "biflow", "direction", "conversation", "name", "name_source", "uid", "remote_country",
@@ -400,18 +362,6 @@ class ParquetStoreTest {
         }
         assertThat(got).hasSize(FLOWS);
         for (int i = 0; i < FLOWS; i++) assertThat(got.get((long) i)).as("flow %d", i).isEqualTo(expected(i));
-    }
-
-    static final String HYPARQUET = "1.31.5";
-
-    private static int run(Path dir, int seconds, String... command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 
     @Test

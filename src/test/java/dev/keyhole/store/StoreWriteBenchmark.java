@@ -11,6 +11,7 @@ import dev.keyhole.records.Ip;
 import dev.keyhole.records.NameSource;
 import dev.keyhole.sources.InputFile;
 import dev.keyhole.sources.InputFormat;
+import dev.keyhole.store.parquet.ParquetWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,16 +30,20 @@ import java.util.stream.Stream;
  * encoding), after a warm-up run; not a unit test. docs/store.md gives the command and results.
  * Arguments: flows (default 4,000,000), days they spread over (default 1), distinct services,
  * names, AS organisations and cities (default 300; the 10 M-flow IPFIX test data has about 3,000 a
- * batch), scratch directory.
+ * batch), scratch directory ("-" for a new temporary one), page compression (snappy, zstd or
+ * uncompressed; default the store's).
  */
 public final class StoreWriteBenchmark {
+    private static ParquetWriter.Codec codec;
+
     private StoreWriteBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4_000_000;
         int days = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int distinct = args.length > 2 ? Integer.parseInt(args[2]) : 300;
-        Path base = args.length > 3 ? Path.of(args[3]) : Files.createTempDirectory("keyhole-store-bench");
+        Path base = args.length > 3 && !args[3].equals("-") ? Path.of(args[3]) : Files.createTempDirectory("keyhole-store-bench");
+        codec = args.length > 4 ? ParquetWriter.Codec.valueOf(args[4].toUpperCase(java.util.Locale.ROOT)) : FlowStore.DEFAULT_CODEC;
         Flows flows = new Flows(days, distinct);
         run(flows, Math.min(n, 1_000_000), base.resolve("warmup"));
         com.sun.management.OperatingSystemMXBean os =
@@ -66,7 +71,7 @@ public final class StoreWriteBenchmark {
     private static FlowStore.Summary run(Flows flows, int n, Path dir) throws IOException {
         TargetProfile p = new TargetProfile("bench", List.of("175.45.176.0/22"), List.of(),
                 ZoneId.of("Asia/Pyongyang"), Set.of(DayOfWeek.SUNDAY), List.of(), List.of());
-        try (FlowStore store = FlowStore.create(dir, p, FlowStore.DEFAULT_BATCH_ROWS)) {
+        try (FlowStore store = FlowStore.create(dir, p, FlowStore.DEFAULT_BATCH_ROWS, codec)) {
             StoreWriter w = store.newWriter();
             w.file(new InputFile(Path.of("/data/ipfix/2018-05-05/nfcapd.201805050000.ipfix"), InputFormat.IPFIX,
                     false, 0));

@@ -1,6 +1,8 @@
 package dev.keyhole.store.parquet;
 
+import io.airlift.compress.Compressor;
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.airlift.compress.zstd.ZstdCompressor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,8 +16,9 @@ import java.util.List;
 
 /**
  * A small Parquet writer for flat schemas, written for the flow store (docs/store.md): format
- * version 1 files, data pages V1, SNAPPY-compressed pages; numbers and booleans PLAIN, strings
- * either a dictionary page plus RLE_DICTIONARY data pages or PLAIN; definition levels for
+ * version 1 files, data pages V1, compressed with the chosen {@link Codec}; numbers as a dictionary
+ * page plus RLE_DICTIONARY data pages when they have few distinct values, else DELTA_BINARY_PACKED;
+ * booleans PLAIN; strings either a dictionary page plus RLE_DICTIONARY data pages or PLAIN; definition levels for
  * OPTIONAL columns in the RLE hybrid; per column chunk the null count and min/max in the column's
  * sort order (unsigned for UINT_*, unsigned bytes for strings) with TypeDefinedOrder, so readers
  * can skip row groups.
@@ -36,19 +39,24 @@ public final class ParquetWriter {
     static final int MAX_STAT_BYTES = 256;
 
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
-    private static final int PLAIN = 0, RLE = 3, RLE_DICTIONARY = 8, SNAPPY = 1;
+    private static final int PLAIN = 0, RLE = 3, DELTA_BINARY_PACKED = 5, RLE_DICTIONARY = 8;
     private static final int DATA_PAGE = 0, DICTIONARY_PAGE = 2;
 
     private final List<Field> fields;
     private final String createdBy;
     private final int rowGroupRows, pageBytes;
-    private final SnappyCompressor snappy = new SnappyCompressor();
+    private final Codec codec;
+    /** Null for UNCOMPRESSED. */
+    private final Compressor compressor;
     private final Buf body = new Buf(1 << 16), header = new Buf(128), footer = new Buf(1 << 14);
     private final Thrift headerThrift = new Thrift(header);
     private byte[] compressed = new byte[0];
     private final byte[] outBuffer = new byte[1 << 16];
     private int buffered;
     private int[] levels = new int[0], mapped = new int[0], remap = new int[0], used = new int[0];
+    private long[] wide = new long[0];
+    private final NumberDictionary numberDictionary = new NumberDictionary();
+    private final Delta delta = new Delta();
 
     private Path path, tmp;
     private OutputStream out;
@@ -74,16 +82,33 @@ public final class ParquetWriter {
         }
     }
 
-    public ParquetWriter(List<Field> fields, String createdBy) {
-        this(fields, createdBy, ROW_GROUP_ROWS, PAGE_BYTES);
+    /** Page compression, with its Parquet CompressionCodec number. */
+    public enum Codec {
+        UNCOMPRESSED(0), SNAPPY(1), ZSTD(6);
+
+        final int thrift;
+
+        Codec(int thrift) {
+            this.thrift = thrift;
+        }
+    }
+
+    public ParquetWriter(List<Field> fields, String createdBy, Codec codec) {
+        this(fields, createdBy, codec, ROW_GROUP_ROWS, PAGE_BYTES);
     }
 
     /** With other row group and page sizes (tests use small ones to get many of each). */
-    public ParquetWriter(List<Field> fields, String createdBy, int rowGroupRows, int pageBytes) {
+    public ParquetWriter(List<Field> fields, String createdBy, Codec codec, int rowGroupRows, int pageBytes) {
         if (fields.isEmpty()) throw new IllegalArgumentException("no columns");
         if (rowGroupRows < 1 || pageBytes < 8) throw new IllegalArgumentException("row group or page too small");
         this.fields = List.copyOf(fields);
         this.createdBy = createdBy;
+        this.codec = codec;
+        this.compressor = switch (codec) {
+            case UNCOMPRESSED -> null;
+            case SNAPPY -> new SnappyCompressor();
+            case ZSTD -> new ZstdCompressor();
+        };
         this.rowGroupRows = rowGroupRows;
         this.pageBytes = pageBytes;
     }
@@ -120,11 +145,32 @@ public final class ParquetWriter {
 
     /** The next column, INT64: {@code n} values. */
     public void int64(long[] v, int n, byte[] defs) throws IOException {
-        Field f = next(Field.Physical.INT64);
+        numbers(next(Field.Physical.INT64), v, n, defs, false);
+    }
+
+    /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
+    public void int32(int[] v, int n, byte[] defs) throws IOException {
+        Field f = next(Field.Physical.INT32);
+        if (wide.length < n) wide = new long[Math.max(n, rowGroupRows)];
+        long[] w = wide;
+        // Unsigned ones widened as unsigned, so one signed comparison gives min and max for both.
+        if (f.unsigned()) for (int i = 0; i < n; i++) w[i] = v[i] & 0xFFFFFFFFL;
+        else for (int i = 0; i < n; i++) w[i] = v[i];
+        numbers(f, w, n, defs, true);
+    }
+
+    /**
+     * A numeric column chunk: a dictionary page and RLE_DICTIONARY codes when it has at most
+     * {@link NumberDictionary#MAX} distinct values (and no more than one per 8 rows), else
+     * DELTA_BINARY_PACKED. Both take far fewer bytes than PLAIN for flow data (constant columns,
+     * small counters, times in arrival order), so there is less to compress and write.
+     */
+    private void numbers(Field f, long[] v, int n, byte[] defs, boolean int32) throws IOException {
         Chunk c = chunk(f, n, defs);
+        int bytes = int32 ? 4 : 8;
         if (n > 0) {
             long min = v[0], max = v[0];
-            if (f.unsigned()) {
+            if (!int32 && f.unsigned()) {
                 for (int i = 1; i < n; i++) {
                     long x = v[i];
                     if (Long.compareUnsigned(x, min) < 0) min = x;
@@ -137,53 +183,47 @@ public final class ParquetWriter {
                     max = Math.max(max, x);
                 }
             }
-            c.min = le(min, 8);
-            c.max = le(max, 8);
+            c.min = le(min, bytes);
+            c.max = le(max, bytes);
         }
-        int rows = group.rows, perPage = Math.max(1, pageBytes / 8), k = 0;
+        if (mapped.length < n) mapped = new int[Math.max(n, rowGroupRows)];
+        int limit = Math.min(NumberDictionary.MAX, Math.max(1, n / 8));
+        if (n > 0 && numberDictionary.code(v, n, limit, mapped)) {
+            int u = numberDictionary.size;
+            body.reset();
+            long[] values = numberDictionary.values;
+            if (int32) for (int j = 0; j < u; j++) body.i32((int) values[j]);
+            else body.i64s(values, 0, u);
+            page(c, DICTIONARY_PAGE, u, PLAIN);
+            codes(f, c, defs, n, u);
+            return;
+        }
+        int rows = group.rows, perPage = Math.max(1, pageBytes / bytes), k = 0;
         for (int r = 0; r < rows; ) {
             int end = Math.min(rows, r + perPage);
             int cnt = levels(f, defs, r, end);
-            body.i64s(v, k, cnt);
+            delta.encode(body, v, k, cnt, int32);
             k += cnt;
-            dataPage(c, end - r, PLAIN);
+            dataPage(c, end - r, DELTA_BINARY_PACKED);
             r = end;
         }
-        done(f, c, k, n, PLAIN);
+        done(f, c, k, n, DELTA_BINARY_PACKED);
     }
 
-    /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
-    public void int32(int[] v, int n, byte[] defs) throws IOException {
-        Field f = next(Field.Physical.INT32);
-        Chunk c = chunk(f, n, defs);
-        if (n > 0) {
-            int min = v[0], max = v[0];
-            if (f.unsigned()) {
-                for (int i = 1; i < n; i++) {
-                    int x = v[i];
-                    if (Integer.compareUnsigned(x, min) < 0) min = x;
-                    if (Integer.compareUnsigned(x, max) > 0) max = x;
-                }
-            } else {
-                for (int i = 1; i < n; i++) {
-                    int x = v[i];
-                    min = Math.min(min, x);
-                    max = Math.max(max, x);
-                }
-            }
-            c.min = le(min, 4);
-            c.max = le(max, 4);
-        }
+    /** The data pages of a dictionary-encoded chunk: {@link #mapped}{@code [0..n)}, codes below u. */
+    private void codes(Field f, Chunk c, byte[] defs, int n, int u) throws IOException {
+        int width = Hybrid.width(u - 1);
         int rows = group.rows, perPage = Math.max(1, pageBytes / 4), k = 0;
         for (int r = 0; r < rows; ) {
             int end = Math.min(rows, r + perPage);
             int cnt = levels(f, defs, r, end);
-            body.i32s(v, k, cnt);
+            body.u8(width);
+            Hybrid.encode(body, mapped, k, k + cnt, width);
             k += cnt;
-            dataPage(c, end - r, PLAIN);
+            dataPage(c, end - r, RLE_DICTIONARY);
             r = end;
         }
-        done(f, c, k, n, PLAIN);
+        done(f, c, k, n, RLE_DICTIONARY);
     }
 
     /** The next column, BOOLEAN: {@code n} values, 0 false, anything else true. */
@@ -271,18 +311,7 @@ public final class ParquetWriter {
             for (int j = 0; j < u; j++) remap[used[j]] = -1;
         }
         page(c, DICTIONARY_PAGE, u, PLAIN);
-        int width = Hybrid.width(u - 1);
-        int rows = group.rows, perPage = Math.max(1, pageBytes / 4), k = 0;
-        for (int r = 0; r < rows; ) {
-            int end = Math.min(rows, r + perPage);
-            int cnt = levels(f, defs, r, end);
-            body.u8(width);
-            Hybrid.encode(body, mapped, k, k + cnt, width);
-            k += cnt;
-            dataPage(c, end - r, RLE_DICTIONARY);
-            r = end;
-        }
-        done(f, c, k, n, RLE_DICTIONARY);
+        codes(f, c, defs, n, u);
     }
 
     /** The next column, BYTE_ARRAY, PLAIN: {@code n} non-null strings, written as UTF-8. */
@@ -370,7 +399,7 @@ public final class ParquetWriter {
                 for (int e : c.encodings) t.element(e);
                 t.list(3, Thrift.BINARY, 1);
                 t.element(f.name());
-                t.i32(4, SNAPPY);
+                t.i32(4, codec.thrift);
                 t.i64(5, c.values);
                 t.i64(6, c.uncompressed);
                 t.i64(7, c.compressed);
@@ -469,7 +498,9 @@ public final class ParquetWriter {
 
     private void done(Field f, Chunk c, int written, int n, int encoding) {
         if (written != n) throw new IllegalArgumentException(f.name() + ": the definitions give " + written + " values, not " + n);
+        // The chunk's encodings: the dictionary page's PLAIN, RLE for definition levels, the values'.
         c.encodings = encoding == RLE_DICTIONARY ? (f.optional() ? new int[] {PLAIN, RLE, RLE_DICTIONARY} : new int[] {PLAIN, RLE_DICTIONARY})
+                : encoding == DELTA_BINARY_PACKED ? (f.optional() ? new int[] {RLE, DELTA_BINARY_PACKED} : new int[] {DELTA_BINARY_PACKED})
                 : f.optional() ? new int[] {PLAIN, RLE} : new int[] {PLAIN};
         group.chunks[col++] = c;
     }
@@ -545,10 +576,17 @@ public final class ParquetWriter {
 
     /** Compresses {@link #body} and writes it as one page with its header. */
     private void page(Chunk c, int type, int values, int encoding) throws IOException {
-        int len = body.n;
-        int max = snappy.maxCompressedLength(len);
-        if (compressed.length < max) compressed = new byte[Math.max(max, compressed.length * 2)];
-        int clen = snappy.compress(body.a, 0, len, compressed, 0, compressed.length);
+        int len = body.n, clen;
+        byte[] data;
+        if (compressor == null) {
+            data = body.a;
+            clen = len;
+        } else {
+            int max = compressor.maxCompressedLength(len);
+            if (compressed.length < max) compressed = new byte[Math.max(max, compressed.length * 2)];
+            clen = compressor.compress(body.a, 0, len, compressed, 0, compressed.length);
+            data = compressed;
+        }
         header.reset();
         Thrift t = headerThrift;
         t.begin();
@@ -572,7 +610,7 @@ public final class ParquetWriter {
         }
         t.end();
         write(header.a, header.n);
-        write(compressed, clen);
+        write(data, clen);
         c.uncompressed += header.n + len;
         c.compressed += header.n + clen;
     }

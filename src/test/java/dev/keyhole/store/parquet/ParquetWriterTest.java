@@ -35,7 +35,7 @@ class ParquetWriterTest {
         List<Field> fields = List.of(new Field("id", Field.Physical.INT64, Field.Annotation.INT_64, false),
                 new Field("word", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true));
         int n = 140_000; // every entry used once: 140,000 > 2^17 entries need 18-bit indices
-        ParquetWriter w = new ParquetWriter(fields, "test", n, 1 << 20);
+        ParquetWriter w = new ParquetWriter(fields, "test", ParquetWriter.Codec.SNAPPY, n, 1 << 20);
         Path file = dir.resolve("wide.parquet");
         w.begin(file);
         w.rowGroup(n);
@@ -69,7 +69,7 @@ class ParquetWriterTest {
         // Dictionary sizes 1, 2, 3, 200, 70,000 by row group; the writer keeps only the entries a row
         // group uses (at most 4,000 here), so index widths 1 to 12 (wider ones: the test below).
         int[] dictSizes = {1, 2, 3, 200, 70_000};
-        ParquetWriter w = new ParquetWriter(FIELDS, "test", 4000, 1000);
+        ParquetWriter w = new ParquetWriter(FIELDS, "test", ParquetWriter.Codec.SNAPPY, 4000, 1000);
         Path file = dir.resolve("t.parquet");
         List<String> want = new ArrayList<>();
         w.begin(file);
@@ -166,7 +166,7 @@ class ParquetWriterTest {
 
     @Test
     void misuseIsRefusedAndAbortLeavesNothing(@TempDir Path dir) throws Exception {
-        ParquetWriter w = new ParquetWriter(FIELDS, "test");
+        ParquetWriter w = new ParquetWriter(FIELDS, "test", ParquetWriter.Codec.SNAPPY);
         Path file = dir.resolve("x.parquet");
         w.begin(file);
         w.rowGroup(2);
