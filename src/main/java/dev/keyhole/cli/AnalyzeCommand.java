@@ -4,6 +4,7 @@ import dev.keyhole.profile.Period;
 import dev.keyhole.profile.ProfileLoader;
 import dev.keyhole.profile.TargetProfile;
 import dev.keyhole.sources.InputFormat;
+import dev.keyhole.store.FlowStore;
 import dev.keyhole.store.parquet.ParquetWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,9 @@ import java.util.concurrent.Callable;
         description = {"Reads flow and Zeek telemetry, enriches it, runs every analysis in one pass and writes "
                 + "findings.json, report.html and csv/ into the output directory."})
 public final class AnalyzeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--profile", required = true, paramLabel = "NAME|FILE",
             description = "Target profile: built-in name (dprk) or a YAML file.")
     String profile;
@@ -61,10 +65,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "(a new or empty directory); query it with keyhole query.")
     Path store;
 
-    @Option(names = "--store-compression", paramLabel = "CODEC", defaultValue = "snappy",
-            converter = StoreCodecConverter.class,
-            description = "Page compression of the store's Parquet files: snappy (default), zstd (smaller, slower) "
-                    + "or none (fastest, larger).")
+    @Option(names = "--store-compression", paramLabel = "CODEC", converter = StoreCodecConverter.class,
+            description = "Page compression of the store's Parquet files: snappy (default), zstd (smaller, "
+                    + "slower to write) or none (larger).")
     ParquetWriter.Codec storeCodec;
 
     static final class StoreCodecConverter implements picocli.CommandLine.ITypeConverter<ParquetWriter.Codec> {
@@ -85,6 +88,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (storeCodec != null && store == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--store-compression needs --store");
+        }
         TargetProfile p = ProfileLoader.load(profile);
         if (!periods.isEmpty()) {
             List<Period> ps = new ArrayList<>();
@@ -92,7 +98,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             p = p.withPeriods(ps);
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
-                maxNames, !noReport, ref, store, storeCodec);
+                maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

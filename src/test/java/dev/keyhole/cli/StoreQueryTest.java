@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyhole.profile.TargetProfile;
 import dev.keyhole.refdata.MmdbWriter;
+import dev.keyhole.store.parquet.ParquetWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +79,10 @@ class StoreQueryTest {
         store = dir.resolve("store");
         AnalysisRun.Outcome o = AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out"), null, 2,
                 false, Duration.ofHours(1), 1000, false, ref, store), m -> {});
+        for (ParquetWriter.Codec c : List.of(ParquetWriter.Codec.ZSTD, ParquetWriter.Codec.UNCOMPRESSED)) {
+            AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-" + c), null, 2, false,
+                    Duration.ofHours(1), 1000, false, ref, dir.resolve("store-" + c), c), m -> {});
+        }
         assertThat(o.store().rows()).isEqualTo(8);
         findings = new ObjectMapper().readTree(o.findingsJson().toFile());
         AnalysisRun.Outcome plain = AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-plain"),
@@ -86,6 +91,62 @@ class StoreQueryTest {
     }
 
     static JsonNode withoutStore;
+
+    /** Every file row, in a fixed order, as DuckDB reads it. */
+    private static List<String> fileRows(Path s) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT * FROM read_parquet('" + s + "/**/*.parquet', "
+                     + "hive_partitioning = true) ORDER BY ALL")) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int k = 1; k <= n; k++) b.append(rs.getString(k)).append('|');
+                rows.add(b.toString());
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> codecs(Path s) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT DISTINCT compression FROM parquet_metadata('" + s
+                     + "/**/*.parquet')")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    @Test
+    void zstdAndUncompressedStoresHoldTheSameRows() throws Exception {
+        List<String> snappy = fileRows(store);
+        assertThat(snappy).hasSize(8);
+        assertThat(codecs(store)).containsExactly("SNAPPY");
+        for (ParquetWriter.Codec c : List.of(ParquetWriter.Codec.ZSTD, ParquetWriter.Codec.UNCOMPRESSED)) {
+            Path s = dir.resolve("store-" + c);
+            assertThat(codecs(s)).as("%s", c).containsExactly(c.name());
+            assertThat(fileRows(s)).as("%s", c).isEqualTo(snappy);
+        }
+    }
+
+    @Test
+    void storeCompressionIsCheckedOnTheCommandLine() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new AnalyzeCommand()).setErr(new java.io.PrintWriter(err));
+        int rc = cl.execute("--profile", "dprk", "--in", dir.toString(), "--out", dir.resolve("o-lz4").toString(),
+                "--store", dir.resolve("s-lz4").toString(), "--store-compression", "lz4");
+        assertThat(rc).isNotZero();
+        assertThat(err.toString()).contains("'lz4' is not snappy, zstd or none");
+        err.getBuffer().setLength(0);
+        rc = new picocli.CommandLine(new AnalyzeCommand()).setErr(new java.io.PrintWriter(err)).execute("--profile", "dprk",
+                "--in", dir.toString(), "--out", dir.resolve("o-nostore").toString(), "--store-compression", "zstd");
+        assertThat(rc).isNotZero();
+        assertThat(err.toString()).contains("--store-compression needs --store");
+        assertThat(dir.resolve("o-nostore")).doesNotExist();
+    }
 
     @Test
     void theStoreDoesNotChangeFindings() {

@@ -68,6 +68,7 @@ public final class ParquetWriter {
     /** What the footer needs of one column chunk. */
     private static final class Chunk {
         long values, uncompressed, compressed, dataPage = -1, dictionaryPage = -1, nulls;
+        int dataPages, dataEncoding;
         int[] encodings;
         byte[] min, max;
     }
@@ -414,6 +415,21 @@ public final class ParquetWriter {
                     t.bool(8, true);
                 }
                 t.end();
+                // encoding_stats: lets parquet-java (Spark) see that every data page is dictionary-coded
+                // and prune row groups by the dictionary.
+                t.list(13, Thrift.STRUCT, c.dictionaryPage >= 0 ? 2 : 1);
+                if (c.dictionaryPage >= 0) {
+                    t.begin();
+                    t.i32(1, DICTIONARY_PAGE);
+                    t.i32(2, PLAIN);
+                    t.i32(3, 1);
+                    t.end();
+                }
+                t.begin();
+                t.i32(1, DATA_PAGE);
+                t.i32(2, c.dataEncoding);
+                t.i32(3, c.dataPages);
+                t.end();
                 t.end();
                 t.end();
             }
@@ -498,6 +514,7 @@ public final class ParquetWriter {
 
     private void done(Field f, Chunk c, int written, int n, int encoding) {
         if (written != n) throw new IllegalArgumentException(f.name() + ": the definitions give " + written + " values, not " + n);
+        c.dataEncoding = encoding;
         // The chunk's encodings: the dictionary page's PLAIN, RLE for definition levels, the values'.
         c.encodings = encoding == RLE_DICTIONARY ? (f.optional() ? new int[] {PLAIN, RLE, RLE_DICTIONARY} : new int[] {PLAIN, RLE_DICTIONARY})
                 : encoding == DELTA_BINARY_PACKED ? (f.optional() ? new int[] {RLE, DELTA_BINARY_PACKED} : new int[] {DELTA_BINARY_PACKED})
@@ -601,6 +618,7 @@ public final class ParquetWriter {
             t.i32(4, RLE);
             t.end();
             if (c.dataPage < 0) c.dataPage = pos;
+            c.dataPages++;
         } else {
             t.struct(7);
             t.i32(1, values);

@@ -7,10 +7,10 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DELTA_BINARY_PACKED as parquet-java reads it: INT32 deltas wrap in 32 bits, so no miniblock is
- * wider than 32 bits (parquet-java's int reader cannot unpack wider ones; DuckDB and hyparquet,
- * which NumberEncodingTest runs, compute in 64 bits and would not notice). Decoded here with int
- * arithmetic for INT32 and long arithmetic for INT64, as the spec gives it.
+ * DELTA_BINARY_PACKED decoded here as the spec gives it, with int arithmetic for INT32 and long
+ * arithmetic for INT64. INT32 deltas wrap in 32 bits so that no miniblock is wider than 32 bits:
+ * the spec forbids wider ones for INT32 and Arrow C++ rejects them ("delta bit width larger than
+ * integer bit width"); DuckDB and hyparquet, which NumberEncodingTest runs, would not notice.
  */
 class DeltaTest {
     @Test

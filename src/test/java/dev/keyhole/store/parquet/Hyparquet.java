@@ -28,6 +28,18 @@ public final class Hyparquet {
      * microseconds (strings), and {@code day} from a {@code day=} directory when the path has one.
      */
     public static JsonNode read(List<Path> files) throws Exception {
+        return run("read.mjs", files);
+    }
+
+    /**
+     * Each file's footer as hyparquet parses it (an array, one FileMetaData per file: row_groups[],
+     * columns[], meta_data with codec, encodings, encoding_stats, statistics), BigInts as strings.
+     */
+    public static JsonNode metadata(List<Path> files) throws Exception {
+        return run("metadata.mjs", files);
+    }
+
+    private static JsonNode run(String script, List<Path> files) throws Exception {
         Path js = Path.of("target", "hyparquet").toAbsolutePath();
         Path module = js.resolve("node_modules/hyparquet/package.json");
         if (!Files.exists(module)) {
@@ -35,7 +47,7 @@ public final class Hyparquet {
             Files.writeString(js.resolve("package.json"), "{\"private\": true}");
             int rc;
             try {
-                rc = run(js, 180, "npm", "install", "--no-audit", "--no-fund", "hyparquet@" + VERSION);
+                rc = install(js, 180, "npm", "install", "--no-audit", "--no-fund", "hyparquet@" + VERSION);
             } catch (IOException e) {
                 rc = -1;
             }
@@ -55,7 +67,13 @@ public final class Hyparquet {
                 }
                 process.stdout.write(JSON.stringify(out))
                 """);
-        List<String> cmd = new ArrayList<>(List.of("node", js.resolve("read.mjs").toString()));
+        Files.writeString(js.resolve("metadata.mjs"), """
+                import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet'
+                const out = []
+                for (const f of process.argv.slice(2)) out.push(await parquetMetadataAsync(await asyncBufferFromFile(f)))
+                process.stdout.write(JSON.stringify(out, (k, v) => typeof v === 'bigint' ? v.toString() : v))
+                """);
+        List<String> cmd = new ArrayList<>(List.of("node", js.resolve(script).toString()));
         files.forEach(f -> cmd.add(f.toString()));
         Path json = Files.createTempFile(js, "rows", ".json");
         try {
@@ -76,7 +94,7 @@ public final class Hyparquet {
         }
     }
 
-    private static int run(Path dir, int seconds, String... command) throws Exception {
+    private static int install(Path dir, int seconds, String... command) throws Exception {
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

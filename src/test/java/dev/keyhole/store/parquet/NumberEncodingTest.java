@@ -155,6 +155,38 @@ class NumberEncodingTest {
         }
     }
 
+    /** encoding_stats (read by hyparquet's footer parser) agree with the encodings and count every page. */
+    @Test
+    void encodingStatsListEveryPage() throws Exception {
+        JsonNode groups = Hyparquet.metadata(List.of(file)).get(0).get("row_groups");
+        assertThat(groups).hasSize(GROUPS.length);
+        int dictionaries = 0, deltas = 0;
+        for (JsonNode g : groups) {
+            for (JsonNode col : g.get("columns")) {
+                JsonNode m = col.get("meta_data"), stats = m.get("encoding_stats");
+                String values = m.get("encodings").get(m.get("encodings").size() - 1).asText();
+                JsonNode data = stats.get(stats.size() - 1);
+                assertThat(data.get("page_type").asText()).isEqualTo("DATA_PAGE");
+                assertThat(data.get("encoding").asText()).isEqualTo(values);
+                assertThat(data.get("count").asInt()).isPositive();
+                if (values.equals("RLE_DICTIONARY")) {
+                    dictionaries++;
+                    assertThat(stats).hasSize(2);
+                    assertThat(stats.get(0).get("page_type").asText()).isEqualTo("DICTIONARY_PAGE");
+                    assertThat(stats.get(0).get("count").asInt()).isEqualTo(1);
+                } else {
+                    deltas++;
+                    assertThat(stats).hasSize(1);
+                }
+            }
+        }
+        assertThat(dictionaries).isPositive();
+        assertThat(deltas).isPositive();
+        // 40,000 rows of 8-byte deltas at 4 KiB pages: the time column's last chunk has several data pages.
+        JsonNode last = groups.get(GROUPS.length - 1).get("columns").get(3).get("meta_data").get("encoding_stats");
+        assertThat(last.get(0).get("count").asInt()).isGreaterThan(1);
+    }
+
     @Test
     void fewValuesGetADictionaryAndTheRestDeltas() throws Exception {
         Map<String, List<String>> byColumn = new HashMap<>();
