@@ -52,7 +52,7 @@ public final class KeyholeCli implements Runnable {
 
     private static void warmProfileLoader() {
         try {
-            dev.keyhole.profile.ProfileLoader.load("dprk"); // the built-in profile: parses without I/O
+            dev.keyhole.profile.ProfileLoader.builtIn("dprk"); // the jar's resource, never a file named dprk
         } catch (Exception | LinkageError e) {
             // only a warm-up: the command that needs the loader reports any failure
         }

@@ -33,6 +33,11 @@ public final class ProfileLoader {
                 return parse(YAML.readTree(in), p.toString());
             }
         }
+        return builtIn(nameOrFile);
+    }
+
+    /** A built-in profile by name, never a file. */
+    public static TargetProfile builtIn(String nameOrFile) throws IOException {
         String res = "/dev/keyhole/profiles/" + nameOrFile.toLowerCase(Locale.ROOT) + ".yaml";
         try (InputStream in = ProfileLoader.class.getResourceAsStream(res)) {
             if (in == null) {
