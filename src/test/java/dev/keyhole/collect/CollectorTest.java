@@ -230,4 +230,30 @@ class CollectorTest {
         });
         assertThat(stats(c.completedFiles().get(0)).get("rejects").get("records").asLong()).isZero();
     }
+
+    @Test
+    void interfaceScopedSamplingIsAppliedPerInputInterfaceBeforeWriting() throws Exception {
+        Collector c = start(Duration.ofHours(1), null);
+        // v9 options 300: scope Interface (type 2), SAMPLING_INTERVAL: interface 1 at 1 in 100, interface 2 at
+        // 1 in 10; options 301: scope System, the default 1 in 4, announced after them.
+        byte[] opt = Bytes.of().u16(1).u16(32).u16(300).u16(4).u16(4).u16(2).u16(4).u16(34).u16(4)
+                .u16(301).u16(4).u16(4).u16(1).u16(4).u16(34).u16(4).toBytes();
+        byte[] optData = Bytes.of().u16(300).u16(20).u32(1).u32(100).u32(2).u32(10).toBytes();
+        byte[] optDefault = Bytes.of().u16(301).u16(12).u32(0).u32(4).toBytes();
+        // Template 256: addresses, IN_BYTES, IN_PKTS, INPUT_SNMP (2 bytes); flows of interfaces 1, 2 and 3.
+        byte[] tpl = Bytes.of().u16(0).u16(28).u16(256).u16(5).u16(8).u16(4).u16(12).u16(4).u16(1).u16(4).u16(2).u16(4)
+                .u16(10).u16(2).toBytes();
+        Bytes data = Bytes.of().u16(256).u16(4 + 3 * 18 + 2);
+        for (int i = 1; i <= 3; i++) data.ip("10.0.0." + i).ip("10.0.1.1").u32(180).u32(3).u16(i);
+        byte[] v9 = Bytes.of().u16(9).u16(5).u32(1000).u32(MS / 1000).u32(0).u32(0).bytes(opt).bytes(optData)
+                .bytes(optDefault).bytes(tpl).bytes(data.zeros(2).toBytes()).toBytes();
+        try (DatagramChannel a = Senders.exporter(2)) {
+            Senders.send(a, c.localAddress(), List.of(v9), c);
+        }
+        c.close();
+        List<FlowRecord> read = Senders.read(c.completedFiles());
+        assertThat(read).extracting(f -> f.src() + " " + f.packets() + " " + f.bytes())
+                .containsExactlyInAnyOrder("10.0.0.1 300 18000", "10.0.0.2 30 1800", "10.0.0.3 12 720");
+        assertThat(stats(c.completedFiles().get(0)).get("rejects").get("records").asLong()).isZero();
+    }
 }

@@ -17,8 +17,9 @@ final class Template {
     static final int SRC4 = 1, DST4 = 2, SRC6 = 3, DST6 = 4, SPORT = 5, DPORT = 6, PROTO = 7, FLAGS = 8,
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
-            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27;
-    private static final int KINDS = DST_AS + 1;
+            S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27,
+            IN_IF = 28;
+    private static final int KINDS = IN_IF + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -34,7 +35,9 @@ final class Template {
             IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
             IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
-            IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17;
+            IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17, IE_INGRESS_INTERFACE = 10;
+    /** RFC 3954 §6.1 options scope type "Interface". */
+    static final int V9_SCOPE_INTERFACE = 2;
 
     final int id;
     final boolean options;
@@ -52,6 +55,11 @@ final class Template {
     final boolean flow, biflow, hasV4, hasV6, hasInit;
     /** The record carries a sampler id, or a sampling rate of its own (options: announces one). */
     final boolean hasSampler, hasRate;
+    /**
+     * Flows: the record carries its input interface (INPUT_SNMP / ingressInterface), only to find that
+     * interface's announced rate. Options: the scope is an interface, so a rate is that interface's.
+     */
+    final boolean hasInterface;
     /** v9: OUT_BYTES / OUT_PKTS are the counters of records whose DIRECTION is 1 (egress). */
     final boolean outByDirection;
     /** Why this template cannot be used, or null. */
@@ -78,6 +86,7 @@ final class Template {
         this.biflow = b.biflow;
         this.hasInit = b.seen[INIT];
         this.hasSampler = b.seen[SAMPLER];
+        this.hasInterface = b.seen[IN_IF];
         this.outByDirection = b.seen[DIRECTION] && (b.seen[OUT_OCTETS] || b.seen[OUT_PACKETS]);
         this.hasRate = b.seen[S_INTERVAL] || (b.seen[S_PKT_INTERVAL] && b.seen[S_PKT_SPACE])
                 || (b.seen[S_SIZE] && b.seen[S_POPULATION]);
@@ -137,9 +146,14 @@ final class Template {
             int kind = 0, min = 1, max = 8, enc = T_NONE;
             boolean start = false;
             if (options && i < scopeCount) {
-                // Scope fields only say what the options describe; an IPFIX sampler id scope names the sampler.
-                if (v9 || pen != 0 || (ie != IE_SELECTOR_ID && ie != IE_SAMPLER_ID)) continue;
-                if (len != VARIABLE && len >= 1 && len <= 8) b.plan(SAMPLER, i, fieldOffset, len);
+                // Scope fields only say what the options describe; an IPFIX sampler id scope names the sampler,
+                // an interface scope (v9 type 2, IPFIX ingressInterface) makes a rate that interface's.
+                boolean usable = len != VARIABLE && len >= 1 && len <= 8;
+                if (v9 ? ie == V9_SCOPE_INTERFACE : pen == 0 && ie == IE_INGRESS_INTERFACE) {
+                    if (usable) b.plan(IN_IF, i, fieldOffset, len);
+                } else if (!v9 && pen == 0 && (ie == IE_SELECTOR_ID || ie == IE_SAMPLER_ID) && usable) {
+                    b.plan(SAMPLER, i, fieldOffset, len);
+                }
                 continue;
             }
             if (pen == 0) {
@@ -173,6 +187,8 @@ final class Template {
                     case IE_SAMPLING_PACKET_SPACE -> kind = S_PKT_SPACE;
                     case IE_SAMPLING_SIZE -> kind = S_SIZE;
                     case IE_SAMPLING_POPULATION -> kind = S_POPULATION;
+                    // Flows only, for the interface's rate; a length we cannot read just loses that (no reject).
+                    case IE_INGRESS_INTERFACE -> kind = !options && len != VARIABLE && len >= 1 && len <= 8 ? IN_IF : 0;
                     default -> kind = 0;
                 }
             } else if (pen == YAF_PEN) {

@@ -25,7 +25,8 @@ import static dev.keyhole.sources.ipfix.Template.*;
  *
  * <p>Sampling: packet and byte counters of every flow are multiplied by the rate that applies to it: the
  * record's own rate fields if it has them, else the rate announced (options data) for its sampler id, else
- * the scope's rate announced without a sampler id, else 1.
+ * the rate announced for its input interface (options scoped to an interface), else the scope's rate
+ * announced without a sampler id or interface, else 1.
  */
 public final class TemplateDecoder {
     public static final int SET_HEADER = 4;
@@ -536,7 +537,7 @@ public final class TemplateDecoder {
         int src4 = 0, dst4 = 0, srcPort = 0, dstPort = 0, proto = 0, flags = 0;
         long s6hi = 0, s6lo = 0, d6hi = 0, d6lo = 0;
         long octets = 0, packets = 0, rOctets = 0, rPackets = 0, start = 0, end = 0, init = 0;
-        long sampler = -1, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
+        long sampler = -1, inIf = 0, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
         long outOctets = 0, outPackets = 0, srcAs = 0, dstAs = 0;
         int direction = 0;
         boolean hasInit = false;
@@ -579,6 +580,7 @@ public final class TemplateDecoder {
                 case DIRECTION -> direction = b[o] & 0xff;
                 case SRC_AS -> srcAs = uint(b, o, lens[i]);
                 case DST_AS -> dstAs = uint(b, o, lens[i]);
+                case IN_IF -> inIf = uint(b, o, lens[i]);
                 default -> { }
             }
         }
@@ -604,7 +606,7 @@ public final class TemplateDecoder {
         }
         if (!t.flow) {
             // Options data (sampling, system init time, ...) is never a flow.
-            if (num > 0) announce(t.hasSampler ? sampler : -1, num, den);
+            if (num > 0) announce(t.hasSampler ? sampler : -1, t.options && t.hasInterface, inIf, num, den);
             return;
         }
         if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
@@ -612,7 +614,7 @@ public final class TemplateDecoder {
             packets = outPackets;
         }
         if (num == 0) {
-            long[] r = rate(t.hasSampler ? sampler : -1);
+            long[] r = rate(t.hasSampler ? sampler : -1, t.hasInterface, inIf);
             num = r[0];
             den = r[1];
         }
@@ -668,36 +670,49 @@ public final class TemplateDecoder {
 
     // ---------------------------------------------------------------- sampling
 
-    /** Rates announced in one scope: one without a sampler id (the default) and one per sampler id. */
+    /**
+     * Rates announced in one scope: one per sampler id, one per interface (routers sample interfaces at
+     * different rates), and one announced without either (the default).
+     */
     private static final class Sampling {
         final long[] fallback = {1, 1};
         final LongMap<long[]> bySampler = new LongMap<>();
+        final LongMap<long[]> byInterface = new LongMap<>();
+        boolean anyInterface;
         final LongMap<Boolean> unknownNoted = new LongMap<>();
     }
 
     private static final long[] UNSAMPLED = {1, 1};
 
-    private void announce(long sampler, long num, long den) {
+    /** A rate from options data: for its sampler if it names one, else for its interface scope, else the default. */
+    private void announce(long sampler, boolean hasInterface, long inIf, long num, long den) {
         Sampling s = sampling.get(scope);
         if (s == null) {
             s = new Sampling();
             sampling.put(scope, s);
             setSampling = s;
         }
-        if (sampler < 0) {
+        if (sampler >= 0) {
+            put(s.bySampler, sampler, num, den);
+        } else if (hasInterface) {
+            put(s.byInterface, inIf, num, den);
+            s.anyInterface = true;
+        } else {
             s.fallback[0] = num;
             s.fallback[1] = den;
-            return;
         }
-        long[] r = s.bySampler.get(sampler);
-        if (r == null) s.bySampler.put(sampler, new long[] {num, den});
+    }
+
+    private static void put(LongMap<long[]> m, long key, long num, long den) {
+        long[] r = m.get(key);
+        if (r == null) m.put(key, new long[] {num, den});
         else {
             r[0] = num;
             r[1] = den;
         }
     }
 
-    private long[] rate(long sampler) {
+    private long[] rate(long sampler, boolean hasInterface, long inIf) {
         Sampling s = setSampling;
         if (s == null) {
             if (sampler > 0) noteUnknownSampler(null, sampler);
@@ -707,6 +722,10 @@ public final class TemplateDecoder {
             long[] r = s.bySampler.get(sampler);
             if (r != null) return r;
             if (sampler > 0) noteUnknownSampler(s, sampler);
+        }
+        if (hasInterface && s.anyInterface) {
+            long[] r = s.byInterface.get(inIf);
+            if (r != null) return r;
         }
         return s.fallback;
     }
@@ -722,7 +741,8 @@ public final class TemplateDecoder {
         s.unknownNoted.put(sampler, Boolean.TRUE);
         unknownSamplerNotes++;
         reject(setAt, 0, "flows of sampler " + sampler + " (" + domainText() + ") arrive before any options record"
-                + " announced its rate; until one does, the scope's default rate (1 if none) is applied");
+                + " announced its rate; until one does, its input interface's rate, else the scope's default rate (1 if"
+                + " none), is applied");
     }
 
     /** v * num / den without overflow (saturating; counters that large are damage anyway). */

@@ -2,9 +2,13 @@ package dev.keyhole.sources.netflow;
 
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
+import dev.keyhole.records.RecordSink;
+import dev.keyhole.sources.Rejects;
+import dev.keyhole.sources.ipfix.IpfixReader;
 import dev.keyhole.testing.Mutations;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -190,6 +194,59 @@ class ExportDecoderTest {
         return rec().bytes(record).u16(sampler).toBytes();
     }
 
+    /**
+     * Options scoped to interface 1 (1 in 100) and 2 (1 in 10), sampler 5 (1 in 1000), then optionally a
+     * system-scoped default of 1 in 4 announced last; flows of interfaces 1, 2 and 3, and of sampler 5 on
+     * interface 1. Returns the packets of each flow (each sent with 2 packets, 100 bytes).
+     */
+    private static Run v9InterfaceSampling(boolean withDefault) {
+        byte[] optIf = v9OptionsTemplate(300, new int[] {2, 4}, 34, 4);          // scope Interface
+        byte[] optSampler = v9OptionsTemplate(301, new int[] {1, 4}, 48, 2, 50, 4); // scope System, per sampler
+        byte[] optSystem = v9OptionsTemplate(302, new int[] {1, 4}, 34, 4);      // scope System: the default
+        byte[] templates = flowset(0, template(256, plus(V9_BASIC, 10, 2)), template(257, plus(V9_BASIC, 10, 4, 48, 2)));
+        List<byte[]> sets = new ArrayList<>(List.of(flowset(1, optIf, optSampler, optSystem),
+                flowset(300, rec().u32(1).u32(100).toBytes(), rec().u32(2).u32(10).toBytes()),
+                flowset(301, rec().u32(0).u16(5).u32(1000).toBytes())));
+        if (withDefault) sets.add(flowset(302, rec().u32(0).u32(4).toBytes()));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        return new Run().send(v9(UPTIME, SECS, 0, 0, templates))
+                .send(v9(UPTIME, SECS, 1, 0, sets.toArray(byte[][]::new)))
+                .send(v9(UPTIME, SECS, 2, 0,
+                        flowset(256, rec().bytes(plain).u16(1).toBytes(), rec().bytes(plain).u16(2).toBytes(),
+                                rec().bytes(plain).u16(3).toBytes()),
+                        flowset(257, rec().bytes(plain).u32(1).u16(5).toBytes(), rec().bytes(plain).u32(2).u16(0).toBytes())));
+    }
+
+    @Test
+    void v9InterfaceScopedRatesApplyToFlowsOfThatInputInterface() {
+        // Interface 1, 2, 3 (the default announced last must not override the interfaces' rates), sampler 5
+        // on interface 1 (the sampler wins), sampler 0 ("none") on interface 2.
+        Run r = v9InterfaceSampling(true);
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(200L, 20L, 8L, 2000L, 20L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(10_000L, 1_000L, 400L, 100_000L, 1_000L);
+        // No default announced: interface 3 is unsampled, and interface 2's rate (announced last) is not a default.
+        Run n = v9InterfaceSampling(false);
+        assertThat(n.messages()).isEmpty();
+        assertThat(n.flows).extracting(FlowRecord::packets).containsExactly(200L, 20L, 2L, 2000L, 20L);
+        assertThat(n.flows).extracting(FlowRecord::bytes).containsExactly(10_000L, 1_000L, 100L, 100_000L, 1_000L);
+    }
+
+    @Test
+    void v9InterfaceRatesAreKeptPerSourceAndAnUnknownSamplerFallsBackToTheInterface() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 50, 4));
+        byte[] optData = flowset(300, rec().u32(7).u32(64).toBytes());
+        byte[] tpl = flowset(0, template(257, plus(V9_BASIC, 10, 2, 48, 2)));
+        byte[] data = flowset(257, rec().bytes(v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME))
+                .u16(7).u16(9).toBytes());
+        Run r = new Run().send("192.0.2.1", v9(UPTIME, SECS, 0, 0, opt, optData, tpl, data))
+                .send("192.0.2.1", v9(UPTIME, SECS, 1, 1, tpl, data))   // same exporter, another source id
+                .send("192.0.2.2", v9(UPTIME, SECS, 0, 0, tpl, data));  // another exporter
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(128L, 2L, 2L);
+        assertThat(r.messages()).hasSize(3).first().asString().contains("flows of sampler 9 (source id 0) arrive before"
+                + " any options record announced its rate; until one does, its input interface's rate");
+    }
+
     @Test
     void v9SamplingRatesDoNotLeakToOtherExporters() {
         byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {1, 4}, 34, 4));
@@ -333,6 +390,63 @@ class ExportDecoderTest {
         // 1 in 100; 1 in 10; 2 sampled of 5 (x 2.5); the record's own samplingInterval 7.
         assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(1000L, 100L, 25L, 70L);
         assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(100_000L, 10_000L, 2_500L, 7_000L);
+    }
+
+    @Test
+    void ipfixIngressInterfaceScopedRatesFromDatagramsAndFromAFile() throws Exception {
+        // Options 400: scope ingressInterface; samplingPacketInterval 1 / samplingPacketSpace 99 -> 1 in 100.
+        byte[] opt400 = ipfixOptionsTemplate(400, 1, 10, 4, 305, 4, 306, 4);
+        // Options 401: scope ingressInterface; samplerRandomInterval 10.
+        byte[] opt401 = ipfixOptionsTemplate(401, 1, 10, 4, 50, 4);
+        // Options 402: scope selectorId; samplingInterval 1000. Options 403: scope meteringProcessId, the default 1 in 4.
+        byte[] opt402 = ipfixOptionsTemplate(402, 1, 302, 4, 34, 4);
+        byte[] opt403 = ipfixOptionsTemplate(403, 1, 143, 4, 34, 4);
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4)), template(257, plus(IPFIX_BASIC, 10, 2, 302, 4)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        byte[] message = ipfix(SECS, 0, 1, set(3, opt400, opt401, opt402, opt403), tpl,
+                set(400, rec().u32(1).u32(1).u32(99).toBytes()),
+                set(401, rec().u32(2).u32(10).toBytes()),
+                set(402, rec().u32(7).u32(1000).toBytes()),
+                set(403, rec().u32(0).u32(4).toBytes()),
+                set(256, rec().bytes(rec).u32(1).toBytes(), rec().bytes(rec).u32(2).toBytes(), rec().bytes(rec).u32(3).toBytes()),
+                set(257, rec().bytes(rec).u16(2).u32(7).toBytes()));
+        long[] packets = {300, 30, 12, 3000};
+        long[] bytes = {30_000, 3_000, 1_200, 300_000};
+
+        Run r = new Run().send(message);
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(box(packets));
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(box(bytes));
+
+        // The same message as an IPFIX file ('analyze' of a file that carries sampling options).
+        List<FlowRecord> read = new ArrayList<>();
+        Rejects rejects = new Rejects("test.ipfix", null);
+        new IpfixReader().read(new ByteArrayInputStream(message), new RecordSink() {
+            @Override
+            public void flow(FlowRecord f) {
+                read.add(f);
+            }
+        }, rejects);
+        assertThat(rejects.messages()).isEmpty();
+        assertThat(read).extracting(FlowRecord::packets).containsExactly(box(packets));
+        assertThat(read).extracting(FlowRecord::bytes).containsExactly(box(bytes));
+    }
+
+    private static Long[] box(long[] v) {
+        return Arrays.stream(v).boxed().toArray(Long[]::new);
+    }
+
+    @Test
+    void ipfixInterfaceRatesWithoutADefaultLeaveOtherInterfacesUnscaled() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 10, 4, 34, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl,
+                set(400, rec().u32(1).u32(100).toBytes(), rec().u32(2).u32(10).toBytes()),
+                set(256, rec().bytes(rec).u32(1).toBytes(), rec().bytes(rec).u32(2).toBytes(), rec().bytes(rec).u32(3).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 30L, 3L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(30_000L, 3_000L, 300L);
     }
 
     @Test
