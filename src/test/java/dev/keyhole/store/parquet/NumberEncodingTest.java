@@ -187,6 +187,50 @@ class NumberEncodingTest {
         assertThat(last.get(0).get("count").asInt()).isGreaterThan(1);
     }
 
+    /** A numeric chunk with no values at all (every row NULL): a DELTA page of zero values. */
+    @Test
+    void allNullNumericChunksReadBack(@TempDir Path tmp) throws Exception {
+        List<Field> fields = List.of(new Field("row", Field.Physical.INT64, Field.Annotation.INT_64, false),
+                new Field("as", Field.Physical.INT32, Field.Annotation.UINT_32, true),
+                new Field("n", Field.Physical.INT64, Field.Annotation.INT_64, true));
+        Path f = tmp.resolve("nulls.parquet");
+        ParquetWriter w = new ParquetWriter(fields, "test", ParquetWriter.Codec.SNAPPY, 100, 1 << 20);
+        w.begin(f);
+        for (int g = 0; g < 2; g++) {
+            w.rowGroup(100);
+            long[] rows = new long[100];
+            for (int i = 0; i < 100; i++) rows[i] = g * 100 + i;
+            w.int64(rows, 100, null);
+            byte[] none = new byte[100];
+            w.int32(new int[0], 0, none);
+            if (g == 0) w.int64(new long[0], 0, none);
+            else w.int64(new long[] {7}, 1, java.util.Arrays.copyOf(new byte[] {1}, 100));
+        }
+        w.end();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), count(\"as\"), count(n), sum(n), sum(row) FROM read_parquet('" + f + "')")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(200);
+            assertThat(rs.getLong(2)).isZero();
+            assertThat(rs.getLong(3)).isEqualTo(1);
+            assertThat(rs.getLong(4)).isEqualTo(7);
+            assertThat(rs.getLong(5)).isEqualTo(199 * 200 / 2);
+        }
+        JsonNode rows = Hyparquet.read(List.of(f));
+        assertThat(rows).hasSize(200);
+        int values = 0;
+        for (JsonNode r : rows) {
+            assertThat(r.get("as") == null || r.get("as").isNull()).isTrue();
+            JsonNode n = r.get("n");
+            if (n != null && !n.isNull()) {
+                values++;
+                assertThat(n.asText()).isEqualTo("7");
+                assertThat(r.get("row").asText()).isEqualTo("100");
+            }
+        }
+        assertThat(values).isEqualTo(1);
+    }
+
     @Test
     void fewValuesGetADictionaryAndTheRestDeltas() throws Exception {
         Map<String, List<String>> byColumn = new HashMap<>();
