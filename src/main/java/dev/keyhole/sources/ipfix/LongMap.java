@@ -8,6 +8,10 @@ final class LongMap<V> {
     private Object[] vals = new Object[16];
     private int size;
 
+    int size() {
+        return size;
+    }
+
     @SuppressWarnings("unchecked")
     V get(long key) {
         int mask = keys.length - 1;

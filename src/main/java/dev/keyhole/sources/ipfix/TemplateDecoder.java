@@ -683,6 +683,11 @@ public final class TemplateDecoder {
     }
 
     private static final long[] UNSAMPLED = {1, 1};
+    /**
+     * Samplers, interfaces and unannounced samplers kept per scope: options data or flows naming ever
+     * new ids must not grow the heap without bound (real exporters have a few to a few thousand).
+     */
+    public static final int MAX_RATES = 1 << 16;
 
     /** A rate from options data: for its sampler if it names one, else for its interface scope, else the default. */
     private void announce(long sampler, boolean hasInterface, long inIf, long num, long den) {
@@ -693,9 +698,9 @@ public final class TemplateDecoder {
             setSampling = s;
         }
         if (sampler >= 0) {
-            put(s.bySampler, sampler, num, den);
+            put(s.bySampler, sampler, num, den, "sampler");
         } else if (hasInterface) {
-            put(s.byInterface, inIf, num, den);
+            put(s.byInterface, inIf, num, den, "interface");
             s.anyInterface = true;
         } else {
             s.fallback[0] = num;
@@ -703,10 +708,16 @@ public final class TemplateDecoder {
         }
     }
 
-    private static void put(LongMap<long[]> m, long key, long num, long den) {
+    private void put(LongMap<long[]> m, long key, long num, long den, String what) {
         long[] r = m.get(key);
-        if (r == null) m.put(key, new long[] {num, den});
-        else {
+        if (r == null) {
+            if (m.size() >= MAX_RATES) {
+                reject(setAt, 0, "sampling rate for " + what + " " + key + " (" + domainText() + ") ignored: "
+                        + MAX_RATES + " " + what + "s already have one");
+                return;
+            }
+            m.put(key, new long[] {num, den});
+        } else {
             r[0] = num;
             r[1] = den;
         }
@@ -737,7 +748,7 @@ public final class TemplateDecoder {
             sampling.put(scope, s);
             setSampling = s;
         }
-        if (s.unknownNoted.get(sampler) != null) return;
+        if (s.unknownNoted.get(sampler) != null || s.unknownNoted.size() >= MAX_RATES) return;
         s.unknownNoted.put(sampler, Boolean.TRUE);
         unknownSamplerNotes++;
         reject(setAt, 0, "flows of sampler " + sampler + " (" + domainText() + ") arrive before any options record"

@@ -575,6 +575,29 @@ class ExportDecoderTest {
     }
 
     @Test
+    void interfaceAndSamplerRatesCannotFillTheHeap() {
+        // 70,000 interfaces announced one by one: the first MAX_RATES are kept, the rest refused and told.
+        int max = dev.keyhole.sources.ipfix.TemplateDecoder.MAX_RATES, total = max + 4_464;
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
+        byte[] tpl = flowset(0, template(256, plus(V9_BASIC, 10, 4)));
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, tpl));
+        int seq = 1;
+        for (int from = 1; from <= total; from += 7_000, seq++) {
+            dev.keyhole.testing.Bytes b = rec();
+            for (int i = from; i < Math.min(total + 1, from + 7_000); i++) b.u32(i).u32(10);
+            r.send(v9(UPTIME, SECS, seq, 0, flowset(300, b.toBytes())));
+        }
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        r.send(v9(UPTIME, SECS, seq, 0, flowset(256, rec().bytes(plain).u32(1).toBytes(),
+                rec().bytes(plain).u32(max).toBytes(), rec().bytes(plain).u32(max + 1).toBytes())));
+        // Interfaces 1 and MAX_RATES were kept (1 in 10); MAX_RATES + 1 was refused: unscaled.
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(20L, 20L, 2L);
+        assertThat(r.messages()).hasSize(50).first().asString()
+                .contains("sampling rate for interface " + (max + 1) + " (source id 0) ignored: " + max
+                        + " interfaces already have one");
+    }
+
+    @Test
     void templatesCannotFillTheHeap() {
         // 600 templates of 16,000 fields (64 KiB each) from one exporter: 37.5 MiB, over the 32 MiB kept.
         int[] fields = new int[2 * 16_000];
