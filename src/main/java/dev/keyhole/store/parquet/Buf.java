@@ -60,15 +60,6 @@ final class Buf {
         n = p;
     }
 
-    /** {@code count} ints, PLAIN. */
-    void i32s(int[] v, int from, int count) {
-        ensure(count * 4);
-        byte[] b = a;
-        int p = n;
-        for (int i = from, end = from + count; i < end; i++, p += 4) INT.set(b, p, v[i]);
-        n = p;
-    }
-
     void bytes(byte[] b, int off, int len) {
         ensure(len);
         System.arraycopy(b, off, a, n, len);

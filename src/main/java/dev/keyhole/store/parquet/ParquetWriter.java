@@ -146,18 +146,20 @@ public final class ParquetWriter {
 
     /** The next column, INT64: {@code n} values. */
     public void int64(long[] v, int n, byte[] defs) throws IOException {
-        numbers(next(Field.Physical.INT64), v, n, defs, false);
+        Field f = next(Field.Physical.INT64);
+        numbers(f, chunk(f, n, defs), v, n, defs, false);
     }
 
     /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
     public void int32(int[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.INT32);
+        Chunk c = chunk(f, n, defs);
         if (wide.length < n) wide = new long[Math.max(n, rowGroupRows)];
         long[] w = wide;
         // Unsigned ones widened as unsigned, so one signed comparison gives min and max for both.
         if (f.unsigned()) for (int i = 0; i < n; i++) w[i] = v[i] & 0xFFFFFFFFL;
         else for (int i = 0; i < n; i++) w[i] = v[i];
-        numbers(f, w, n, defs, true);
+        numbers(f, c, w, n, defs, true);
     }
 
     /**
@@ -166,8 +168,7 @@ public final class ParquetWriter {
      * DELTA_BINARY_PACKED. Both take far fewer bytes than PLAIN for flow data (constant columns,
      * small counters, times in arrival order), so there is less to compress and write.
      */
-    private void numbers(Field f, long[] v, int n, byte[] defs, boolean int32) throws IOException {
-        Chunk c = chunk(f, n, defs);
+    private void numbers(Field f, Chunk c, long[] v, int n, byte[] defs, boolean int32) throws IOException {
         int bytes = int32 ? 4 : 8;
         if (n > 0) {
             long min = v[0], max = v[0];
