@@ -135,6 +135,8 @@ public final class TemplateDecoder {
         templates.removeIf(k -> (k >>> 16) == scope, t -> true);
         templateBytes = templates.sum(t -> t.raw.length);
         sysInit.remove(scope);
+        Sampling gone = sampling.get(scope);
+        if (gone != null) rateEntries -= gone.entries();
         sampling.remove(scope);
         setSampling = null;
         lastKey = -1;
@@ -680,14 +682,21 @@ public final class TemplateDecoder {
         final LongMap<long[]> byInterface = new LongMap<>();
         boolean anyInterface;
         final LongMap<Boolean> unknownNoted = new LongMap<>();
+
+        int entries() {
+            return bySampler.size() + byInterface.size() + unknownNoted.size();
+        }
     }
 
     private static final long[] UNSAMPLED = {1, 1};
     /**
-     * Samplers, interfaces and unannounced samplers kept per scope: options data or flows naming ever
-     * new ids must not grow the heap without bound (real exporters have a few to a few thousand).
+     * Sampler rates, interface rates and unannounced samplers this decoder keeps, over all its
+     * sources (up to ExportDecoder.MAX_SOURCES): options data or flows naming ever new ids, from one
+     * source or many, must not grow the heap without bound (about 20 MB at most; real exporters
+     * have a few to a few thousand samplers and interfaces).
      */
-    public static final int MAX_RATES = 1 << 16;
+    public static final int MAX_RATES = 1 << 18;
+    private int rateEntries;
 
     /** A rate from options data: for its sampler if it names one, else for its interface scope, else the default. */
     private void announce(long sampler, boolean hasInterface, long inIf, long num, long den) {
@@ -697,7 +706,8 @@ public final class TemplateDecoder {
             sampling.put(scope, s);
             setSampling = s;
         }
-        if (sampler >= 0) {
+        // Sampler id 0 means "none": such a record is the interface's rate or the default.
+        if (sampler > 0) {
             put(s.bySampler, sampler, num, den, "sampler");
         } else if (hasInterface) {
             put(s.byInterface, inIf, num, den, "interface");
@@ -708,15 +718,17 @@ public final class TemplateDecoder {
         }
     }
 
+    /** Keeps a rate, unless it is for a new key and the budget is spent (reported). */
     private void put(LongMap<long[]> m, long key, long num, long den, String what) {
         long[] r = m.get(key);
         if (r == null) {
-            if (m.size() >= MAX_RATES) {
+            if (rateEntries >= MAX_RATES) {
                 reject(setAt, 0, "sampling rate for " + what + " " + key + " (" + domainText() + ") ignored: "
-                        + MAX_RATES + " " + what + "s already have one");
+                        + MAX_RATES + " sampler and interface rates are kept already");
                 return;
             }
             m.put(key, new long[] {num, den});
+            rateEntries++;
         } else {
             r[0] = num;
             r[1] = den;
@@ -729,10 +741,10 @@ public final class TemplateDecoder {
             if (sampler > 0) noteUnknownSampler(null, sampler);
             return UNSAMPLED;
         }
-        if (sampler >= 0) {
+        if (sampler > 0) {
             long[] r = s.bySampler.get(sampler);
             if (r != null) return r;
-            if (sampler > 0) noteUnknownSampler(s, sampler);
+            noteUnknownSampler(s, sampler);
         }
         if (hasInterface && s.anyInterface) {
             long[] r = s.byInterface.get(inIf);
@@ -748,12 +760,13 @@ public final class TemplateDecoder {
             sampling.put(scope, s);
             setSampling = s;
         }
-        if (s.unknownNoted.get(sampler) != null || s.unknownNoted.size() >= MAX_RATES) return;
+        if (s.unknownNoted.get(sampler) != null || rateEntries >= MAX_RATES) return;
         s.unknownNoted.put(sampler, Boolean.TRUE);
+        rateEntries++;
         unknownSamplerNotes++;
-        reject(setAt, 0, "flows of sampler " + sampler + " (" + domainText() + ") arrive before any options record"
-                + " announced its rate; until one does, its input interface's rate, else the scope's default rate (1 if"
-                + " none), is applied");
+        reject(setAt, 0, "flows of sampler " + sampler + " (" + domainText() + ") arrive with no rate kept for it"
+                + " (no options record announced one yet, or it was refused); until one is kept, its input interface's"
+                + " rate, else the scope's default rate (1 if none), is applied");
     }
 
     /** v * num / den without overflow (saturating; counters that large are damage anyway). */

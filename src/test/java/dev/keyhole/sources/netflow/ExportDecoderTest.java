@@ -243,8 +243,27 @@ class ExportDecoderTest {
                 .send("192.0.2.1", v9(UPTIME, SECS, 1, 1, tpl, data))   // same exporter, another source id
                 .send("192.0.2.2", v9(UPTIME, SECS, 0, 0, tpl, data));  // another exporter
         assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(128L, 2L, 2L);
-        assertThat(r.messages()).hasSize(3).first().asString().contains("flows of sampler 9 (source id 0) arrive before"
-                + " any options record announced its rate; until one does, its input interface's rate");
+        assertThat(r.messages()).hasSize(3).first().asString().contains("flows of sampler 9 (source id 0) arrive with no"
+                + " rate kept for it (no options record announced one yet, or it was refused); until one is kept, its input"
+                + " interface's rate");
+    }
+
+    /**
+     * Options scoped to an interface that also name a sampler: sampler 0 ("none") makes the rate the
+     * interface's; a real sampler id makes it that sampler's (the interface is then not used).
+     */
+    @Test
+    void v9InterfaceScopedOptionsNamingSamplerZeroAreTheInterfacesRate() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 48, 2, 34, 4));
+        byte[] optData = flowset(300, rec().u32(3).u16(0).u32(50).toBytes(), rec().u32(4).u16(6).u32(1000).toBytes());
+        byte[] tpl = flowset(0, template(257, plus(V9_BASIC, 10, 4, 48, 2)));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, optData, tpl,
+                flowset(257, rec().bytes(plain).u32(2).u16(0).toBytes(), rec().bytes(plain).u32(3).u16(0).toBytes(),
+                        rec().bytes(plain).u32(4).u16(0).toBytes(), rec().bytes(plain).u32(9).u16(6).toBytes())));
+        // Interface 2: nothing announced; 3: 1 in 50; 4: its record named sampler 6, so the rate is sampler 6's.
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(2L, 100L, 2L, 2000L);
+        assertThat(r.messages()).isEmpty();
     }
 
     @Test
@@ -574,27 +593,45 @@ class ExportDecoderTest {
         assertThat(r.flows.size() - before).isEqualTo(2);
     }
 
+    /**
+     * The rates kept are one budget over all sources: interfaces announced by one source id and
+     * samplers by another exporter fill it; later new ids are refused and told, known ones still
+     * change, and the flows of a refused sampler are left unscaled.
+     */
     @Test
-    void interfaceAndSamplerRatesCannotFillTheHeap() {
-        // 70,000 interfaces announced one by one: the first MAX_RATES are kept, the rest refused and told.
-        int max = dev.keyhole.sources.ipfix.TemplateDecoder.MAX_RATES, total = max + 4_464;
-        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
-        byte[] tpl = flowset(0, template(256, plus(V9_BASIC, 10, 4)));
-        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, tpl));
+    void samplerAndInterfaceRatesOfAllSourcesCannotFillTheHeap() {
+        int max = dev.keyhole.sources.ipfix.TemplateDecoder.MAX_RATES, half = max / 2;
+        byte[] optIf = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
+        byte[] optSampler = flowset(1, v9OptionsTemplate(301, new int[] {1, 4}, 48, 4, 34, 4));
+        byte[] tpl = flowset(0, template(256, plus(V9_BASIC, 10, 4)), template(257, plus(V9_BASIC, 48, 4)));
+        Run r = new Run().send("192.0.2.1", v9(UPTIME, SECS, 0, 0, optIf, tpl))
+                .send("192.0.2.2", v9(UPTIME, SECS, 0, 7, optSampler, tpl));
         int seq = 1;
-        for (int from = 1; from <= total; from += 7_000, seq++) {
+        // Interfaces 1..half from 192.0.2.1, then samplers 1..half + 100 from 192.0.2.2 (source id 7).
+        for (int from = 1; from <= half; from += 7_000, seq++) {
             dev.keyhole.testing.Bytes b = rec();
-            for (int i = from; i < Math.min(total + 1, from + 7_000); i++) b.u32(i).u32(10);
-            r.send(v9(UPTIME, SECS, seq, 0, flowset(300, b.toBytes())));
+            for (int i = from; i < Math.min(half + 1, from + 7_000); i++) b.u32(i).u32(10);
+            r.send("192.0.2.1", v9(UPTIME, SECS, seq, 0, flowset(300, b.toBytes())));
         }
+        for (int from = 1; from <= half + 100; from += 5_000, seq++) { // 12-byte records: a flowset stays under 64 KiB
+            dev.keyhole.testing.Bytes b = rec();
+            for (int i = from; i < Math.min(half + 101, from + 5_000); i++) b.u32(0).u32(i).u32(20);
+            r.send("192.0.2.2", v9(UPTIME, SECS, seq, 7, flowset(301, b.toBytes())));
+        }
+        // A known interface may still change its rate: 1 in 40.
+        r.send("192.0.2.1", v9(UPTIME, SECS, seq++, 0, flowset(300, rec().u32(1).u32(40).toBytes())));
         byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
-        r.send(v9(UPTIME, SECS, seq, 0, flowset(256, rec().bytes(plain).u32(1).toBytes(),
-                rec().bytes(plain).u32(max).toBytes(), rec().bytes(plain).u32(max + 1).toBytes())));
-        // Interfaces 1 and MAX_RATES were kept (1 in 10); MAX_RATES + 1 was refused: unscaled.
-        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(20L, 20L, 2L);
+        r.send("192.0.2.1", v9(UPTIME, SECS, seq++, 0, flowset(256, rec().bytes(plain).u32(1).toBytes(),
+                rec().bytes(plain).u32(half).toBytes())));
+        r.send("192.0.2.2", v9(UPTIME, SECS, seq, 7, flowset(257, rec().bytes(plain).u32(half).toBytes(),
+                rec().bytes(plain).u32(half + 1).toBytes())));
+        // Interface 1 at its new rate, interface `half` and sampler `half` kept; sampler half + 1 refused.
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(80L, 20L, 40L, 2L);
         assertThat(r.messages()).hasSize(50).first().asString()
-                .contains("sampling rate for interface " + (max + 1) + " (source id 0) ignored: " + max
-                        + " interfaces already have one");
+                .contains("offset 20: exporter 192.0.2.2:2055 (NetFlow v9 source id 7): sampling rate for sampler "
+                        + (half + 1) + " (source id 7) ignored: " + max
+                        + " sampler and interface rates are kept already");
+        assertThat(r.rejects.count()).isZero();
     }
 
     @Test

@@ -174,8 +174,8 @@ class NetflowRealExportersTest {
         assertThat(f.startMillis()).isEqualTo(ms("2016-12-06T10:08:52.377Z")); // spec 10:08:53.377, see above
         // flow_sampler_id 1 with no options record: told once, counters left as sent.
         List<String> m = r.messages();
-        assertThat(m).singleElement().asString().contains("flows of sampler 1 (source id 2177) arrive before any options"
-                + " record announced its rate");
+        assertThat(m).singleElement().asString().contains("flows of sampler 1 (source id 2177) arrive with no rate kept for"
+                + " it (no options record announced one yet");
     }
 
     @Test
