@@ -41,10 +41,18 @@ public final class AnalysisRun {
     /**
      * @param store directory for the columnar flow store, or null for none
      * @param storeCodec the store's page compression
+     * @param storeAppend add to the complete store in {@code store} instead of creating one
      */
     public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                            boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
-                           Path store, ParquetWriter.Codec storeCodec) {
+                           Path store, ParquetWriter.Codec storeCodec, boolean storeAppend) {
+        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
+                        Path store, ParquetWriter.Codec storeCodec) {
+            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store, storeCodec,
+                    false);
+        }
+
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
                         Path store) {
@@ -124,6 +132,7 @@ public final class AnalysisRun {
             EmbeddedEngine.Result result;
             FlowStore.Summary stored = null;
             try (FlowStore store = s.store() == null ? null
+                    : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())) {
                 Enricher.SharedBlocks blocks = new Enricher.SharedBlocks();
                 result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog, blocks)::enrich,

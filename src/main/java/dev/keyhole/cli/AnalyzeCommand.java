@@ -70,6 +70,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "slower to write) or none (larger).")
     ParquetWriter.Codec storeCodec;
 
+    @Option(names = "--store-append",
+            description = "Add this run's flows to the store in the --store DIR (same profile, zone and weekend) "
+                    + "instead of requiring a new directory.")
+    boolean storeAppend;
+
     static final class StoreCodecConverter implements picocli.CommandLine.ITypeConverter<ParquetWriter.Codec> {
         @Override
         public ParquetWriter.Codec convert(String v) {
@@ -91,6 +96,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (storeCodec != null && store == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--store-compression needs --store");
         }
+        if (storeAppend && store == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--store-append needs --store");
+        }
         TargetProfile p = ProfileLoader.load(profile);
         if (!periods.isEmpty()) {
             List<Period> ps = new ArrayList<>();
@@ -98,7 +106,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             p = p.withPeriods(ps);
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
-                maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec);
+                maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec, storeAppend);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

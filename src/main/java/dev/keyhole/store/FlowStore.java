@@ -37,6 +37,15 @@ public final class FlowStore implements AutoCloseable {
     private final TargetProfile profile;
     private final int batchRows;
     private final ParquetWriter.Codec codec;
+    /** 0 for a new store; n for its n-th append: the last part of this run's file names. */
+    private final int run;
+    /** What store.json said before this run (appends add to it), or null for a new store. */
+    private final Map<String, Object> previous;
+    /** The files this run completed: an append that fails removes them again. */
+    private final List<Path> written = new ArrayList<>();
+    /** An append holds the store's lock file, so two appends cannot take the same run number. */
+    private java.nio.channels.FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
@@ -50,11 +59,14 @@ public final class FlowStore implements AutoCloseable {
         }
     }
 
-    private FlowStore(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec) {
+    private FlowStore(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec, int run,
+                      Map<String, Object> previous) {
         this.dir = dir;
         this.profile = profile;
         this.batchRows = batchRows;
         this.codec = codec;
+        this.run = run;
+        this.previous = previous;
     }
 
     /**
@@ -78,7 +90,60 @@ public final class FlowStore implements AutoCloseable {
             }
         }
         Files.createDirectories(dir);
-        return new FlowStore(dir, profile, batchRows, codec);
+        return new FlowStore(dir, profile, batchRows, codec, 0, null);
+    }
+
+    /**
+     * Opens the complete store in {@code dir} to add this run's flows (new files, named with the
+     * run's number, beside the old ones; store.json updated at {@link #finish()}). The store must be
+     * of this format and profile, with the same zone and weekend, so days and the view mean the same
+     * for old and new rows. If the run fails, the files it wrote are removed again.
+     */
+    public static FlowStore append(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec)
+            throws IOException {
+        if (batchRows < 1) throw new IllegalArgumentException("batch rows must be positive");
+        Path manifest = dir.resolve("store.json");
+        if (!Files.isRegularFile(manifest)) {
+            throw new IOException("--store " + dir + " has no store.json: nothing to append to (a new store needs no "
+                    + "--store-append; a store whose run failed is not complete)");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = new ObjectMapper().readValue(manifest.toFile(), LinkedHashMap.class);
+        String weekend = profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList().toString();
+        String[][] checks = {
+            {"format", String.valueOf(m.get("format")), StoreSchema.FORMAT},
+            {"profile", String.valueOf(m.get("profile")), profile.name()},
+            {"zone", String.valueOf(m.get("zone")), profile.zone().getId()},
+            {"weekend", String.valueOf(m.get("weekend")), weekend}};
+        for (String[] c : checks) {
+            if (!c[1].equals(c[2])) {
+                throw new IOException("--store " + dir + ": its " + c[0] + " is " + c[1] + ", this run's is " + c[2]
+                        + "; appending would mix rows that mean different things");
+            }
+        }
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(".store.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null; // held by this JVM: another append in the same process
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (l == null) {
+            ch.close();
+            throw new IOException("--store " + dir + ": another run is appending to this store");
+        }
+        // Read the manifest under the lock: an append that just finished has updated it.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> current = new ObjectMapper().readValue(manifest.toFile(), LinkedHashMap.class);
+        int run = current.get("runs") instanceof Number n ? n.intValue() : 1;
+        FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, current);
+        s.lockChannel = ch;
+        s.lock = l;
+        return s;
     }
 
     public Path dir() {
@@ -111,6 +176,16 @@ public final class FlowStore implements AutoCloseable {
         directories.add(day);
     }
 
+    /** The last part of this run's file names: 0 for a new store, the append's number after. */
+    int run() {
+        return run;
+    }
+
+    /** A file this run completed (removed again if an append fails). */
+    synchronized void completed(Path file) {
+        written.add(file);
+    }
+
     synchronized void wrote(long rowCount, long fileCount, long ns) {
         rows += rowCount;
         files += fileCount;
@@ -130,17 +205,34 @@ public final class FlowStore implements AutoCloseable {
             }
         }
         if (!failures.isEmpty()) {
+            dropAppended();
+            unlock();
             throw new IOException(failures.get(0).getMessage(), failures.get(0));
         }
+        try {
+            writeManifest();
+        } catch (IOException | RuntimeException e) {
+            dropAppended();
+            throw e;
+        } finally {
+            unlock();
+        }
+        return summary();
+    }
+
+    private void writeManifest() throws IOException {
         Map<String, Object> manifest = new LinkedHashMap<>();
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         manifest.put("format", StoreSchema.FORMAT);
-        manifest.put("createdAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        manifest.put("createdAt", previous == null ? now : previous.get("createdAt"));
+        if (previous != null) manifest.put("updatedAt", now);
+        manifest.put("runs", run + 1);
         manifest.put("profile", profile.name());
         manifest.put("zone", profile.zone().getId());
         manifest.put("weekend", profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList());
         manifest.put("partitioning", "day = the profile zone's local date of start_utc");
-        manifest.put("rows", rows);
-        manifest.put("files", files);
+        manifest.put("rows", rows + (previous == null ? 0 : ((Number) previous.get("rows")).longValue()));
+        manifest.put("files", files + (previous == null ? 0 : ((Number) previous.get("files")).longValue()));
         // What the files hold, then what the flows view adds and the SQL for it (for other readers).
         List<Map<String, String>> cols = new ArrayList<>();
         for (StoreSchema.Column c : StoreSchema.FILE) {
@@ -161,9 +253,11 @@ public final class FlowStore implements AutoCloseable {
         }
         manifest.put("derived", derived);
         manifest.put("macros", StoreSchema.MACROS);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("store.json").toFile(),
-                manifest);
-        return summary();
+        // Written beside and renamed, so an append never leaves a half-written store.json.
+        Path tmp = dir.resolve(".store.json.tmp");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), manifest);
+        Files.move(tmp, dir.resolve("store.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -175,6 +269,32 @@ public final class FlowStore implements AutoCloseable {
         if (closed) return;
         closed = true;
         for (StoreWriter w : writers.values()) w.abort();
+        dropAppended();
+        unlock();
+    }
+
+    /** A failed append: the store goes back to what its store.json says. */
+    private synchronized void dropAppended() {
+        if (previous == null) return;
+        for (Path f : written) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                System.err.println("keyhole: store: could not remove " + f + " of the failed append: " + e.getMessage());
+            }
+        }
+        written.clear();
+    }
+
+    private void unlock() {
+        if (lockChannel == null) return;
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // closing the channel releases the lock in any case
+        }
+        lockChannel = null;
     }
 
     private synchronized Summary summary() {

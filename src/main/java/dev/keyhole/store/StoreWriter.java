@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * One worker's part of the store. In-scope flows are buffered in columnar arrays; when the batch
  * is full (and at the end) the rows are grouped by local day (a counting sort of row numbers) and
- * each day's rows are written by {@link ParquetWriter} to {@code day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}.
+ * each day's rows are written by {@link ParquetWriter} to {@code day=YYYY-MM-DD/part-<worker>-<batch>-<run>.parquet}
+ * ({@code <run>} is 0 for a new store, the append's number after).
  * Low-cardinality strings are coded per batch at flush ({@link Dictionary}) and become Parquet
  * dictionary pages. Not thread-safe: one per worker thread.
  */
@@ -238,7 +239,7 @@ public final class StoreWriter implements FlowTap {
     private void write(int epochDay, int from, int to) {
         String date = LocalDate.ofEpochDay(epochDay).toString();
         if (date.startsWith("+")) date = date.substring(1); // past 9999: DuckDB reads 10000-01-01, not +10000-01-01
-        Path file = store.dir().resolve("day=" + date).resolve("part-" + id + "-" + seq + "-0.parquet");
+        Path file = store.dir().resolve("day=" + date).resolve("part-" + id + "-" + seq + "-" + store.run() + ".parquet");
         try {
             store.directory(file.getParent());
             parquet.begin(file);
@@ -249,6 +250,7 @@ public final class StoreWriter implements FlowTap {
                 r = end;
             }
             parquet.end();
+            store.completed(file);
         } catch (IOException | RuntimeException e) {
             parquet.abort();
             throw new IllegalStateException("store: writing " + file + " failed: " + e, e);

@@ -79,6 +79,12 @@ class StoreQueryTest {
         store = dir.resolve("store");
         AnalysisRun.Outcome o = AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out"), null, 2,
                 false, Duration.ofHours(1), 1000, false, ref, store), m -> {});
+        // The same input analysed twice into one store: a new store, then an append.
+        for (boolean append : new boolean[] {false, true}) {
+            AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-append-" + append), null, 2,
+                    false, Duration.ofHours(1), 1000, false, ref, dir.resolve("store-append"),
+                    ParquetWriter.Codec.SNAPPY, append), m -> {});
+        }
         for (ParquetWriter.Codec c : List.of(ParquetWriter.Codec.ZSTD, ParquetWriter.Codec.UNCOMPRESSED)) {
             AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-" + c), null, 2, false,
                     Duration.ofHours(1), 1000, false, ref, dir.resolve("store-" + c), c), m -> {});
@@ -133,6 +139,20 @@ class StoreQueryTest {
     }
 
     @Test
+    void anAppendedRunAddsItsRowsToTheStore() throws Exception {
+        List<String> once = fileRows(store), twice = fileRows(dir.resolve("store-append"));
+        List<String> doubled = new ArrayList<>();
+        for (String r : once) {
+            doubled.add(r);
+            doubled.add(r);
+        }
+        assertThat(twice).hasSize(16).isEqualTo(doubled); // ORDER BY ALL: each row next to its copy
+        JsonNode m = new ObjectMapper().readTree(dir.resolve("store-append/store.json").toFile());
+        assertThat(m.get("rows").asLong()).isEqualTo(16);
+        assertThat(m.get("runs").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void storeCompressionIsCheckedOnTheCommandLine() {
         java.io.StringWriter err = new java.io.StringWriter();
         picocli.CommandLine cl = new picocli.CommandLine(new AnalyzeCommand()).setErr(new java.io.PrintWriter(err));
@@ -146,6 +166,11 @@ class StoreQueryTest {
         assertThat(rc).isNotZero();
         assertThat(err.toString()).contains("--store-compression needs --store");
         assertThat(dir.resolve("o-nostore")).doesNotExist();
+        err.getBuffer().setLength(0);
+        rc = new picocli.CommandLine(new AnalyzeCommand()).setErr(new java.io.PrintWriter(err)).execute("--profile", "dprk",
+                "--in", dir.toString(), "--out", dir.resolve("o-noappend").toString(), "--store-append");
+        assertThat(rc).isNotZero();
+        assertThat(err.toString()).contains("--store-append needs --store");
     }
 
     @Test

@@ -76,6 +76,110 @@ class FlowStoreTest {
                 "\"rows\" : 7", "\"zone\" : \"UTC\"");
     }
 
+    /** Writes n outbound flows on 2018-05-05 (and, from the 3rd on, 2018-05-06) into a store, new or appended. */
+    private static FlowStore.Summary write(FlowStore s, int n, String src) throws Exception {
+        StoreWriter w = s.newWriter();
+        w.file(new InputFile(Path.of(src), InputFormat.IPFIX, false, 0));
+        for (int i = 0; i < n; i++) {
+            w.accept(flow("2018-05-0" + (i < 2 ? 5 : 6) + "T10:00:00Z", "175.45.178." + i, "203.0.113.1",
+                    Direction.OUTBOUND, true));
+        }
+        return s.finish();
+    }
+
+    private static long count(Path store, String sql) throws Exception {
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement(); ResultSet r = st.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    @Test
+    void appendsAddFilesOfTheirOwnAndUpdateTheManifest(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "first.ipfix");
+        }
+        String created = new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.resolve("store.json").toFile())
+                .get("createdAt").asText();
+        for (int run = 1; run <= 2; run++) {
+            try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.ZSTD)) {
+                assertThat(write(s, 4, "append" + run + ".ipfix").rows()).isEqualTo(4);
+            }
+        }
+        List<String> files;
+        try (Stream<Path> st = Files.walk(store)) {
+            files = st.filter(p -> p.toString().endsWith(".parquet")).map(p -> store.relativize(p).toString()).sorted().toList();
+        }
+        assertThat(files).containsExactly("day=2018-05-05/part-0-0-0.parquet", "day=2018-05-05/part-0-0-1.parquet",
+                "day=2018-05-05/part-0-0-2.parquet", "day=2018-05-06/part-0-0-0.parquet",
+                "day=2018-05-06/part-0-0-1.parquet", "day=2018-05-06/part-0-0-2.parquet");
+        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(store.resolve("store.json").toFile());
+        assertThat(m.get("rows").asLong()).isEqualTo(11);
+        assertThat(m.get("files").asLong()).isEqualTo(6);
+        assertThat(m.get("runs").asInt()).isEqualTo(3);
+        assertThat(m.get("createdAt").asText()).isEqualTo(created);
+        assertThat(m.has("updatedAt")).isTrue();
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(11);
+        assertThat(count(store, "SELECT count(*) FROM flows WHERE input = 'append2.ipfix' AND day = DATE '2018-05-06'"))
+                .isEqualTo(2);
+        assertThat(store.resolve(".store.json.tmp")).doesNotExist();
+    }
+
+    @Test
+    void anAppendNeedsACompleteStoreOfTheSameProfileZoneAndWeekend(@TempDir Path dir) throws Exception {
+        var codec = dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY;
+        assertThatThrownBy(() -> FlowStore.append(dir.resolve("none"), PROFILE, 100, codec))
+                .hasMessageContaining("has no store.json: nothing to append to");
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 1, "a");
+        }
+        TargetProfile otherZone = new TargetProfile("t", PROFILE.cidrs(), List.of(), ZoneId.of("Asia/Pyongyang"),
+                PROFILE.weekend(), List.of(), List.of());
+        assertThatThrownBy(() -> FlowStore.append(store, otherZone, 100, codec))
+                .hasMessageContaining("its zone is UTC, this run's is Asia/Pyongyang");
+        TargetProfile otherWeekend = new TargetProfile("t", PROFILE.cidrs(), List.of(), PROFILE.zone(),
+                Set.of(DayOfWeek.FRIDAY), List.of(), List.of());
+        assertThatThrownBy(() -> FlowStore.append(store, otherWeekend, 100, codec))
+                .hasMessageContaining("its weekend is [6, 7], this run's is [5]");
+        TargetProfile otherName = new TargetProfile("u", PROFILE.cidrs(), List.of(), PROFILE.zone(), PROFILE.weekend(),
+                List.of(), List.of());
+        assertThatThrownBy(() -> FlowStore.append(store, otherName, 100, codec)).hasMessageContaining("its profile is t");
+        // Two appends at once: the second is refused while the first holds the store.
+        try (FlowStore first = FlowStore.append(store, PROFILE, 100, codec)) {
+            assertThatThrownBy(() -> FlowStore.append(store, PROFILE, 100, codec))
+                    .hasMessageContaining("another run is appending to this store");
+        }
+        try (FlowStore again = FlowStore.append(store, PROFILE, 100, codec)) {
+            assertThat(write(again, 1, "b").rows()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFailedAppendLeavesTheStoreAsItWas(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        String before = Files.readString(store.resolve("store.json"));
+        try (FlowStore s = FlowStore.append(store, PROFILE, 2, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            // The first batch (2 rows, 2018-05-05) is written; then the run fails before finishing.
+            w.accept(flow("2018-05-05T11:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+            w.accept(flow("2018-05-05T12:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+            assertThat(store.resolve("day=2018-05-05/part-0-0-1.parquet")).exists();
+            w.accept(flow("2018-05-06T12:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+        }
+        try (Stream<Path> st = Files.walk(store)) {
+            assertThat(st.filter(p -> p.getFileName().toString().endsWith("-1.parquet"))).isEmpty();
+        }
+        assertThat(Files.readString(store.resolve("store.json"))).isEqualTo(before);
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(3);
+    }
+
     @Test
     void ipv6HighBitsAreUnsignedAndTextIsRfc5952(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
