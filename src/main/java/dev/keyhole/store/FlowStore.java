@@ -85,7 +85,8 @@ public final class FlowStore implements AutoCloseable {
             if (!Files.isDirectory(dir)) throw new IOException("--store " + dir + " is a file, not a directory");
             try (Stream<Path> s = Files.walk(dir)) {
                 if (s.anyMatch(p -> p.toString().endsWith(".parquet") || p.getFileName().toString().equals("store.json"))) {
-                    throw new IOException("--store " + dir + " already holds a store; give a new or empty directory");
+                    throw new IOException("--store " + dir + " already holds a store; give a new or empty directory, "
+                            + "or --store-append to add to it");
                 }
             }
         }
