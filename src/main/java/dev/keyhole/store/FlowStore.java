@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * The columnar flow store ({@code keyhole analyze --store DIR}): every enriched in-scope flow as a
- * Parquet row, partitioned by the target's local day ({@code DIR/day=YYYY-MM-DD/part-<worker>-<batch>-0.parquet}).
+ * Parquet row, partitioned by the target's local day ({@code DIR/day=YYYY-MM-DD/part-<worker>-<batch>-<run>.parquet}).
  * Each worker gets a {@link StoreWriter}, which writes its own files (Keyhole's own Parquet writer;
  * DuckDB only reads them, in {@code keyhole query}). The store only reads the flows the analyses
  * saw, so it cannot change findings.
@@ -108,22 +108,13 @@ public final class FlowStore implements AutoCloseable {
             throw new IOException("--store " + dir + " has no store.json: nothing to append to (a new store needs no "
                     + "--store-append; a store whose run failed is not complete)");
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = new ObjectMapper().readValue(manifest.toFile(), LinkedHashMap.class);
-        String weekend = profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList().toString();
-        String[][] checks = {
-            {"format", String.valueOf(m.get("format")), StoreSchema.FORMAT},
-            {"profile", String.valueOf(m.get("profile")), profile.name()},
-            {"zone", String.valueOf(m.get("zone")), profile.zone().getId()},
-            {"weekend", String.valueOf(m.get("weekend")), weekend}};
-        for (String[] c : checks) {
-            if (!c[1].equals(c[2])) {
-                throw new IOException("--store " + dir + ": its " + c[0] + " is " + c[1] + ", this run's is " + c[2]
-                        + "; appending would mix rows that mean different things");
-            }
+        java.nio.channels.FileChannel ch;
+        try {
+            ch = java.nio.channels.FileChannel.open(dir.resolve(".store.lock"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IOException("--store " + dir + ": cannot open its lock file .store.lock: " + e.getMessage(), e);
         }
-        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(".store.lock"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
         java.nio.channels.FileLock l;
         try {
             l = ch.tryLock();
@@ -137,14 +128,71 @@ public final class FlowStore implements AutoCloseable {
             ch.close();
             throw new IOException("--store " + dir + ": another run is appending to this store");
         }
-        // Read the manifest under the lock: an append that just finished has updated it.
-        @SuppressWarnings("unchecked")
-        Map<String, Object> current = new ObjectMapper().readValue(manifest.toFile(), LinkedHashMap.class);
-        int run = current.get("runs") instanceof Number n ? n.intValue() : 1;
-        FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, current);
-        s.lockChannel = ch;
-        s.lock = l;
-        return s;
+        try {
+            // Read under the lock: an append that just finished has updated it.
+            Map<String, Object> m;
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> read = new ObjectMapper().readValue(manifest.toFile(), LinkedHashMap.class);
+                m = read;
+            } catch (IOException e) {
+                throw new IOException("--store " + dir + ": its store.json cannot be read: " + e.getMessage(), e);
+            }
+            String weekend = profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList().toString();
+            String[][] checks = {
+                {"format", String.valueOf(m.get("format")), StoreSchema.FORMAT},
+                {"profile", String.valueOf(m.get("profile")), profile.name()},
+                {"zone", String.valueOf(m.get("zone")), profile.zone().getId()},
+                {"weekend", String.valueOf(m.get("weekend")), weekend}};
+            for (String[] c : checks) {
+                if (!c[1].equals(c[2])) {
+                    throw new IOException("--store " + dir + ": its " + c[0] + " is " + c[1] + ", this run's is " + c[2]
+                            + "; appending would mix rows that mean different things");
+                }
+            }
+            // Past every run the files show, not only the ones store.json counts: a killed append's
+            // files keep their own number and are never overwritten.
+            List<Integer> committed = committedRuns(m);
+            int run = Math.max(committed.isEmpty() ? 0 : java.util.Collections.max(committed) + 1, lastRun(dir) + 1);
+            FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, m);
+            s.lockChannel = ch;
+            s.lock = l;
+            return s;
+        } catch (IOException | RuntimeException | Error e) {
+            ch.close(); // releases the lock
+            throw e;
+        }
+    }
+
+    /** The runs a manifest lists ({@code runIds}; before those existed, 0 to {@code runs} - 1). */
+    private static List<Integer> committedRuns(Map<String, Object> m) {
+        if (m == null) return List.of();
+        if (m.get("runIds") instanceof List<?> ids) {
+            List<Integer> out = new ArrayList<>();
+            for (Object o : ids) if (o instanceof Number n) out.add(n.intValue());
+            return out;
+        }
+        int runs = m.get("runs") instanceof Number n ? n.intValue() : 1;
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < runs; i++) out.add(i);
+        return out;
+    }
+
+    /** The largest {@code <run>} of the store's files ({@code part-<worker>-<batch>-<run>.parquet}), or -1. */
+    private static int lastRun(Path dir) throws IOException {
+        try (Stream<Path> st = Files.walk(dir, 2)) {
+            return st.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet"))
+                    .mapToInt(n -> {
+                        String core = n.substring(0, n.length() - ".parquet".length());
+                        try {
+                            return Integer.parseInt(core.substring(core.lastIndexOf('-') + 1));
+                        } catch (NumberFormatException e) {
+                            return -1;
+                        }
+                    })
+                    .max().orElse(-1);
+        }
     }
 
     public Path dir() {
@@ -184,7 +232,7 @@ public final class FlowStore implements AutoCloseable {
 
     /** A file this run completed (removed again if an append fails). */
     synchronized void completed(Path file) {
-        written.add(file);
+        if (previous != null) written.add(file);
     }
 
     synchronized void wrote(long rowCount, long fileCount, long ns) {
@@ -197,28 +245,25 @@ public final class FlowStore implements AutoCloseable {
     public Summary finish() throws IOException {
         if (closed) return summary();
         closed = true;
-        List<Throwable> failures = new ArrayList<>();
-        for (StoreWriter w : writers.values()) {
-            try {
-                w.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (!failures.isEmpty()) {
-            dropAppended();
-            unlock();
-            throw new IOException(failures.get(0).getMessage(), failures.get(0));
-        }
+        boolean done = false;
         try {
+            List<Throwable> failures = new ArrayList<>();
+            for (StoreWriter w : writers.values()) {
+                try {
+                    w.close();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            if (!failures.isEmpty()) throw new IOException(failures.get(0).getMessage(), failures.get(0));
             writeManifest();
-        } catch (IOException | RuntimeException e) {
-            dropAppended();
-            throw e;
+            done = true;
+            return summary();
         } finally {
+            // Whatever failed (an Error included), a failed append leaves the store as it was.
+            if (!done) dropAppended();
             unlock();
         }
-        return summary();
     }
 
     private void writeManifest() throws IOException {
@@ -227,7 +272,11 @@ public final class FlowStore implements AutoCloseable {
         manifest.put("format", StoreSchema.FORMAT);
         manifest.put("createdAt", previous == null ? now : previous.get("createdAt"));
         if (previous != null) manifest.put("updatedAt", now);
-        manifest.put("runs", run + 1);
+        // The runs whose files the store holds: a file whose <run> is not listed is a killed append's.
+        List<Integer> runIds = new ArrayList<>(committedRuns(previous));
+        runIds.add(run);
+        manifest.put("runs", runIds.size());
+        manifest.put("runIds", runIds);
         manifest.put("profile", profile.name());
         manifest.put("zone", profile.zone().getId());
         manifest.put("weekend", profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList());

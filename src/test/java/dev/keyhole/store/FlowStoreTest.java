@@ -124,7 +124,6 @@ class FlowStoreTest {
         assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(11);
         assertThat(count(store, "SELECT count(*) FROM flows WHERE input = 'append2.ipfix' AND day = DATE '2018-05-06'"))
                 .isEqualTo(2);
-        assertThat(store.resolve(".store.json.tmp")).doesNotExist();
     }
 
     @Test
@@ -155,6 +154,41 @@ class FlowStoreTest {
         try (FlowStore again = FlowStore.append(store, PROFILE, 100, codec)) {
             assertThat(write(again, 1, "b").rows()).isEqualTo(1);
         }
+    }
+
+    /**
+     * A killed append leaves files store.json never counted: the next append numbers its files past
+     * them (never overwriting one), and store.json's runIds tell them apart. A store written before
+     * runs were counted (no "runs") takes appends too.
+     */
+    @Test
+    void appendsNeverReuseTheNumberOfAKilledOnesFiles(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        // As a store of the previous version: no runs, no runIds.
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
+                om.readTree(store.resolve("store.json").toFile());
+        old.remove("runs");
+        old.remove("runIds");
+        om.writeValue(store.resolve("store.json").toFile(), old);
+        // What a killed append (run 1) left: a complete file store.json does not count.
+        Path leftover = store.resolve("day=2018-05-05/part-0-0-1.parquet");
+        Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), leftover);
+        byte[] before = Files.readAllBytes(leftover);
+        try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            write(s, 1, "b");
+        }
+        assertThat(Files.readAllBytes(leftover)).isEqualTo(before);
+        assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).exists();
+        com.fasterxml.jackson.databind.JsonNode m = om.readTree(store.resolve("store.json").toFile());
+        assertThat(m.get("runs").asInt()).isEqualTo(2);
+        assertThat(m.get("runIds").toString()).isEqualTo("[0,2]");
+        assertThat(m.get("rows").asLong()).isEqualTo(4);
+        // The leftover's rows are visible until removed (docs/store.md says so): 3 + 2 + 1.
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(6);
     }
 
     @Test
