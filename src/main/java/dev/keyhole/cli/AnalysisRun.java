@@ -48,16 +48,9 @@ public final class AnalysisRun {
                            Path store, ParquetWriter.Codec storeCodec, boolean storeAppend) {
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
-                        Path store, ParquetWriter.Codec storeCodec) {
-            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store, storeCodec,
-                    false);
-        }
-
-        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
-                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
                         Path store) {
             this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store,
-                    FlowStore.DEFAULT_CODEC);
+                    FlowStore.DEFAULT_CODEC, false);
         }
 
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,

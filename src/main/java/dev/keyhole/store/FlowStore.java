@@ -43,9 +43,8 @@ public final class FlowStore implements AutoCloseable {
     private final Map<String, Object> previous;
     /** The files this run completed: an append that fails removes them again. */
     private final List<Path> written = new ArrayList<>();
-    /** An append holds the store's lock file, so two appends cannot take the same run number. */
+    /** An append holds a lock on this channel's file, so two appends cannot take the same run number. */
     private java.nio.channels.FileChannel lockChannel;
-    private java.nio.channels.FileLock lock;
     private final Map<Integer, StoreWriter> writers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
@@ -138,7 +137,7 @@ public final class FlowStore implements AutoCloseable {
             } catch (IOException e) {
                 throw new IOException("--store " + dir + ": its store.json cannot be read: " + e.getMessage(), e);
             }
-            String weekend = profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList().toString();
+            String weekend = weekendDays(profile).toString();
             String[][] checks = {
                 {"format", String.valueOf(m.get("format")), StoreSchema.FORMAT},
                 {"profile", String.valueOf(m.get("profile")), profile.name()},
@@ -156,12 +155,16 @@ public final class FlowStore implements AutoCloseable {
             int run = Math.max(committed.isEmpty() ? 0 : java.util.Collections.max(committed) + 1, lastRun(dir) + 1);
             FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, m);
             s.lockChannel = ch;
-            s.lock = l;
             return s;
         } catch (IOException | RuntimeException | Error e) {
             ch.close(); // releases the lock
             throw e;
         }
+    }
+
+    /** The profile's weekend as store.json holds it: ISO day numbers, sorted. */
+    private static List<Integer> weekendDays(TargetProfile profile) {
+        return profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList();
     }
 
     /** The runs a manifest lists ({@code runIds}; before those existed, 0 to {@code runs} - 1). */
@@ -279,7 +282,7 @@ public final class FlowStore implements AutoCloseable {
         manifest.put("runIds", runIds);
         manifest.put("profile", profile.name());
         manifest.put("zone", profile.zone().getId());
-        manifest.put("weekend", profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList());
+        manifest.put("weekend", weekendDays(profile));
         manifest.put("partitioning", "day = the profile zone's local date of start_utc");
         manifest.put("rows", rows + (previous == null ? 0 : ((Number) previous.get("rows")).longValue()));
         manifest.put("files", files + (previous == null ? 0 : ((Number) previous.get("files")).longValue()));
@@ -339,10 +342,9 @@ public final class FlowStore implements AutoCloseable {
     private void unlock() {
         if (lockChannel == null) return;
         try {
-            lock.release();
-            lockChannel.close();
+            lockChannel.close(); // releases the lock
         } catch (IOException ignored) {
-            // closing the channel releases the lock in any case
+            // the lock goes with the channel either way
         }
         lockChannel = null;
     }

@@ -87,7 +87,7 @@ class StoreQueryTest {
         }
         for (ParquetWriter.Codec c : List.of(ParquetWriter.Codec.ZSTD, ParquetWriter.Codec.UNCOMPRESSED)) {
             AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-" + c), null, 2, false,
-                    Duration.ofHours(1), 1000, false, ref, dir.resolve("store-" + c), c), m -> {});
+                    Duration.ofHours(1), 1000, false, ref, dir.resolve("store-" + c), c, false), m -> {});
         }
         assertThat(o.store().rows()).isEqualTo(8);
         findings = new ObjectMapper().readTree(o.findingsJson().toFile());
