@@ -49,8 +49,10 @@ public final class Enricher {
     private final long[] v4Slots;
     private final int v4Mask;
     // /24 blocks whose geo network and ASN range cover the whole block: one resolve serves 256 addresses.
-    private final long[] blockSlots;
-    private final int blockMask;
+    /** Grown from small as blocks arrive (up to the remote cache size), so a few thousand networks stay in the CPU cache. */
+    private long[] blockSlots;
+    private int blockMask, blockCount;
+    private final int blockMax;
     private final int[] prefix = new int[1];
     private final V6Entry[] v6Slots;
     private final int v6Mask;
@@ -86,6 +88,13 @@ public final class Enricher {
     private long remoteResets;
 
     /** What enrichment knows about a remote address, shared by all addresses with the same answers. */
+    /** One "as:N" instance per AS number: analyses and the store compare service ids by identity first. */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, String> AS_IDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String asId(long asn) {
+        return AS_IDS.computeIfAbsent(asn, k -> "as:" + k);
+    }
+
     private static final class Info {
         final String country, city;
         final Origin origin;
@@ -106,7 +115,7 @@ public final class Enricher {
             this.hosting = asnService != null && asnService.isHosting();
             this.vpnProvider = asnService != null && asnService.isVpn();
             this.torRelay = torRelay;
-            this.fallbackId = a == null ? UNKNOWN_SERVICE : "as:" + a.asn();
+            this.fallbackId = a == null ? UNKNOWN_SERVICE : asId(a.asn());
             this.hash = Objects.hash(country, city, asn, org, torRelay);
         }
 
@@ -178,8 +187,9 @@ public final class Enricher {
         int rc = pow2(remoteCacheSize);
         v4Slots = new long[rc];
         v4Mask = rc - 1;
-        blockSlots = new long[rc];
-        blockMask = rc - 1;
+        blockMax = rc;
+        blockSlots = new long[Math.min(rc, 1 << 12)];
+        blockMask = blockSlots.length - 1;
         v6Slots = new V6Entry[rc];
         v6Mask = rc - 1;
         infos = new Info[rc / 2];
@@ -411,6 +421,7 @@ public final class Enricher {
         if (infoCount == infos.length) {
             Arrays.fill(v4Slots, 0L);
             Arrays.fill(blockSlots, 0L);
+            blockCount = 0;
             Arrays.fill(v6Slots, null);
             Arrays.fill(infos, null);
             infoIds.clear();
@@ -438,17 +449,44 @@ public final class Enricher {
     }
 
     private void blockStore(int a, int id) {
+        if (blockCount * 2 >= blockSlots.length && blockSlots.length < blockMax) growBlocks();
         int b = a >>> 8;
-        int h = b * 0x9E3779B9;
-        int start = (h ^ (h >>> 16)) & blockMask, slot = start;
         long entry = ((long) b << 32) | (id + 1);
-        for (int i = 0; i < BLOCK_PROBES; i++, slot = (slot + 1) & blockMask) {
-            if (blockSlots[slot] == 0) {
-                blockSlots[slot] = entry;
+        while (!blockPut(blockSlots, blockMask, entry, blockSlots.length == blockMax)) growBlocks();
+        blockCount++;
+    }
+
+    /**
+     * Puts {@code entry} in its first free probe slot; when all are taken, over the first one if
+     * {@code overwrite} (the table is at its bound), else returns false (to grow first).
+     */
+    private static boolean blockPut(long[] slots, int mask, long entry, boolean overwrite) {
+        int h = (int) (entry >>> 32) * 0x9E3779B9;
+        int start = (h ^ (h >>> 16)) & mask, slot = start;
+        for (int i = 0; i < BLOCK_PROBES; i++, slot = (slot + 1) & mask) {
+            if (slots[slot] == 0) {
+                slots[slot] = entry;
+                return true;
+            }
+        }
+        if (!overwrite) return false;
+        slots[start] = entry;
+        return true;
+    }
+
+    private void growBlocks() {
+        long[] old = blockSlots;
+        for (int len = old.length * 2; ; len *= 2) {
+            // At the bound, entries whose probe run is full overwrite (as every store does there).
+            long[] t = new long[len];
+            boolean ok = true;
+            for (int i = 0; i < old.length && ok; i++) ok = old[i] == 0 || blockPut(t, len - 1, old[i], len == blockMax);
+            if (ok) {
+                blockSlots = t;
+                blockMask = len - 1;
                 return;
             }
         }
-        blockSlots[start] = entry;
     }
 
     private Info resolve(Ip ip) {

@@ -45,7 +45,8 @@ class EnricherTest {
                 "140.205.0.0,140.205.255.255,37963,\"Hangzhou Alibaba Advertising Co.,Ltd.\"",
                 "175.45.176.0,175.45.179.255,131279,Star Joint Venture Co. Ltd.",
                 "185.65.134.0,185.65.135.255,39351,31173 Services AB",
-                "203.0.113.0,203.0.113.255,64500,Example Residential ISP", ""));
+                "203.0.113.0,203.0.113.255,64500,Example Residential ISP",
+                "198.18.0.0,198.18.255.255,64502,Example Transit", ""));
         Path csv6 = Files.writeString(dir.resolve("asn-ipv6.csv"),
                 "2a03:2880::,2a03:2880:ffff:ffff:ffff:ffff:ffff:ffff,32934,\"Facebook, Inc.\"\n");
         asn = CsvAsnLookup.load(List.of(csv, csv6));
@@ -60,6 +61,8 @@ class EnricherTest {
                 .insert("175.45.176.0/22", city("KP", "Pyongyang"))
                 .insert("185.65.134.0/23", city("SE", "Stockholm"))
                 .insert("203.0.113.0/24", city("FR", "Lyon"))
+                .insert("198.18.0.0/24", city("NL", "Amsterdam"))
+                .insert("198.18.1.0/24", city("NL", "Rotterdam"))
                 .insert("2a03:2880::/32", city("IE", "Dublin"))
                 .write(dir.resolve("city.mmdb"));
         geo = GeoLookup.open(List.of(mmdb));
@@ -410,5 +413,29 @@ class EnricherTest {
             }
         }
         assertThat(en.remoteResets()).isPositive();
+    }
+
+    @Test
+    void manyNetworksStayCachedAsTheBlockTableGrows() {
+        Enricher en = enricher();
+        // 6,000 /24s of one uniform /11: more than the block table's first 4,096 slots hold
+        for (int round = 0; round < 2; round++) {
+            for (int b = 0; b < 6000; b++) {
+                EnrichedFlow e = en.enrich(uni(HOST, 50000, "52." + (b >> 8) + "." + (b & 255) + ".7", 80, TCP));
+                assertThat(e.remoteCity()).isEqualTo("Ashburn");
+            }
+            assertThat(en.resolves()).as("round %d", round).isEqualTo(6000);
+        }
+    }
+
+    @Test
+    void oneServiceIdInstancePerAsn() {
+        // Two answers of one AS (two cities): the fallback service ids are one instance, which the
+        // analyses and the store compare by identity before hashing.
+        EnrichedFlow a = enricher().enrich(uni(HOST, 50000, "198.18.0.9", 80, TCP));
+        EnrichedFlow b = enricher().enrich(uni(HOST, 50000, "198.18.1.9", 80, TCP));
+        assertThat(a.remoteCity()).isEqualTo("Amsterdam");
+        assertThat(b.remoteCity()).isEqualTo("Rotterdam");
+        assertThat(a.service()).isEqualTo("as:64502").isSameAs(b.service());
     }
 }
