@@ -23,6 +23,32 @@ class MixAndOpsecTest {
             new Period("b", LocalDate.of(2018, 3, 16), LocalDate.of(2018, 8, 30)));
 
     @Test
+    void judgmentsNameServicesWithoutANameByTheirIdNeverNull() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
+        ActivityMixAnalysis mix = new ActivityMixAnalysis(ctx);
+        // What enrichment gives a remote end with no ASN (service "unknown") or an AS without an
+        // organisation name ("as:64511"): no service name.
+        for (int k = 0; k < 600; k++) mix.accept(unnamed("2017-05-02T03:00:00Z", "unknown"));
+        for (int k = 0; k < 300; k++) mix.accept(unnamed("2017-05-02T03:00:00Z", "as:64511"));
+        for (int k = 0; k < 500; k++) mix.accept(unnamed("2018-05-02T03:00:00Z", "as:64511"));
+        for (int k = 0; k < 100; k++) mix.accept(unnamed("2018-05-02T03:00:00Z", "unknown"));
+        Findings f = new Findings();
+        mix.finish(f);
+        assertThat(f.judgments).allSatisfy(j -> assertThat(j.text()).doesNotContain("null"));
+        assertThat(f.judgments).anySatisfy(j -> assertThat(j.text()).contains(
+                "the most used service was unidentified destinations (no catalogue or ASN match) (66.7% of conversations),"
+                        + " 2.0 times the next, as:64511 (33.3%)"));
+        assertThat(f.judgments).anySatisfy(j -> assertThat(j.text()).contains("share of conversations with as:64511 rose"));
+    }
+
+    private static dev.keyhole.enrichment.EnrichedFlow unnamed(String utc, String service) {
+        var f = Flows.out(utc, service, Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 100);
+        return new dev.keyhole.enrichment.EnrichedFlow(f.flow(), f.direction(), true, f.local(), f.remote(),
+                f.serverPort(), null, null, null, 0, null, service, null, null, Category.OTHER, null, Origin.OTHER,
+                Obfuscation.PLAIN);
+    }
+
+    @Test
     void sharesPerPeriodAndMonthAndMergeEqualsSinglePass() {
         AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
         ActivityMixAnalysis whole = new ActivityMixAnalysis(ctx);

@@ -9,6 +9,7 @@ import dev.keyhole.analyses.stats.TwoProportionTest;
 import dev.keyhole.enrichment.Category;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
+import dev.keyhole.enrichment.Enricher;
 import dev.keyhole.enrichment.Origin;
 import dev.keyhole.findings.ActivityMix;
 import dev.keyhole.findings.ActivityMix.CategoryShare;
@@ -358,14 +359,14 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
             List<Map.Entry<String, Counter2>> top = top(b.services(), 2).rows();
             if (!top.isEmpty()) {
                 Map.Entry<String, Counter2> first = top.get(0);
-                String name = meta.get(first.getKey()).name();
+                String name = label(first.getKey());
                 String text;
                 if (top.size() > 1) {
                     Map.Entry<String, Counter2> second = top.get(1);
                     text = String.format("In %s the most used service was %s (%.1f%% of conversations), %.1f times the "
                                     + "next, %s (%.1f%%).", p, name, 100 * share(first.getValue().flows, b.total.flows),
                             (double) first.getValue().flows / Math.max(1, second.getValue().flows),
-                            meta.get(second.getKey()).name(), 100 * share(second.getValue().flows, b.total.flows));
+                            label(second.getKey()), 100 * share(second.getValue().flows, b.total.flows));
                 } else {
                     text = String.format("In %s the only service seen was %s.", p, name);
                 }
@@ -379,12 +380,22 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
             if (Math.abs(pts) < 5) continue;
             long n1 = rows.get(c.from()).total.flows, n2 = rows.get(c.to()).total.flows;
             String what = c.dimension().equals("origin") ? originLabel(c.key()) + " services"
-                    : meta.get(c.key()).name();
+                    : label(c.key());
             out.judgments.add(new Judgment("shift-" + c.dimension() + "-" + c.key() + "-" + c.from() + "-" + c.to(),
                     String.format("Between %s and %s the share of conversations with %s %s from %.1f%% to %.1f%%.",
                             c.from(), c.to(), what, pts > 0 ? "rose" : "fell", 100 * c.shareFrom(), 100 * c.shareTo()),
                     Confidence.ofChange(c.pValue(), pts, n1, n2), Confidence.changeReason(c.pValue(), pts, n1, n2),
                     List.of("/activityMix/changes?dimension=" + c.dimension() + "&key=" + c.key() + "&from=" + c.from())));
         }
+    }
+
+    /**
+     * A service as judgments name it: its name; without one (no catalogue entry, no AS organisation)
+     * its id, and for flows nothing identified, a phrase that says so rather than "unknown".
+     */
+    private String label(String service) {
+        if (Enricher.UNKNOWN_SERVICE.equals(service)) return "unidentified destinations (no catalogue or ASN match)";
+        String name = meta.get(service).name();
+        return name != null ? name : service;
     }
 }
