@@ -69,7 +69,11 @@ public final class AnalysisRun {
 
     /** @param store what the flow store holds, or null when there is none */
     public record Outcome(Findings findings, EmbeddedEngine.Result result, Path findingsJson, Path report,
-                          List<Path> csv, FlowStore.Summary store) {}
+                          List<Path> csv, FlowStore.Summary store) {
+        Outcome withStore(FlowStore.Summary s) {
+            return new Outcome(findings, result, findingsJson, report, csv, s);
+        }
+    }
 
     private AnalysisRun() {}
 
@@ -122,47 +126,55 @@ public final class AnalysisRun {
             AnalysisContext ctx = new AnalysisContext(s.profile());
             EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(s.threads(), s.progress(),
                     s.dnsWindow(), s.maxNames(), 20), log);
-            EmbeddedEngine.Result result;
-            FlowStore.Summary stored = null;
-            try (FlowStore store = s.store() == null ? null
+            FlowStore store = s.store() == null ? null
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
-                    : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())) {
+                    : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());
+            // The store is committed (store.json) only after the outputs are written: if anything
+            // fails before, an append leaves the store as it was, so running it again stores no row twice.
+            try (store) {
                 Enricher.SharedBlocks blocks = new Enricher.SharedBlocks();
-                result = engine.run(files, ctx, () -> new Enricher(scope, ref.geo(), ref.asn(), catalog, blocks)::enrich,
+                EmbeddedEngine.Result result = engine.run(files, ctx,
+                        () -> new Enricher(scope, ref.geo(), ref.asn(), catalog, blocks)::enrich,
                         store == null ? null : store::newWriter);
-                if (store != null) stored = store.finish();
+                if (store != null) store.flush();
+                Outcome o = outputs(s, log, ref, catalog, result, skipped, echarts, side);
+                return store == null ? o : o.withStore(store.commit());
             }
-
-            Findings f = new Findings();
-            f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-            f.profile = profileInfo(s.profile());
-            f.inputs.addAll(result.inputs());
-            f.inputs.addAll(skipped);
-            f.referenceData.addAll(ref.datasets());
-            f.referenceData.add(new Findings.ReferenceDataset("catalog", catalog.source(), "keyhole catalogue",
-                    catalog.version(), "Apache-2.0"));
-            result.analyses().finish(f);
-            long geoErrors = ref.geo() == null ? 0 : ref.geo().errors();
-            long asnErrors = ref.asn() instanceof dev.keyhole.refdata.MmdbAsnLookup m ? m.errors() : 0;
-            if (geoErrors + asnErrors > 0) {
-                log.accept("warning: " + geoErrors + " geo and " + asnErrors
-                        + " ASN lookups hit corrupt MMDB records; those addresses were treated as unknown");
-            }
-
-            Files.createDirectories(s.out());
-            Path json = s.out().resolve("findings.json");
-            // The three outputs only read the findings: written side by side.
-            Future<List<Path>> csvJob = side.submit(() -> CsvTables.write(f, s.out().resolve("csv")));
-            Path report = s.report() ? s.out().resolve("report.html") : null;
-            Future<?> reportJob = report == null ? null : side.submit(() -> {
-                HtmlReport.write(f, report, echarts);
-                return null;
-            });
-            FindingsJson.write(f, json);
-            List<Path> csv = join(csvJob);
-            if (reportJob != null) join(reportJob);
-            return new Outcome(f, result, json, report, csv, stored);
         }
+    }
+
+    private static Outcome outputs(Settings s, Consumer<String> log, ReferenceData ref, Catalog catalog,
+                                   EmbeddedEngine.Result result, List<Findings.InputInfo> skipped, Path echarts,
+                                   ExecutorService side) throws IOException, InterruptedException {
+        Findings f = new Findings();
+        f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        f.profile = profileInfo(s.profile());
+        f.inputs.addAll(result.inputs());
+        f.inputs.addAll(skipped);
+        f.referenceData.addAll(ref.datasets());
+        f.referenceData.add(new Findings.ReferenceDataset("catalog", catalog.source(), "keyhole catalogue",
+                catalog.version(), "Apache-2.0"));
+        result.analyses().finish(f);
+        long geoErrors = ref.geo() == null ? 0 : ref.geo().errors();
+        long asnErrors = ref.asn() instanceof dev.keyhole.refdata.MmdbAsnLookup m ? m.errors() : 0;
+        if (geoErrors + asnErrors > 0) {
+            log.accept("warning: " + geoErrors + " geo and " + asnErrors
+                    + " ASN lookups hit corrupt MMDB records; those addresses were treated as unknown");
+        }
+
+        Files.createDirectories(s.out());
+        Path json = s.out().resolve("findings.json");
+        // The three outputs only read the findings: written side by side.
+        Future<List<Path>> csvJob = side.submit(() -> CsvTables.write(f, s.out().resolve("csv")));
+        Path report = s.report() ? s.out().resolve("report.html") : null;
+        Future<?> reportJob = report == null ? null : side.submit(() -> {
+            HtmlReport.write(f, report, echarts);
+            return null;
+        });
+        FindingsJson.write(f, json);
+        List<Path> csv = join(csvJob);
+        if (reportJob != null) join(reportJob);
+        return new Outcome(f, result, json, report, csv, null);
     }
 
     /** The job's result, its failure rethrown as it was thrown (not wrapped). */

@@ -50,6 +50,8 @@ public final class FlowStore implements AutoCloseable {
     private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
     private long rows, files, nanos;
     private boolean closed;
+    /** The writers have written every row (files complete); store.json not yet. */
+    private boolean flushed;
 
     /** What the store holds after {@link #finish()}; {@code nanos} is the time spent writing. */
     public record Summary(Path dir, long rows, long files, long nanos) {
@@ -233,9 +235,9 @@ public final class FlowStore implements AutoCloseable {
         return run;
     }
 
-    /** A file this run completed (removed again if an append fails). */
+    /** A file this run completed (removed again if the run fails). */
     synchronized void completed(Path file) {
-        if (previous != null) written.add(file);
+        written.add(file);
     }
 
     synchronized void wrote(long rowCount, long fileCount, long ns) {
@@ -244,10 +246,19 @@ public final class FlowStore implements AutoCloseable {
         nanos += ns;
     }
 
-    /** Writes what the writers still buffer, then {@code store.json}. */
+    /** Writes what the writers still buffer, then {@code store.json}: {@link #flush()} and {@link #commit()}. */
     public Summary finish() throws IOException {
-        if (closed) return summary();
-        closed = true;
+        flush();
+        return commit();
+    }
+
+    /**
+     * Writes what the writers still buffer: every row is then in a complete file, but the store
+     * does not hold them until {@link #commit()} (queries read the runs store.json lists). On a
+     * failure the store is left as it was, as by {@link #close()}.
+     */
+    public void flush() throws IOException {
+        if (closed || flushed) return;
         boolean done = false;
         try {
             List<Throwable> failures = new ArrayList<>();
@@ -259,13 +270,29 @@ public final class FlowStore implements AutoCloseable {
                 }
             }
             if (!failures.isEmpty()) throw new IOException(failures.get(0).getMessage(), failures.get(0));
+            flushed = true;
+            done = true;
+        } finally {
+            if (!done) close();
+        }
+    }
+
+    /**
+     * Flushes if not yet done, then writes {@code store.json}: the run's rows are in the store from
+     * here on. Until then a failure (or {@link #close()}) leaves the store as it was.
+     */
+    public Summary commit() throws IOException {
+        if (closed) return summary();
+        flush();
+        boolean done = false;
+        try {
             writeManifest();
             done = true;
+            closed = true;
             return summary();
         } finally {
-            // Whatever failed (an Error included), a failed append leaves the store as it was.
-            if (!done) dropAppended();
-            unlock();
+            if (!done) close();
+            else unlock();
         }
     }
 
@@ -314,26 +341,26 @@ public final class FlowStore implements AutoCloseable {
     }
 
     /**
-     * Without {@link #finish()} first (the run failed): drops what the writers still buffer and any
-     * file half-written, and writes no store.json, so a failed run does not look like a complete store.
+     * Without {@link #commit()} (the run failed): drops what the writers still buffer, any file
+     * half-written and the files this run completed, and writes no store.json: a new store's
+     * directory can take the run again, an append's store is as it was.
      */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        for (StoreWriter w : writers.values()) w.abort();
-        dropAppended();
+        if (!flushed) for (StoreWriter w : writers.values()) w.abort();
+        dropWritten();
         unlock();
     }
 
-    /** A failed append: the store goes back to what its store.json says. */
-    private synchronized void dropAppended() {
-        if (previous == null) return;
+    /** A failed run: its files go, so the store is what its store.json says (or, new, nothing yet). */
+    private synchronized void dropWritten() {
         for (Path f : written) {
             try {
                 Files.deleteIfExists(f);
             } catch (IOException e) {
-                System.err.println("keyhole: store: could not remove " + f + " of the failed append: " + e.getMessage());
+                System.err.println("keyhole: store: could not remove " + f + " of the failed run: " + e.getMessage());
             }
         }
         written.clear();

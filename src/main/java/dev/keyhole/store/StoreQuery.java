@@ -15,7 +15,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.DayOfWeek;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,10 +39,11 @@ public final class StoreQuery {
         if (!Files.isDirectory(dir)) {
             throw new IOException("no store at " + dir + " (write one with keyhole analyze --store " + dir + ")");
         }
-        boolean parquet;
+        java.util.Set<Integer> fileRuns = new java.util.HashSet<>();
         try (Stream<Path> s = Files.walk(dir)) {
-            parquet = s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));
+            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")).forEach(n -> fileRuns.add(run(n)));
         }
+        boolean parquet = !fileRuns.isEmpty();
         if (!parquet) {
             throw new IOException(dir + " holds no Parquet files: not a Keyhole store, or a run that kept no "
                     + "in-scope flow");
@@ -61,7 +64,11 @@ public final class StoreQuery {
             Class.forName("org.duckdb.DuckDBDriver");
             Connection c = DriverManager.getConnection("jdbc:duckdb:");
             try {
-                setUp(c, dir, format.equals(StoreSchema.FORMAT_1) ? null : weekend);
+                // Files of runs store.json does not list (a killed append's, or one still writing) are
+                // left out; when there are none, the view reads the glob as it is.
+                List<Integer> committed = committedRuns(m);
+                setUp(c, dir, format.equals(StoreSchema.FORMAT_1) ? null : weekend,
+                        committed == null || committed.containsAll(fileRuns) ? null : committed);
             } catch (SQLException e) {
                 c.close();
                 throw e;
@@ -72,10 +79,44 @@ public final class StoreQuery {
         }
     }
 
-    /** @param weekend the profile's weekend for a /2 store; null for a /1 store, whose files hold every column */
-    private static void setUp(Connection c, Path dir, Set<DayOfWeek> weekend) throws SQLException {
+    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("part-[0-9]+-[0-9]+-([0-9]+)\\.parquet");
+
+    /** The run of a store file: part-<worker>-<batch>-<run>.parquet; 0 for the first run's names before appends existed. */
+    static int run(String fileName) {
+        java.util.regex.Matcher m = PART.matcher(fileName);
+        if (!m.matches()) return 0;
+        try {
+            return Integer.parseInt(m.group(1));
+        } catch (NumberFormatException e) {
+            return -1; // not a run this Keyhole wrote: never listed, so left out
+        }
+    }
+
+    /** The runs store.json lists ({@code runIds}), or null for a store written before appends existed (one run, all files). */
+    static List<Integer> committedRuns(JsonNode manifest) {
+        JsonNode ids = manifest.get("runIds");
+        if (ids == null || !ids.isArray()) return null;
+        List<Integer> runs = new ArrayList<>();
+        for (JsonNode id : ids) runs.add(id.asInt());
+        return runs;
+    }
+
+    /**
+     * @param weekend the profile's weekend for a /2 store; null for a /1 store, whose files hold every column
+     * @param runs    the committed runs: files of other runs (a killed or running append's) are not read;
+     *                null reads every file
+     */
+    private static void setUp(Connection c, Path dir, Set<DayOfWeek> weekend, List<Integer> runs) throws SQLException {
         String glob = dir.toAbsolutePath().normalize() + "/**/*.parquet";
-        String files = "read_parquet(" + StoreSchema.literal(glob) + ", hive_partitioning = true, hive_types = {'day': DATE})";
+        String files = "read_parquet(" + StoreSchema.literal(glob) + ", hive_partitioning = true, hive_types = {'day': DATE}"
+                + (runs == null ? ")" : ", filename = true)");
+        if (runs != null) {
+            // part-<worker>-<batch>-<run>.parquet; a store's first run wrote part-<worker>-<batch>.parquet
+            // before appends existed, and that is run 0.
+            String run = "coalesce(nullif(regexp_extract(filename, '/part-[0-9]+-[0-9]+-([0-9]+)\\.parquet$', 1), ''), '0')::BIGINT";
+            String in = runs.isEmpty() ? "NULL" : runs.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+            files = "(SELECT * EXCLUDE (filename) FROM " + files + " WHERE " + run + " IN (" + in + "))";
+        }
         try (Statement st = c.createStatement()) {
             for (String macro : StoreSchema.MACROS) st.execute(macro);
             st.execute("CREATE VIEW flows AS " + (weekend == null ? "SELECT * FROM " + files : StoreSchema.view(weekend, files)));

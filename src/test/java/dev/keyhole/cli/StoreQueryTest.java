@@ -85,6 +85,14 @@ class StoreQueryTest {
                     false, Duration.ofHours(1), 1000, false, ref, dir.resolve("store-append"),
                     ParquetWriter.Codec.SNAPPY, append), m -> {});
         }
+        // A third append whose outputs cannot be written (--out is a file): it must not stay in the store.
+        Path notADir = Files.writeString(dir.resolve("out-is-a-file"), "x");
+        try {
+            AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), notADir, null, 2, false, Duration.ofHours(1), 1000,
+                    false, ref, dir.resolve("store-append"), ParquetWriter.Codec.SNAPPY, true), m -> {});
+        } catch (java.io.IOException e) {
+            failedAppend = e;
+        }
         for (ParquetWriter.Codec c : List.of(ParquetWriter.Codec.ZSTD, ParquetWriter.Codec.UNCOMPRESSED)) {
             AnalysisRun.run(new AnalysisRun.Settings(p, List.of(in), dir.resolve("out-" + c), null, 2, false,
                     Duration.ofHours(1), 1000, false, ref, dir.resolve("store-" + c), c, false), m -> {});
@@ -97,6 +105,7 @@ class StoreQueryTest {
     }
 
     static JsonNode withoutStore;
+    static Exception failedAppend;
 
     /** Every file row, in a fixed order, as DuckDB reads it. */
     private static List<String> fileRows(Path s) throws Exception {
@@ -150,6 +159,23 @@ class StoreQueryTest {
         JsonNode m = new ObjectMapper().readTree(dir.resolve("store-append/store.json").toFile());
         assertThat(m.get("rows").asLong()).isEqualTo(16);
         assertThat(m.get("runs").asInt()).isEqualTo(2);
+    }
+
+    /** The store is committed after the outputs: a run whose outputs fail leaves an append's store as it was. */
+    @Test
+    void anAppendWhoseOutputsFailLeavesTheStoreAsItWas() throws Exception {
+        assertThat(failedAppend).isNotNull().hasMessageContaining("out-is-a-file");
+        JsonNode m = new ObjectMapper().readTree(dir.resolve("store-append/store.json").toFile());
+        assertThat(m.get("runIds").toString()).isEqualTo("[0,1]");
+        try (java.util.stream.Stream<Path> st = Files.walk(dir.resolve("store-append"))) {
+            assertThat(st.filter(f -> f.getFileName().toString().endsWith("-2.parquet"))).isEmpty();
+        }
+        try (java.sql.Connection c = dev.keyhole.store.StoreQuery.open(dir.resolve("store-append"));
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM flows")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(16);
+        }
     }
 
     @Test

@@ -187,8 +187,72 @@ class FlowStoreTest {
         assertThat(m.get("runs").asInt()).isEqualTo(2);
         assertThat(m.get("runIds").toString()).isEqualTo("[0,2]");
         assertThat(m.get("rows").asLong()).isEqualTo(4);
-        // The leftover's rows are visible until removed (docs/store.md says so): 3 + 2 + 1.
-        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(6);
+        // Queries read the runs runIds lists: the leftover's 2 rows are not seen (3 + 1).
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(4);
+        assertThat(count(store, "SELECT count(*) FROM read_parquet('" + store + "/**/*.parquet')")).isEqualTo(6);
+    }
+
+    /**
+     * An append's rows are in the store only when store.json lists its run: after its files are
+     * complete (flush) and before the commit, queries see the store as it was.
+     */
+    @Test
+    void queriesSeeAnAppendOnlyOnceItIsCommitted(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            for (int i = 0; i < 5; i++) {
+                w.accept(flow("2018-05-05T1" + i + ":00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+            }
+            s.flush();
+            assertThat(store.resolve("day=2018-05-05/part-0-0-1.parquet")).exists();
+            assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(3);
+            assertThat(s.commit().rows()).isEqualTo(5);
+            assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(8);
+            assertThat(count(store, "SELECT count(*) FROM flows WHERE input = 'b'")).isEqualTo(5);
+        }
+        // Flushed, then failed before the commit (findings could not be written): the append's files go.
+        try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("c"), InputFormat.IPFIX, false, 0));
+            w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+            s.flush();
+            assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).exists();
+        }
+        assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).doesNotExist();
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(8);
+    }
+
+    /** Stores written before appends existed: files part-<worker>-<batch>.parquet, and no runIds. */
+    @Test
+    void filesNamedBeforeAppendsExistedAreTheFirstRun(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        Files.move(store.resolve("day=2018-05-05/part-0-0-0.parquet"), store.resolve("day=2018-05-05/part-0-0.parquet"));
+        Files.move(store.resolve("day=2018-05-06/part-0-0-0.parquet"), store.resolve("day=2018-05-06/part-0-0.parquet"));
+        assertThat(count(store, "SELECT count(*) FROM flows")).as("runIds [0]").isEqualTo(3);
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
+                om.readTree(store.resolve("store.json").toFile());
+        old.remove("runs");
+        old.remove("runIds");
+        om.writeValue(store.resolve("store.json").toFile(), old);
+        assertThat(count(store, "SELECT count(*) FROM flows")).as("no runIds").isEqualTo(3);
+        try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            write(s, 2, "b");
+        }
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(5);
+        assertThat(count(store, "SELECT count(DISTINCT input) FROM flows")).isEqualTo(2);
+        // With a file of an unlisted run beside them, the view filters by run: the old names still count as run 0.
+        Files.copy(store.resolve("day=2018-05-06/part-0-0.parquet"), store.resolve("day=2018-05-06/part-0-0-5.parquet"));
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(5);
+        assertThat(count(store, "SELECT count(*) FROM flows WHERE input = 'a'")).isEqualTo(3);
     }
 
     @Test
@@ -452,11 +516,19 @@ class FlowStoreTest {
         try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
             StoreWriter w = s.newWriter();
             w.file(new InputFile(Path.of("c"), InputFormat.IPFIX, false, 0));
-            w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
+            // 12 rows, batches of 10: one file completed, two rows still buffered when the run fails
+            for (int i = 0; i < 12; i++) {
+                w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
+            }
+            assertThat(store.resolve("day=2018-05-05/part-0-0-0.parquet")).exists();
         }
         assertThat(store.resolve("store.json")).doesNotExist();
         try (Stream<Path> st = Files.walk(store)) {
             assertThat(st.filter(p -> p.toString().endsWith(".parquet"))).isEmpty();
+        }
+        // The directory takes the run again.
+        try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
+            assertThat(write(s, 3, "c").rows()).isEqualTo(3);
         }
     }
 
