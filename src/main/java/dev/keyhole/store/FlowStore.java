@@ -41,6 +41,8 @@ public final class FlowStore implements AutoCloseable {
     private final int run;
     /** What store.json said before this run (appends add to it), or null for a new store. */
     private final Map<String, Object> previous;
+    /** The runs the store held when this append opened it (none for a new store). */
+    private List<Integer> committedBefore = List.of();
     /** The files this run completed: an append that fails removes them again. */
     private final List<Path> written = new ArrayList<>();
     /** An append holds a lock on this channel's file, so two appends cannot take the same run number. */
@@ -51,7 +53,7 @@ public final class FlowStore implements AutoCloseable {
     private long rows, files, nanos;
     private boolean closed;
     /** The writers have written every row (files complete); store.json not yet. */
-    private boolean flushed;
+    private boolean flushed, committed;
 
     /** What the store holds after {@link #finish()}; {@code nanos} is the time spent writing. */
     public record Summary(Path dir, long rows, long files, long nanos) {
@@ -153,9 +155,10 @@ public final class FlowStore implements AutoCloseable {
             }
             // Past every run the files show, not only the ones store.json counts: a killed append's
             // files keep their own number and are never overwritten.
-            List<Integer> committed = committedRuns(m);
+            List<Integer> committed = committedRuns(m, dir);
             int run = Math.max(committed.isEmpty() ? 0 : java.util.Collections.max(committed) + 1, lastRun(dir) + 1);
             FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, m);
+            s.committedBefore = committed;
             s.lockChannel = ch;
             return s;
         } catch (IOException | RuntimeException | Error e) {
@@ -169,35 +172,40 @@ public final class FlowStore implements AutoCloseable {
         return profile.weekend().stream().map(java.time.DayOfWeek::getValue).sorted().toList();
     }
 
-    /** The runs a manifest lists ({@code runIds}; before those existed, 0 to {@code runs} - 1). */
-    private static List<Integer> committedRuns(Map<String, Object> m) {
-        if (m == null) return List.of();
+    /**
+     * The runs a manifest lists ({@code runIds}). A store from before runIds existed is one run
+     * whose files may end in any number (DuckDB's COPY numbered them), so every number its files
+     * show counts as committed.
+     */
+    private static List<Integer> committedRuns(Map<String, Object> m, Path dir) throws IOException {
         if (m.get("runIds") instanceof List<?> ids) {
             List<Integer> out = new ArrayList<>();
             for (Object o : ids) if (o instanceof Number n) out.add(n.intValue());
             return out;
         }
-        int runs = m.get("runs") instanceof Number n ? n.intValue() : 1;
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < runs; i++) out.add(i);
-        return out;
+        return fileRuns(dir).distinct().sorted().boxed().toList();
     }
 
-    /** The largest {@code <run>} of the store's files ({@code part-<worker>-<batch>-<run>.parquet}), or -1. */
-    private static int lastRun(Path dir) throws IOException {
+    /** The {@code <run>} of each of the store's files ({@code part-<worker>-<batch>-<run>.parquet}); -1 if not a number. */
+    private static java.util.stream.IntStream fileRuns(Path dir) throws IOException {
+        List<String> names;
         try (Stream<Path> st = Files.walk(dir, 2)) {
-            return st.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet"))
-                    .mapToInt(n -> {
-                        String core = n.substring(0, n.length() - ".parquet".length());
-                        try {
-                            return Integer.parseInt(core.substring(core.lastIndexOf('-') + 1));
-                        } catch (NumberFormatException e) {
-                            return -1;
-                        }
-                    })
-                    .max().orElse(-1);
+            names = st.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet")).toList();
         }
+        return names.stream().mapToInt(n -> {
+            String core = n.substring(0, n.length() - ".parquet".length());
+            try {
+                return Integer.parseInt(core.substring(core.lastIndexOf('-') + 1));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        });
+    }
+
+    /** The largest {@code <run>} of the store's files, or -1. */
+    private static int lastRun(Path dir) throws IOException {
+        return fileRuns(dir).max().orElse(-1);
     }
 
     public Path dir() {
@@ -206,7 +214,7 @@ public final class FlowStore implements AutoCloseable {
 
     /** A writer for the calling worker thread. */
     public StoreWriter newWriter() {
-        if (closed) throw new IllegalStateException("store closed");
+        if (closed || flushed) throw new IllegalStateException(closed ? "store closed" : "store flushed: no new writers");
         return newWriter(new ParquetWriter(StoreWriter.FIELDS, StoreWriter.CREATED_BY, codec));
     }
 
@@ -216,7 +224,7 @@ public final class FlowStore implements AutoCloseable {
     }
 
     private StoreWriter newWriter(ParquetWriter parquet) {
-        if (closed) throw new IllegalStateException("store closed");
+        if (closed || flushed) throw new IllegalStateException(closed ? "store closed" : "store flushed: no new writers");
         int id = ids.getAndIncrement();
         StoreWriter w = new StoreWriter(this, id, new LocalClock(profile.zone()), batchRows, parquet);
         writers.put(id, w);
@@ -282,12 +290,14 @@ public final class FlowStore implements AutoCloseable {
      * here on. Until then a failure (or {@link #close()}) leaves the store as it was.
      */
     public Summary commit() throws IOException {
-        if (closed) return summary();
+        if (committed) return summary();
+        if (closed) throw new IllegalStateException("store closed without a commit: the run failed");
         flush();
         boolean done = false;
         try {
             writeManifest();
             done = true;
+            committed = true;
             closed = true;
             return summary();
         } finally {
@@ -303,7 +313,7 @@ public final class FlowStore implements AutoCloseable {
         manifest.put("createdAt", previous == null ? now : previous.get("createdAt"));
         if (previous != null) manifest.put("updatedAt", now);
         // The runs whose files the store holds: a file whose <run> is not listed is a killed append's.
-        List<Integer> runIds = new ArrayList<>(committedRuns(previous));
+        List<Integer> runIds = new ArrayList<>(committedBefore);
         runIds.add(run);
         manifest.put("runs", runIds.size());
         manifest.put("runIds", runIds);

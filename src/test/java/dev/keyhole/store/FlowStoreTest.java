@@ -158,8 +158,7 @@ class FlowStoreTest {
 
     /**
      * A killed append leaves files store.json never counted: the next append numbers its files past
-     * them (never overwriting one), and store.json's runIds tell them apart. A store written before
-     * runs were counted (no "runs") takes appends too.
+     * them (never overwriting one), and store.json's runIds tell them apart: queries leave them out.
      */
     @Test
     void appendsNeverReuseTheNumberOfAKilledOnesFiles(@TempDir Path dir) throws Exception {
@@ -167,13 +166,7 @@ class FlowStoreTest {
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
             write(s, 3, "a");
         }
-        // As a store of the previous version: no runs, no runIds.
         com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
-                om.readTree(store.resolve("store.json").toFile());
-        old.remove("runs");
-        old.remove("runIds");
-        om.writeValue(store.resolve("store.json").toFile(), old);
         // What a killed append (run 1) left: a complete file store.json does not count.
         Path leftover = store.resolve("day=2018-05-05/part-0-0-1.parquet");
         Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), leftover);
@@ -227,32 +220,67 @@ class FlowStoreTest {
         assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(8);
     }
 
-    /** Stores written before appends existed: files part-<worker>-<batch>.parquet, and no runIds. */
+    /**
+     * A store from before runIds existed is one run whose files may end in any number (DuckDB's COPY
+     * numbered them): an append keeps all of them; files of unlisted runs, and files not named as
+     * the store's, are left out.
+     */
     @Test
-    void filesNamedBeforeAppendsExistedAreTheFirstRun(@TempDir Path dir) throws Exception {
+    void aStoreFromBeforeRunIdsKeepsAllItsFilesAfterAnAppend(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
             write(s, 3, "a");
         }
-        Files.move(store.resolve("day=2018-05-05/part-0-0-0.parquet"), store.resolve("day=2018-05-05/part-0-0.parquet"));
-        Files.move(store.resolve("day=2018-05-06/part-0-0-0.parquet"), store.resolve("day=2018-05-06/part-0-0.parquet"));
-        assertThat(count(store, "SELECT count(*) FROM flows")).as("runIds [0]").isEqualTo(3);
+        Files.move(store.resolve("day=2018-05-06/part-0-0-0.parquet"), store.resolve("day=2018-05-06/part-0-0-1.parquet"));
         com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode)
                 om.readTree(store.resolve("store.json").toFile());
         old.remove("runs");
         old.remove("runIds");
         om.writeValue(store.resolve("store.json").toFile(), old);
-        assertThat(count(store, "SELECT count(*) FROM flows")).as("no runIds").isEqualTo(3);
+        assertThat(count(store, "SELECT count(*) FROM flows")).as("no runIds: every file").isEqualTo(3);
         try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
             write(s, 2, "b");
         }
-        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(5);
-        assertThat(count(store, "SELECT count(DISTINCT input) FROM flows")).isEqualTo(2);
-        // With a file of an unlisted run beside them, the view filters by run: the old names still count as run 0.
-        Files.copy(store.resolve("day=2018-05-06/part-0-0.parquet"), store.resolve("day=2018-05-06/part-0-0-5.parquet"));
+        assertThat(om.readTree(store.resolve("store.json").toFile()).get("runIds").toString()).isEqualTo("[0,1,2]");
         assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(5);
         assertThat(count(store, "SELECT count(*) FROM flows WHERE input = 'a'")).isEqualTo(3);
+        Files.copy(store.resolve("day=2018-05-06/part-0-0-1.parquet"), store.resolve("day=2018-05-06/part-0-0-7.parquet"));
+        Files.copy(store.resolve("day=2018-05-06/part-0-0-1.parquet"), store.resolve("day=2018-05-06/copy.parquet"));
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(5);
+    }
+
+    /** A connection opened before an append does not see its rows before the commit either. */
+    @Test
+    void anOpenConnectionSeesAnAppendOnlyOnceCommitted(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("s");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            StoreWriter w = s.newWriter();
+            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            for (int i = 0; i < 5; i++) {
+                w.accept(flow("2018-05-05T1" + i + ":00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
+            }
+            s.flush();
+            assertThatThrownBy(s::newWriter).isInstanceOf(IllegalStateException.class);
+            try (ResultSet r = st.executeQuery("SELECT count(*) FROM flows")) {
+                r.next();
+                assertThat(r.getLong(1)).isEqualTo(3);
+            }
+            s.commit();
+        }
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(8);
+    }
+
+    @Test
+    void aFailedRunCannotBeCommitted(@TempDir Path dir) throws Exception {
+        FlowStore s = FlowStore.create(dir.resolve("s"), PROFILE, 100);
+        s.close();
+        assertThatThrownBy(s::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("without a commit");
+        assertThat(dir.resolve("s/store.json")).doesNotExist();
     }
 
     @Test
