@@ -1,7 +1,9 @@
 package dev.keyhole.cli;
 
+import dev.keyhole.bench.CollectorBenchmark;
 import dev.keyhole.bench.HeapWatcher;
 import dev.keyhole.bench.NfcapdBenchData;
+import dev.keyhole.engine.EmbeddedEngine;
 import dev.keyhole.enrichment.scope.TargetScope;
 import dev.keyhole.profile.ProfileLoader;
 import dev.keyhole.profile.TargetProfile;
@@ -50,6 +52,10 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", paramLabel = "N",
             description = "Timed runs of each top query, interleaved; the median is reported (default ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--store", description = "Also time analyze --store (the Parquet flow store, Snappy) in a new and"
+            + " a warm JVM, against analyze without it.")
+    boolean store;
 
     @Option(names = "--no-analyze", description = "Only the top-N comparison, not keyhole analyze.")
     boolean noAnalyze;
@@ -134,14 +140,16 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
             boolean equal = same(nfTop, khTop) && same(nfTop, coldTop);
             double nfMedian = median(nfSecs), coldMedian = median(coldSecs), warmMedian = median(warmSecs);
+            nfMedianForStore = nfMedian;
             double nfCpuMedian = median(nfCpu), coldCpuMedian = median(coldCpu), warmCpuMedian = median(warmCpu);
             System.out.printf("%n== %,d flows in %d files, %.1f MiB on disk; load average before: %s%n", n, inputs.size(),
                     bytes / 1048576.0, loadBefore);
-            System.out.printf("(a) nfdump %.2f s wall, %.2f s CPU (%,.0f flows/s) | keyhole top, new JVM: %.2f s wall,"
-                            + " %.2f s CPU (%,.0f flows/s); warm JVM: %.2f s wall, %.2f s CPU%n"
+            System.out.printf("(a) nfdump %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | keyhole top, new JVM: %.2f s wall"
+                            + " (%s), %.2f s CPU (%,.0f flows/s); warm JVM: %.2f s wall, %.2f s CPU%n"
                             + "    ratio keyhole/nfdump: wall %.2f (warm %.2f), CPU %.2f (warm %.2f) | top-10 ports and"
                             + " flow counts %s%n",
-                    nfMedian, nfCpuMedian, n / nfMedian, coldMedian, coldCpuMedian, n / coldMedian, warmMedian,
+                    nfMedian, range(nfSecs), nfCpuMedian, n / nfMedian, coldMedian, range(coldSecs), coldCpuMedian,
+                    n / coldMedian, warmMedian,
                     warmCpuMedian, coldMedian / nfMedian, warmMedian / nfMedian, coldCpuMedian / nfCpuMedian,
                     warmCpuMedian / nfCpuMedian, equal ? "identical" : "DIFFER");
             if (!equal) {
@@ -163,9 +171,10 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                     anCpu.add(childCpu() - c);
                 }
                 double anMedian = median(anSecs), anCpuMedian = median(anCpu);
-                System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall, %.2f s CPU (%,.0f flows/s) | ratio"
-                                + " analyze/nfdump(a): wall %.2f, CPU %.2f%n", anMedian, anCpuMedian, n / anMedian,
-                        anMedian / nfMedian, anCpuMedian / nfCpuMedian);
+                System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | ratio"
+                                + " analyze/nfdump(a): wall %.2f, CPU %.2f%n", anMedian, range(anSecs), anCpuMedian,
+                        n / anMedian, anMedian / nfMedian, anCpuMedian / nfCpuMedian);
+                if (store) storeRuns(profile, d, base, n, anMedian, anCpuMedian);
                 row += String.format(" | %.2f / %.2f | %.2f / %.2f", anMedian, anCpuMedian, anMedian / nfMedian,
                         anCpuMedian / nfCpuMedian);
                 // Warm = steady state: one untimed run on the same files first, so that the timed run
@@ -195,6 +204,78 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"));
         rows.forEach(System.out::println);
         return 0;
+    }
+
+    /**
+     * analyze --store as a user runs it (new JVM) and at steady state (warm, after one untimed run),
+     * each into a new store that is removed after; the extra time is against analyze without it.
+     */
+    private void storeRuns(TargetProfile profile, Path d, Path base, long n, double plainSecs, double plainCpu)
+            throws Exception {
+        Path storeDir = base.resolve("store-nfdump-" + n);
+        List<Double> secs = new ArrayList<>(), cpu = new ArrayList<>();
+        long bytes = 0;
+        for (int r = 0; r < runs; r++) {
+            CollectorBenchmark.deleteTree(storeDir);
+            List<String> cmd = analyzeCommand(d, base.resolve("out-nfdump-store-" + n));
+            cmd.addAll(List.of("--store", storeDir.toString()));
+            long t = System.nanoTime();
+            double c = childCpu();
+            NfcapdBenchData.run(cmd, base.resolve("keyhole-analyze-store.log"));
+            secs.add((System.nanoTime() - t) / 1e9);
+            cpu.add(childCpu() - c);
+            bytes = treeBytes(storeDir);
+        }
+        double m = median(secs), mc = median(cpu);
+        System.out.printf("(s) keyhole analyze --store, new JVM: %.2f s wall (%s), %.2f s CPU | %.2fx the wall and"
+                        + " %.2fx the CPU of analyze without it | %,.0f flows/s | ratio/nfdump(a) wall %.2f | store %.1f MiB%n",
+                m, range(secs), mc, m / plainSecs, mc / plainCpu, n / m, m / nfMedianForStore, bytes / 1048576.0);
+        // Warm: one untimed run into a scratch store, then the timed one.
+        double warmPlain, warmStore, warmPlainCpu, warmStoreCpu;
+        long rows;
+        double writeSecs;
+        {
+            CollectorBenchmark.deleteTree(storeDir);
+            analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+            analyze(profile, d, base.resolve("out-nfdump-" + n));
+            double c = processCpu();
+            long t = System.nanoTime();
+            analyze(profile, d, base.resolve("out-nfdump-" + n));
+            warmPlain = (System.nanoTime() - t) / 1e9;
+            warmPlainCpu = processCpu() - c;
+            CollectorBenchmark.deleteTree(storeDir);
+            c = processCpu();
+            t = System.nanoTime();
+            AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+            warmStore = (System.nanoTime() - t) / 1e9;
+            warmStoreCpu = processCpu() - c;
+            rows = o.store().rows();
+            writeSecs = o.store().nanos() / 1e9;
+        }
+        System.out.printf("(s) warm JVM: analyze %.2f s wall, %.2f s CPU; with --store %.2f s wall, %.2f s CPU (%.2fx,"
+                        + " %.2fx); %,d rows, writers busy %.2f s in all%n", warmPlain, warmPlainCpu, warmStore,
+                warmStoreCpu, warmStore / warmPlain, warmStoreCpu / warmPlainCpu, rows, writeSecs);
+        CollectorBenchmark.deleteTree(storeDir);
+    }
+
+    /** nfdump's median for the size being measured, for the store line's ratio. */
+    private double nfMedianForStore = Double.NaN;
+
+    private static long treeBytes(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> st = Files.walk(dir)) {
+            return st.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    /** min–max of the runs, so the spread behind a median shows. */
+    private static String range(List<Double> v) {
+        return String.format("runs %.2f–%.2f", java.util.Collections.min(v), java.util.Collections.max(v));
+    }
+
+    private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out, Path storeDir) throws Exception {
+        EmbeddedEngine.Options o = EmbeddedEngine.Options.defaults();
+        return AnalysisRun.run(new AnalysisRun.Settings(profile, List.of(in), out, null, threads, false, o.dnsWindow(),
+                o.maxNames(), false, ref, storeDir), m -> {});
     }
 
     private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out) throws Exception {
