@@ -40,4 +40,20 @@ class KeyholeCliTest {
         assertThat(cl.execute("analyze", "--help")).isZero();
         assertThat(out.toString()).startsWith("Usage: keyhole analyze").contains("--store-compression");
     }
+
+    /** The launcher's JIT directives name methods that exist: a rename would silently drop them. */
+    @Test
+    void theLaunchersCompileCommandsNameRealMethods() throws Exception {
+        String launcher = java.nio.file.Files.readString(java.nio.file.Path.of("keyhole"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dontinline,([\\w.$]+)::(\\w+)").matcher(launcher);
+        int n = 0;
+        while (m.find()) {
+            Class<?> c = Class.forName(m.group(1));
+            String method = m.group(2);
+            assertThat(java.util.Arrays.stream(c.getDeclaredMethods()).map(java.lang.reflect.Method::getName))
+                    .as("%s::%s", m.group(1), method).contains(method);
+            n++;
+        }
+        assertThat(n).isEqualTo(2);
+    }
 }
