@@ -53,8 +53,7 @@ class FlowStoreTest {
         Path store = dir.resolve("s");
         FlowStore.Summary sum;
         try (FlowStore s = FlowStore.create(store, PROFILE, 3)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("a.ipfix"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "a.ipfix");
             for (int i = 0; i < 7; i++) {
                 w.accept(flow("2018-05-0" + (5 + i % 2) + "T10:00:00Z", "175.45.178." + i, "203.0.113.1",
                         Direction.OUTBOUND, true));
@@ -78,13 +77,19 @@ class FlowStoreTest {
 
     /** Writes n outbound flows on 2018-05-05 (and, from the 3rd on, 2018-05-06) into a store, new or appended. */
     private static FlowStore.Summary write(FlowStore s, int n, String src) throws Exception {
-        StoreWriter w = s.newWriter();
-        w.file(new InputFile(Path.of(src), InputFormat.IPFIX, false, 0));
+        StoreWriter w = writer(s, src);
         for (int i = 0; i < n; i++) {
             w.accept(flow("2018-05-0" + (i < 2 ? 5 : 6) + "T10:00:00Z", "175.45.178." + i, "203.0.113.1",
                     Direction.OUTBOUND, true));
         }
         return s.finish();
+    }
+
+    /** A writer of {@code s} for rows from the input named {@code input}. */
+    private static StoreWriter writer(FlowStore s, String input) {
+        StoreWriter w = s.newWriter();
+        w.file(new InputFile(Path.of(input), InputFormat.IPFIX, false, 0));
+        return w;
     }
 
     private static long count(Path store, String sql) throws Exception {
@@ -196,8 +201,7 @@ class FlowStoreTest {
             write(s, 3, "a");
         }
         try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "b");
             for (int i = 0; i < 5; i++) {
                 w.accept(flow("2018-05-05T1" + i + ":00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
             }
@@ -210,8 +214,7 @@ class FlowStoreTest {
         }
         // Flushed, then failed before the commit (findings could not be written): the append's files go.
         try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("c"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "c");
             w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
             s.flush();
             assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).exists();
@@ -259,8 +262,7 @@ class FlowStoreTest {
         }
         try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
              FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "b");
             for (int i = 0; i < 5; i++) {
                 w.accept(flow("2018-05-05T1" + i + ":00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
             }
@@ -291,8 +293,7 @@ class FlowStoreTest {
         }
         String before = Files.readString(store.resolve("store.json"));
         try (FlowStore s = FlowStore.append(store, PROFILE, 2, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "b");
             // The first batch (2 rows, 2018-05-05) is written; then the run fails before finishing.
             w.accept(flow("2018-05-05T11:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
             w.accept(flow("2018-05-05T12:00:00Z", "175.45.178.9", "203.0.113.1", Direction.OUTBOUND, true));
@@ -310,8 +311,7 @@ class FlowStoreTest {
     void ipv6HighBitsAreUnsignedAndTextIsRfc5952(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "b");
             w.accept(flow("2018-05-05T10:00:00Z", "FE80:0:0:0:0:0:0:1", "2001:DB8:0:0:1:0:0:1", Direction.OUTBOUND,
                     true));
             w.accept(flow("2018-05-05T10:00:00Z", "203.0.113.1", "175.45.178.1", Direction.INBOUND, false));
@@ -358,8 +358,7 @@ class FlowStoreTest {
         }
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("v6"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "v6");
             for (Ip ip : ips) {
                 w.accept(flow("2018-05-05T10:00:00Z", "fe80::1", ip.toString(), Direction.OUTBOUND, true));
             }
@@ -393,8 +392,7 @@ class FlowStoreTest {
         names.add("\ud800lone-surrogate");
         names.add("");
         try (FlowStore s = FlowStore.create(store, PROFILE, 1000)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("d"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "d");
             // Batch 0: 600 distinct names in 1000 rows, over the limit; batch 1: a few, dictionary;
             // batch 2: three values, each row a new String instance; batch 3: "" and NULL.
             for (int i = 0; i < 1000; i++) w.accept(named(names.get(i % 600)));
@@ -483,8 +481,7 @@ class FlowStoreTest {
                     4837, "Org", "svc", "Service", "Co", Category.STREAMING, "CN", Origin.CHINESE, Obfuscation.TLS));
         }
         try (FlowStore s = FlowStore.create(dir.resolve("as"), PROFILE, 2048)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("b"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "b");
             for (EnrichedFlow e : flows) w.accept(e);
             s.finish();
         }
@@ -502,8 +499,7 @@ class FlowStoreTest {
     void filesHoldTheRawColumnsAndTheViewAddsTheRest(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("f"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "f");
             w.accept(named("www.example"));
             s.finish();
         }
@@ -542,8 +538,7 @@ class FlowStoreTest {
     void closingWithoutFinishLeavesNoManifest(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("c"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "c");
             // 12 rows, batches of 10: one file completed, two rows still buffered when the run fails
             for (int i = 0; i < 12; i++) {
                 w.accept(flow("2018-05-05T10:00:00Z", "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
@@ -565,8 +560,7 @@ class FlowStoreTest {
     void daysBeyondYear9999AndBeforeYear1AreReadable(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 10)) {
-            StoreWriter w = s.newWriter();
-            w.file(new InputFile(Path.of("t"), InputFormat.IPFIX, false, 0));
+            StoreWriter w = writer(s, "t");
             for (String t : List.of("+10000-01-01T10:00:00Z", "-0001-06-01T10:00:00Z", "2018-05-05T10:00:00Z")) {
                 w.accept(flow(t, "175.45.178.1", "203.0.113.1", Direction.OUTBOUND, true));
             }
