@@ -43,7 +43,7 @@ public final class FlowStore implements AutoCloseable {
     private final Map<String, Object> previous;
     /** The runs the store held when this append opened it (none for a new store). */
     private List<Integer> committedBefore = List.of();
-    /** The files this run completed: an append that fails removes them again. */
+    /** The files this run completed: a run that fails removes them again. */
     private final List<Path> written = new ArrayList<>();
     /** An append holds a lock on this channel's file, so two appends cannot take the same run number. */
     private java.nio.channels.FileChannel lockChannel;
@@ -52,7 +52,7 @@ public final class FlowStore implements AutoCloseable {
     private final java.util.Set<Path> directories = ConcurrentHashMap.newKeySet();
     private long rows, files, nanos;
     private boolean closed;
-    /** The writers have written every row (files complete); store.json not yet. */
+    /** flushed: the writers have written every row (files complete); committed: store.json lists the run. */
     private boolean flushed, committed;
 
     /** What the store holds after {@link #finish()}; {@code nanos} is the time spent writing. */
