@@ -77,6 +77,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (store && noAnalyze) throw new IllegalArgumentException("--store times analyze --store: it cannot go with --no-analyze");
         String nf = nfdump != null ? nfdump : onPath("nfdump");
         Path base = dir != null ? dir : ref.cacheDir().resolve("bench");
         Files.createDirectories(base);
@@ -140,7 +141,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             for (TopQuery.Row x : top.top(10)) khTop.add(new long[] {x.key(), x.flows()});
             boolean equal = same(nfTop, khTop) && same(nfTop, coldTop);
             double nfMedian = median(nfSecs), coldMedian = median(coldSecs), warmMedian = median(warmSecs);
-            nfMedianForStore = nfMedian;
             double nfCpuMedian = median(nfCpu), coldCpuMedian = median(coldCpu), warmCpuMedian = median(warmCpu);
             System.out.printf("%n== %,d flows in %d files, %.1f MiB on disk; load average before: %s%n", n, inputs.size(),
                     bytes / 1048576.0, loadBefore);
@@ -174,13 +174,13 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | ratio"
                                 + " analyze/nfdump(a): wall %.2f, CPU %.2f%n", anMedian, range(anSecs), anCpuMedian,
                         n / anMedian, anMedian / nfMedian, anCpuMedian / nfCpuMedian);
-                if (store) storeRuns(profile, d, base, n, anMedian, anCpuMedian);
                 row += String.format(" | %.2f / %.2f | %.2f / %.2f", anMedian, anCpuMedian, anMedian / nfMedian,
                         anCpuMedian / nfCpuMedian);
                 // Warm = steady state: one untimed run on the same files first, so that the timed run
                 // measures throughput, not JIT compilation (the new-JVM run above includes that).
                 analyze(profile, d, base.resolve("out-nfdump-" + n));
                 System.gc();
+                double warmSecsB, warmCpuB;
                 try (HeapWatcher heap = new HeapWatcher()) {
                     double c = processCpu();
                     long t = System.nanoTime();
@@ -193,6 +193,11 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                             cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
                     row += String.format(" | %.2f / %.2f | %.2f / %.2f | %d | %d", secs, cpu, secs / nfMedian,
                             cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
+                    warmSecsB = secs;
+                    warmCpuB = cpu;
+                }
+                if (store) {
+                    row += storeRuns(profile, d, base, n, nfMedian, anMedian, anCpuMedian, warmSecsB, warmCpuB);
                 }
             }
             System.out.println("    load average after: " + load());
@@ -201,17 +206,20 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("flows | nfdump s wall / CPU | keyhole top s, new JVM | keyhole top s, warm | ratio (a) wall / CPU"
                 + (noAnalyze ? "" : " | analyze s, new JVM, wall / CPU | ratio (b) wall / CPU | analyze s, warm, wall / CPU"
-                + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"));
+                + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"
+                + (store ? " | analyze --store s, new JVM, wall / CPU | warm, wall / CPU | store MiB" : "")));
         rows.forEach(System.out::println);
         return 0;
     }
 
     /**
-     * analyze --store as a user runs it (new JVM) and at steady state (warm, after one untimed run),
-     * each into a new store that is removed after; the extra time is against analyze without it.
+     * analyze --store as a user runs it (new JVM, against (b) in a new JVM) and at steady state
+     * (warm: one untimed run first, then a collection, then the timed one, against (b) warm, timed
+     * the same way just before), each into a new store that is removed after. Returns the summary
+     * table's columns.
      */
-    private void storeRuns(TargetProfile profile, Path d, Path base, long n, double plainSecs, double plainCpu)
-            throws Exception {
+    private String storeRuns(TargetProfile profile, Path d, Path base, long n, double nfSecs, double plainSecs,
+                             double plainCpu, double warmPlainSecs, double warmPlainCpu) throws Exception {
         Path storeDir = base.resolve("store-nfdump-" + n);
         List<Double> secs = new ArrayList<>(), cpu = new ArrayList<>();
         long bytes = 0;
@@ -228,40 +236,25 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         }
         double m = median(secs), mc = median(cpu);
         System.out.printf("(s) keyhole analyze --store, new JVM: %.2f s wall (%s), %.2f s CPU | %.2fx the wall and"
-                        + " %.2fx the CPU of analyze without it | %,.0f flows/s | ratio/nfdump(a) wall %.2f | store %.1f MiB%n",
-                m, range(secs), mc, m / plainSecs, mc / plainCpu, n / m, m / nfMedianForStore, bytes / 1048576.0);
-        // Warm: one untimed run into a scratch store, then the timed one.
-        double warmPlain, warmStore, warmPlainCpu, warmStoreCpu;
-        long rows;
-        double writeSecs;
-        {
-            CollectorBenchmark.deleteTree(storeDir);
-            analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-            analyze(profile, d, base.resolve("out-nfdump-" + n));
-            double c = processCpu();
-            long t = System.nanoTime();
-            analyze(profile, d, base.resolve("out-nfdump-" + n));
-            warmPlain = (System.nanoTime() - t) / 1e9;
-            warmPlainCpu = processCpu() - c;
-            CollectorBenchmark.deleteTree(storeDir);
-            c = processCpu();
-            t = System.nanoTime();
-            AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-            warmStore = (System.nanoTime() - t) / 1e9;
-            warmStoreCpu = processCpu() - c;
-            rows = o.store().rows();
-            writeSecs = o.store().nanos() / 1e9;
-        }
-        System.out.printf("(s) warm JVM: analyze %.2f s wall, %.2f s CPU; with --store %.2f s wall, %.2f s CPU (%.2fx,"
-                        + " %.2fx); %,d rows, writers busy %.2f s in all%n", warmPlain, warmPlainCpu, warmStore,
-                warmStoreCpu, warmStore / warmPlain, warmStoreCpu / warmPlainCpu, rows, writeSecs);
+                        + " %.2fx the CPU of (b) new JVM | %,.0f flows/s | ratio/nfdump(a) wall %.2f | store %.1f MiB%n",
+                m, range(secs), mc, m / plainSecs, mc / plainCpu, n / m, m / nfSecs, bytes / 1048576.0);
         CollectorBenchmark.deleteTree(storeDir);
+        analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+        CollectorBenchmark.deleteTree(storeDir);
+        System.gc();
+        double c = processCpu();
+        long t = System.nanoTime();
+        AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+        double warm = (System.nanoTime() - t) / 1e9, warmCpu = processCpu() - c;
+        System.out.printf("(s) warm JVM: %.2f s wall, %.2f s CPU: %.2fx the wall and %.2fx the CPU of (b) warm | %,d"
+                        + " rows, writers busy %.2f s in all%n", warm, warmCpu, warm / warmPlainSecs,
+                warmCpu / warmPlainCpu, o.store().rows(), o.store().nanos() / 1e9);
+        CollectorBenchmark.deleteTree(storeDir);
+        return String.format(" | %.2f / %.2f | %.2f / %.2f | %.1f", m, mc, warm, warmCpu, bytes / 1048576.0);
     }
 
-    /** nfdump's median for the size being measured, for the store line's ratio. */
-    private double nfMedianForStore = Double.NaN;
-
     private static long treeBytes(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
         try (java.util.stream.Stream<Path> st = Files.walk(dir)) {
             return st.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }

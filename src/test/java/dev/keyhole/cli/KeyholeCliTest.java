@@ -41,19 +41,30 @@ class KeyholeCliTest {
         assertThat(out.toString()).startsWith("Usage: keyhole analyze").contains("--store-compression");
     }
 
-    /** The launcher's JIT directives name methods that exist: a rename would silently drop them. */
+    /**
+     * The launcher's JIT directives, as bash hands them to java: quiet first (else the JVM prints
+     * each directive on stdout, into CSV output), and naming methods that exist (a rename would
+     * silently drop them).
+     */
     @Test
     void theLaunchersCompileCommandsNameRealMethods() throws Exception {
         String launcher = java.nio.file.Files.readString(java.nio.file.Path.of("keyhole"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dontinline,([\\w.$]+)::(\\w+)").matcher(launcher);
-        int n = 0;
-        while (m.find()) {
-            Class<?> c = Class.forName(m.group(1));
-            String method = m.group(2);
-            assertThat(java.util.Arrays.stream(c.getDeclaredMethods()).map(java.lang.reflect.Method::getName))
-                    .as("%s::%s", m.group(1), method).contains(method);
-            n++;
+        int from = launcher.indexOf("\nopts=("), to = launcher.indexOf(')', launcher.indexOf("Enricher::resolve"));
+        assertThat(from).isPositive();
+        Process p = new ProcessBuilder("bash", "-c", launcher.substring(from + 1, to + 1) + "; printf '%s\\n' \"${opts[@]}\"")
+                .redirectErrorStream(true).start();
+        java.util.List<String> words = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertThat(p.waitFor()).isZero();
+        java.util.List<String> commands = words.stream().filter(w -> w.startsWith("-XX:CompileCommand=")).toList();
+        assertThat(commands).containsExactly("-XX:CompileCommand=quiet",
+                "-XX:CompileCommand=dontinline,dev.keyhole.engine.EmbeddedEngine$FlowBatch::drain",
+                "-XX:CompileCommand=dontinline,dev.keyhole.enrichment.Enricher::resolve");
+        for (String c : commands.subList(1, commands.size())) {
+            String target = c.substring(c.indexOf(',') + 1);
+            Class<?> k = Class.forName(target.substring(0, target.indexOf("::")));
+            String method = target.substring(target.indexOf("::") + 2);
+            assertThat(java.util.Arrays.stream(k.getDeclaredMethods()).map(java.lang.reflect.Method::getName))
+                    .as(target).contains(method);
         }
-        assertThat(n).isEqualTo(2);
     }
 }
