@@ -70,6 +70,33 @@ class PatternOfLifeAnalysisTest {
         assertThat(p.peakHours().share()).isCloseTo(110.0 / 130, org.assertj.core.data.Offset.offset(1e-9));
     }
 
+    /** Activity spread over the whole day has no active hours to name; a daytime rhythm does. */
+    @Test
+    void evenlySpreadActivityIsJudgedAsNoClearActiveHours() {
+        AnalysisContext ctx = new AnalysisContext(profile(List.of()));
+        PatternOfLifeAnalysis flat = new PatternOfLifeAnalysis(ctx);
+        // 10 conversations in each hour of Monday, one hour with 12.
+        for (int h = 0; h < 24; h++) {
+            for (int i = 0; i < (h == 13 ? 12 : 10); i++) flat.accept(Flows.out(mondayLocal(h), Category.GAMING));
+        }
+        Findings f = new Findings();
+        flat.finish(f);
+        // 80 % of 242 = 193.6: 19 hours hold at most 192, 20 hours 202.
+        assertThat(f.patternOfLife.periods().get(0).peakHours().share()).isCloseTo(202.0 / 242, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(f.judgments).singleElement().satisfies(j -> assertThat(j.text()).isEqualTo(
+                "In 2018-06, conversations were spread over the whole day, with no clear active hours: the shortest run"
+                        + " of hours holding 80% of them is 20 hours long (evenly spread activity needs 19.2)."));
+
+        PatternOfLifeAnalysis day = new PatternOfLifeAnalysis(ctx);
+        for (int h = 6; h < 23; h++) for (int i = 0; i < 10; i++) day.accept(Flows.out(mondayLocal(h), Category.GAMING));
+        day.accept(Flows.out(mondayLocal(2), Category.GAMING));
+        Findings g = new Findings();
+        day.finish(g);
+        // 171 conversations, 80 % = 136.8: 14 hours of 10 (17 hours, 06:00-23:00, hold 170).
+        assertThat(g.judgments).singleElement().satisfies(j -> assertThat(j.text())
+                .matches("In 2018-06, 82% of conversations started between 0[6-9]:00 and (20|21|22|23):00 local time \\(Asia/Pyongyang\\)\\."));
+    }
+
     /** UTC instant of hour h local (UTC+9) on Monday 2018-06-04. */
     private static String mondayLocal(int h) {
         return java.time.LocalDateTime.of(2018, 6, 4, h, 0).minusHours(9) + ":00Z";

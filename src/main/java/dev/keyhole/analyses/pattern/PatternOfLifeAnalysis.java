@@ -30,6 +30,8 @@ import java.util.TreeMap;
 public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalysis> {
     /** The peak window is the shortest run of hours holding at least this share of conversations. */
     public static final double PEAK_THRESHOLD = 0.80;
+    /** A peak run this long (of 24 hours) is judged as no clear active hours. */
+    static final int FLAT_HOURS = 18;
 
     private final AnalysisContext ctx;
     private final When own;
@@ -214,9 +216,17 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
                     : p.weekendDayRatio() > 1.1 ? String.format("; weekend days were busier than working days (%.2f× per day)", p.weekendDayRatio())
                     : p.weekendDayRatio() < 0.9 ? String.format("; working days were busier than weekend days (weekend %.2f× per day)", p.weekendDayRatio())
                     : "; weekend and working days were about as busy";
-            out.judgments.add(new Judgment("pattern-" + p.period(),
-                    String.format("In %s, %.0f%% of conversations started between %02d:00 and %02d:00 local time (%s)%s.",
-                            p.period(), 100 * ph.share(), ph.start(), ph.end(), zone, rhythm),
+            int hours = Math.floorMod(ph.end() - ph.start(), 24);
+            if (hours == 0) hours = 24; // the whole day (end is exclusive and wraps)
+            // Evenly spread activity needs 0.8 * 24 = 19.2 hours for 80 %: a run nearly that long is
+            // no daily rhythm, and naming its (arbitrary) first hour would mislead.
+            String text = hours >= FLAT_HOURS
+                    ? String.format("In %s, conversations were spread over the whole day, with no clear active hours: the"
+                            + " shortest run of hours holding %.0f%% of them is %d hours long (evenly spread activity"
+                            + " needs %.1f)%s.", p.period(), 100 * PEAK_THRESHOLD, hours, 24 * PEAK_THRESHOLD, rhythm)
+                    : String.format("In %s, %.0f%% of conversations started between %02d:00 and %02d:00 local time (%s)%s.",
+                            p.period(), 100 * ph.share(), ph.start(), ph.end(), zone, rhythm);
+            out.judgments.add(new Judgment("pattern-" + p.period(), text,
                     Confidence.ofSample(p.flows()), Confidence.sampleReason(p.flows()),
                     List.of("/patternOfLife/periods?period=" + p.period())));
         }
