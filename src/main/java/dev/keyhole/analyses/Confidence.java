@@ -37,6 +37,13 @@ public final class Confidence {
                 formatP(pValue), deltaPoints, n1, n2);
     }
 
+    /** As {@link #changeReason}, for a per-day rate ratio test whose change is given in points of a standard week. */
+    public static String rateChangeReason(double pValue, double deltaPoints, long n1, long n2) {
+        return String.format("per-day rate ratio test p %s, change %.1f percentage points of a standard week, %,d and"
+                        + " %,d conversations (high: p < 0.001, ≥ 10 points, ≥ 1,000 each; moderate: p < 0.01, ≥ 5"
+                        + " points, ≥ 300 each)", formatP(pValue), deltaPoints, n1, n2);
+    }
+
     public static String formatP(double p) {
         if (Double.isNaN(p)) return "n/a";
         if (p < 1e-6) return "< 0.000001";

@@ -20,5 +20,6 @@ public record PatternOfLife(String timezone, List<PeriodPattern> periods, List<W
     public record PeakHours(int start, int end, double share, double threshold) {}
 
     public record WeekendChange(String from, String to, double weekendShareFrom, double weekendShareTo, double z,
-                                double pValue, boolean significant) {}
+                                double pValue, boolean significant, double weekendDayRatioFrom,
+                                double weekendDayRatioTo) {}
 }

@@ -116,9 +116,10 @@ public final class CsvTables {
         ts.add(summary);
 
         Table wc = new Table("pattern_changes.csv", "from", "to", "weekend_share_from", "weekend_share_to", "z",
-                "p_value", "significant");
+                "p_value", "significant", "weekend_day_ratio_from", "weekend_day_ratio_to");
         for (PatternOfLife.WeekendChange c : nn(pol == null ? null : pol.changes())) {
-            wc.row(c.from(), c.to(), c.weekendShareFrom(), c.weekendShareTo(), c.z(), c.pValue(), c.significant());
+            wc.row(c.from(), c.to(), c.weekendShareFrom(), c.weekendShareTo(), c.z(), c.pValue(), c.significant(),
+                    c.weekendDayRatioFrom(), c.weekendDayRatioTo());
         }
         ts.add(wc);
 

@@ -286,13 +286,16 @@ public final class HtmlReport {
         if (!nn(pol.changes()).isEmpty()) {
             h.append("<h3 id=\"t-weekend-changes\">Weekend share changes</h3>\n<table class=\"data\"><thead><tr>")
                     .append("<th>From</th><th>To</th><th class=\"n\">Weekend share</th><th class=\"n\">Change</th>")
-                    .append("<th class=\"n\">z</th><th class=\"n\">p</th><th>Significant (p &lt; 0.01)</th>")
+                    .append("<th class=\"n\">Weekend day / working day</th>")
+                    .append("<th class=\"n\">z</th><th class=\"n\">p</th><th>Significant (per day, p &lt; 0.01)</th>")
                     .append("</tr></thead><tbody>\n");
             for (PatternOfLife.WeekendChange c : pol.changes()) {
                 h.append("<tr").append(c.significant() ? " class=\"sig\"" : "").append("><td>").append(esc(c.from()))
                         .append("</td><td>").append(esc(c.to())).append("</td><td class=\"n\">")
                         .append(pct(c.weekendShareFrom())).append(" → ").append(pct(c.weekendShareTo()))
                         .append("</td><td class=\"n\">").append(pp(c.weekendShareTo() - c.weekendShareFrom()))
+                        .append("</td><td class=\"n\">").append(fixed(c.weekendDayRatioFrom(), 2)).append("× → ")
+                        .append(fixed(c.weekendDayRatioTo(), 2)).append("×")
                         .append("</td><td class=\"n\">").append(fixed(c.z(), 2)).append("</td><td class=\"n\">")
                         .append(pval(c.pValue())).append("</td><td>").append(c.significant() ? "yes" : "no")
                         .append("</td></tr>\n");

@@ -97,6 +97,33 @@ class PatternOfLifeAnalysisTest {
                 .matches("In 2018-06, 82% of conversations started between 0[6-9]:00 and (20|21|22|23):00 local time \\(Asia/Pyongyang\\)\\."));
     }
 
+    /**
+     * The same conversations every day: a period with more weekend days has a larger weekend share,
+     * but no weekend day got busier, so there is no change to judge.
+     */
+    @Test
+    void aDifferentCalendarIsNoWeekendChange() {
+        List<Period> periods = List.of(new Period("sat-to-sun", LocalDate.of(2018, 6, 2), LocalDate.of(2018, 6, 17)),
+                new Period("mon-to-fri", LocalDate.of(2018, 7, 2), LocalDate.of(2018, 7, 20)));
+        AnalysisContext ctx = new AnalysisContext(profile(periods));
+        PatternOfLifeAnalysis a = new PatternOfLifeAnalysis(ctx);
+        for (Period p : periods) {
+            for (LocalDate d = p.from(); !d.isAfter(p.to()); d = d.plusDays(1)) {
+                for (int i = 0; i < 100; i++) a.accept(Flows.out(d + "T03:00:00Z", Category.GAMING));
+            }
+        }
+        Findings f = new Findings();
+        a.finish(f);
+        var c = f.patternOfLife.changes().get(0);
+        // 6 of 16 days against 4 of 19: shares of 37.5 % and 21.1 %, per day the same.
+        assertThat(c.weekendShareFrom()).isEqualTo(0.375);
+        assertThat(c.weekendShareTo()).isCloseTo(4.0 / 19, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(c.weekendDayRatioFrom()).isEqualTo(1.0);
+        assertThat(c.weekendDayRatioTo()).isEqualTo(1.0);
+        assertThat(c.significant()).isFalse();
+        assertThat(f.judgments).noneSatisfy(j -> assertThat(j.id()).startsWith("weekend-shift"));
+    }
+
     /** UTC instant of hour h local (UTC+9) on Monday 2018-06-04. */
     private static String mondayLocal(int h) {
         return java.time.LocalDateTime.of(2018, 6, 4, h, 0).minusHours(9) + ":00Z";
@@ -127,7 +154,9 @@ class PatternOfLifeAnalysisTest {
         assertThat(c.z()).isLessThan(-15);
         assertThat(f.judgments).anySatisfy(j -> {
             assertThat(j.id()).isEqualTo("weekend-shift-p2017-p2018");
-            assertThat(j.text()).contains("fell from 60.0% in p2017 to 20.0% in p2018");
+            assertThat(j.text()).isEqualTo("Weekend days went from 0.75× to 0.13× as busy as working days (conversations"
+                    + " per day) between p2017 and p2018: in a week of 5 working and 2 weekend days, the weekend's share"
+                    + " would have fallen from 23.1% to 4.8%.");
             assertThat(j.confidence()).isEqualTo("high");
         });
     }

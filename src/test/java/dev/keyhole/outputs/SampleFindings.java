@@ -189,7 +189,8 @@ final class SampleFindings {
                     (ws / 2) / ((1 - ws) / 5), p == 0 ? 118 : 121, m));
         }
         f.patternOfLife = new PatternOfLife("Asia/Pyongyang", pps, List.of(new PatternOfLife.WeekendChange(P1, P2,
-                pps.get(0).weekendShare(), pps.get(1).weekendShare(), 12.4, 2.4e-35, true)));
+                pps.get(0).weekendShare(), pps.get(1).weekendShare(), 12.4, 2.4e-35, true, pps.get(0).weekendDayRatio(),
+                pps.get(1).weekendDayRatio())));
         f.opsec = new Opsec(opsecMonthly, opsecPeriods);
 
         f.judgments.add(new Judgment("origin-shift", "Use of Russian services doubled between the two windows, "

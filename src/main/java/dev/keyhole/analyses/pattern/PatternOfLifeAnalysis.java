@@ -4,7 +4,7 @@ import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
 import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
-import dev.keyhole.analyses.stats.TwoProportionTest;
+import dev.keyhole.analyses.stats.RateRatioTest;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.findings.Findings;
@@ -137,11 +137,12 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
                 if (!ctx.isWeekend(d)) continue;
                 for (int h = 0; h < 24; h++) weekend += g.cells[d * 24 + h];
             }
-            weekendCounts.put(name, new long[] {weekend, total});
+            long[] days = calendarDays(g, ranges.get(name));
+            weekendCounts.put(name, new long[] {weekend, total, days[0], days[1]});
             long[][] matrix = new long[7][24];
             for (int d = 0; d < 7; d++) System.arraycopy(g.cells, d * 24, matrix[d], 0, 24);
             patterns.add(new PeriodPattern(name, total, peak(g.cells), share(total - weekend, total),
-                    share(weekend, total), weekendDayRatio(g, ranges.get(name), weekend, total),
+                    share(weekend, total), weekendDayRatio(weekend, total, days),
                     g.days.cardinality(), matrix));
         });
         List<WeekendChange> changes = new ArrayList<>();
@@ -149,9 +150,11 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
         for (int i = 0; i + 1 < names.size(); i++) {
             long[] a = weekendCounts.get(names.get(i)), b = weekendCounts.get(names.get(i + 1));
             if (a[1] == 0 || b[1] == 0) continue;
-            TwoProportionTest t = TwoProportionTest.of(a[0], a[1], b[0], b[1]);
-            changes.add(new WeekendChange(names.get(i), names.get(i + 1), t.p1(), t.p2(), t.z(), t.pValue(),
-                    t.pValue() < 0.01));
+            // Per day, so that a month with more weekend days than the next is no change.
+            RateRatioTest t = RateRatioTest.of(a[0], a[2], a[1] - a[0], a[3], b[0], b[2], b[1] - b[0], b[3]);
+            changes.add(new WeekendChange(names.get(i), names.get(i + 1), share(a[0], a[1]), share(b[0], b[1]), t.z(),
+                    t.pValue(), t.pValue() < 0.01, weekendDayRatio(a[0], a[1], new long[] {a[2], a[3]}),
+                    weekendDayRatio(b[0], b[1], new long[] {b[2], b[3]})));
         }
         out.patternOfLife = new PatternOfLife(ctx.profile().zone().getId(), patterns, changes);
         judge(patterns, changes, weekendCounts, out);
@@ -162,12 +165,10 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
     }
 
     /**
-     * Conversations per weekend day over conversations per working day, counting the calendar days
-     * of the period that fall between the first and last day with data (so a period only half
-     * covered by the input is not diluted).
+     * The weekend and working days of the period's calendar that fall between the first and last
+     * day with data (so a period only half covered by the input is not diluted).
      */
-    private double weekendDayRatio(Grid g, LocalDate[] range, long weekend, long total) {
-        if (total == 0) return Double.NaN;
+    private long[] calendarDays(Grid g, LocalDate[] range) {
         long from = Math.max(range[0].toEpochDay(), g.firstDay);
         long to = Math.min(range[1].toEpochDay(), g.lastDay);
         long wkDays = 0, wdDays = 0;
@@ -175,8 +176,13 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
             if (ctx.isWeekend(LocalClock.dayOfWeekIndex(d))) wkDays++;
             else wdDays++;
         }
-        if (wkDays == 0 || wdDays == 0 || total - weekend == 0) return Double.NaN;
-        return ((double) weekend / wkDays) / ((double) (total - weekend) / wdDays);
+        return new long[] {wkDays, wdDays};
+    }
+
+    /** Conversations per weekend day over conversations per working day; NaN without both kinds. */
+    private static double weekendDayRatio(long weekend, long total, long[] days) {
+        if (total == 0 || days[0] == 0 || days[1] == 0 || total - weekend == 0) return Double.NaN;
+        return ((double) weekend / days[0]) / ((double) (total - weekend) / days[1]);
     }
 
     /** Shortest circular run of hours with at least PEAK_THRESHOLD of conversations; the fullest such run. */
@@ -230,15 +236,21 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
                     Confidence.ofSample(p.flows()), Confidence.sampleReason(p.flows()),
                     List.of("/patternOfLife/periods?period=" + p.period())));
         }
+        int k = ctx.profile().weekend().size();
         for (WeekendChange c : changes) {
-            if (!c.significant()) continue;
-            double pts = 100 * (c.weekendShareTo() - c.weekendShareFrom());
-            if (Math.abs(pts) < 5) continue;
+            if (!c.significant() || k == 0 || k == 7) continue;
+            // The change in points of a standard week's share, from the per-day ratios: calendar-neutral.
+            double from = RateRatioTest.weekShare(c.weekendDayRatioFrom(), k), to = RateRatioTest.weekShare(c.weekendDayRatioTo(), k);
+            double pts = 100 * (to - from);
+            if (Double.isNaN(pts) || Math.abs(pts) < 5) continue;
             long n1 = counts.get(c.from())[1], n2 = counts.get(c.to())[1];
             out.judgments.add(new Judgment("weekend-shift-" + c.from() + "-" + c.to(),
-                    String.format("The weekend's share of activity %s from %.1f%% in %s to %.1f%% in %s.",
-                            pts > 0 ? "rose" : "fell", 100 * c.weekendShareFrom(), c.from(), 100 * c.weekendShareTo(), c.to()),
-                    Confidence.ofChange(c.pValue(), pts, n1, n2), Confidence.changeReason(c.pValue(), pts, n1, n2),
+                    String.format("Weekend days went from %.2f× to %.2f× as busy as working days (conversations per day)"
+                                    + " between %s and %s: in a week of %d working and %d weekend days, the weekend's share"
+                                    + " would have %s from %.1f%% to %.1f%%.", c.weekendDayRatioFrom(),
+                            c.weekendDayRatioTo(), c.from(), c.to(), 7 - k, k, pts > 0 ? "risen" : "fallen",
+                            100 * from, 100 * to),
+                    Confidence.ofChange(c.pValue(), pts, n1, n2), Confidence.rateChangeReason(c.pValue(), pts, n1, n2),
                     List.of("/patternOfLife/changes?from=" + c.from())));
         }
     }
