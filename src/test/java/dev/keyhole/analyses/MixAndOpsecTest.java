@@ -190,4 +190,26 @@ class MixAndOpsecTest {
         assertThat(f.opsec.monthly().get(0).obfuscatedShare()).isCloseTo(1 / 201.0, within(1e-12));
         assertThat(f.judgments).singleElement().satisfies(j -> assertThat(j.text()).startsWith("Obfuscated activity peaked in 2018-01 at 13.0%"));
     }
+
+    /** Months that differ by noise only: a steady share, no "peak" (seen on flat bench data). */
+    @Test
+    void aSteadyObfuscatedShareHasNoPeak() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(List.of()));
+        OpsecAnalysis o = new OpsecAnalysis(ctx);
+        // 2017-04: 548 of 1000 obfuscated; 2017-05: 550 of 1000; 2017-06: 552 of 1000 (the highest).
+        int[][] months = {{4, 548}, {5, 550}, {6, 552}};
+        for (int[] m : months) {
+            for (int k = 0; k < 1000; k++) {
+                o.accept(Flows.out(String.format("2017-%02d-10T03:00:00Z", m[0]), "x", Category.OTHER, Origin.OTHER,
+                        k < m[1] ? Obfuscation.VPN : Obfuscation.PLAIN, 10));
+            }
+        }
+        Findings f = new Findings();
+        o.finish(f);
+        assertThat(f.judgments).singleElement().satisfies(j -> {
+            assertThat(j.id()).isEqualTo("opsec-steady");
+            assertThat(j.text()).isEqualTo("Obfuscated activity was steady: 54.8–55.2% of conversations in every month"
+                    + " from 2017-04 to 2017-06 (the highest month, 2017-06, did not stand out from the others together, 54.9%).");
+        });
+    }
 }

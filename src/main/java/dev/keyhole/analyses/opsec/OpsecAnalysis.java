@@ -4,6 +4,7 @@ import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
 import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
+import dev.keyhole.analyses.stats.TwoProportionTest;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.enrichment.Obfuscation;
@@ -103,6 +104,31 @@ public final class OpsecAnalysis implements Analysis<OpsecAnalysis> {
             if (r.flows() < 100) continue;
             if (first == null) first = r;
             last = r;
+        }
+        // A peak only when it stands out from the other months together (as share shifts are judged:
+        // p < 0.01 and 5 points); otherwise the share was steady, and naming a "peak" would mislead.
+        long restFlows = 0, restObfuscated = 0;
+        double min = 1, max = 0;
+        for (Opsec.Row r : monthly) {
+            if (r.flows() < 100) continue;
+            min = Math.min(min, r.obfuscatedShare());
+            max = Math.max(max, r.obfuscatedShare());
+            if (r == peak) continue;
+            restFlows += r.flows();
+            restObfuscated += r.obfuscatedFlows();
+        }
+        if (restFlows > 0) {
+            TwoProportionTest t = TwoProportionTest.of(restObfuscated, restFlows, peak.obfuscatedFlows(), peak.flows());
+            if (!(t.pValue() < 0.01 && t.p2() - t.p1() >= 0.05)) {
+                out.judgments.add(new Judgment("opsec-steady",
+                        String.format("Obfuscated activity was steady: %.1f–%.1f%% of conversations in every month from %s"
+                                        + " to %s (the highest month, %s, did not stand out from the others together, %.1f%%).",
+                                100 * min, 100 * max, first.month(), last.month(), peak.month(), 100 * t.p1()),
+                        Confidence.ofSample(total), Confidence.sampleReason(total)
+                                + "; a peak needs p < 0.01 and 5 points over the other months together",
+                        List.of("/opsec/monthly")));
+                return;
+            }
         }
         Opsec.Composition c = peak.composition();
         out.judgments.add(new Judgment("opsec-peak",
