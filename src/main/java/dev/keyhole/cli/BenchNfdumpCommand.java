@@ -214,9 +214,9 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
     /**
      * analyze --store as a user runs it (new JVM, against (b) in a new JVM) and at steady state
-     * (warm: one untimed run first, then a collection, then the timed one, against (b) warm, timed
-     * the same way just before), each into a new store that is removed after. Returns the summary
-     * table's columns.
+     * (warm: one untimed run first, then --runs timed ones, each after a collection, against (b)
+     * warm, timed the same way just before), each into a new store that is removed after. Returns
+     * the summary table's columns.
      */
     private String storeRuns(TargetProfile profile, Path d, Path base, long n, double nfSecs, double plainSecs,
                              double plainCpu, double warmPlainSecs, double warmPlainCpu) throws Exception {
@@ -240,15 +240,23 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 m, range(secs), mc, m / plainSecs, mc / plainCpu, n / m, m / nfSecs, bytes / 1048576.0);
         CollectorBenchmark.deleteTree(storeDir);
         analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-        CollectorBenchmark.deleteTree(storeDir);
-        System.gc();
-        double c = processCpu();
-        long t = System.nanoTime();
-        AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-        double warm = (System.nanoTime() - t) / 1e9, warmCpu = processCpu() - c;
-        System.out.printf("(s) warm JVM: %.2f s wall, %.2f s CPU: %.2fx the wall and %.2fx the CPU of (b) warm | %,d"
-                        + " rows, writers busy %.2f s in all%n", warm, warmCpu, warm / warmPlainSecs,
-                warmCpu / warmPlainCpu, o.store().rows(), o.store().nanos() / 1e9);
+        List<Double> warmRuns = new ArrayList<>(), warmCpus = new ArrayList<>(), busy = new ArrayList<>();
+        long rows = 0;
+        for (int r = 0; r < runs; r++) {
+            CollectorBenchmark.deleteTree(storeDir);
+            System.gc();
+            double c = processCpu();
+            long t = System.nanoTime();
+            AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+            warmRuns.add((System.nanoTime() - t) / 1e9);
+            warmCpus.add(processCpu() - c);
+            busy.add(o.store().nanos() / 1e9);
+            rows = o.store().rows();
+        }
+        double warm = median(warmRuns), warmCpu = median(warmCpus);
+        System.out.printf("(s) warm JVM: %.2f s wall (%s), %.2f s CPU: %.2fx the wall and %.2fx the CPU of (b) warm |"
+                        + " %,d rows, writers busy %.2f s in all%n", warm, range(warmRuns), warmCpu, warm / warmPlainSecs,
+                warmCpu / warmPlainCpu, rows, median(busy));
         CollectorBenchmark.deleteTree(storeDir);
         return String.format(" | %.2f / %.2f | %.2f / %.2f | %.1f", m, mc, warm, warmCpu, bytes / 1048576.0);
     }
