@@ -284,8 +284,8 @@ public final class HtmlReport {
         h.append("</tbody></table>\n");
 
         if (!nn(pol.changes()).isEmpty()) {
-            h.append("<h3 id=\"t-weekend-changes\">Weekend share changes</h3>\n<table class=\"data\"><thead><tr>")
-                    .append("<th>From</th><th>To</th><th class=\"n\">Weekend share</th><th class=\"n\">Change</th>")
+            h.append("<h3 id=\"t-weekend-changes\">Weekend changes (tested per day)</h3>\n<table class=\"data\"><thead><tr>")
+                    .append("<th>From</th><th>To</th><th class=\"n\">Weekend share</th><th class=\"n\">Share change (raw)</th>")
                     .append("<th class=\"n\">Weekend day / working day</th>")
                     .append("<th class=\"n\">z</th><th class=\"n\">p</th><th>Significant (per day, p &lt; 0.01)</th>")
                     .append("</tr></thead><tbody>\n");

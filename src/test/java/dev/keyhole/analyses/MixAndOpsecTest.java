@@ -208,8 +208,44 @@ class MixAndOpsecTest {
         o.finish(f);
         assertThat(f.judgments).singleElement().satisfies(j -> {
             assertThat(j.id()).isEqualTo("opsec-steady");
-            assertThat(j.text()).isEqualTo("Obfuscated activity was steady: 54.8–55.2% of conversations in every month"
-                    + " from 2017-04 to 2017-06 (the highest month, 2017-06, did not stand out from the others together, 54.9%).");
+            assertThat(j.text()).isEqualTo("Obfuscated activity was steady: 54.8–55.2% of conversations in each of the 3"
+                    + " months with at least 100 conversations, 2017-04 to 2017-06 (VPN 100%, TLS to unidentified services"
+                    + " 0%, VPS 0%, Tor 0% of it in 2017-06).");
+        });
+    }
+
+    /** A rise of 8 points over the months is a peak (its last month), with the lowest month named. */
+    @Test
+    void aRisingShareIsAPeakWithItsLowestMonth() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(List.of()));
+        OpsecAnalysis o = new OpsecAnalysis(ctx);
+        int[][] months = {{4, 470}, {5, 490}, {6, 510}, {7, 530}, {8, 550}};
+        for (int[] m : months) {
+            for (int k = 0; k < 1000; k++) {
+                o.accept(Flows.out(String.format("2017-%02d-10T03:00:00Z", m[0]), "x", Category.OTHER, Origin.OTHER,
+                        k < m[1] ? Obfuscation.TOR : Obfuscation.PLAIN, 10));
+            }
+        }
+        // One month with only 10 conversations: not enough to count.
+        for (int k = 0; k < 10; k++) {
+            o.accept(Flows.out("2017-09-10T03:00:00Z", "x", Category.OTHER, Origin.OTHER, Obfuscation.TOR, 10));
+        }
+        Findings f = new Findings();
+        o.finish(f);
+        assertThat(f.judgments).singleElement().satisfies(j -> assertThat(j.text()).isEqualTo(
+                "Obfuscated activity peaked in 2017-08 at 55.0% of conversations (VPN 0%, TLS to unidentified services 0%,"
+                        + " VPS 0%, Tor 100% of it); the lowest month was 2017-04 at 47.0%; it was 47.0% in 2017-04 and"
+                        + " 55.0% in 2017-08."));
+        OpsecAnalysis one = new OpsecAnalysis(ctx);
+        for (int k = 0; k < 200; k++) {
+            one.accept(Flows.out("2017-04-10T03:00:00Z", "x", Category.OTHER, Origin.OTHER,
+                    k < 50 ? Obfuscation.VPN : Obfuscation.PLAIN, 10));
+        }
+        Findings g = new Findings();
+        one.finish(g);
+        assertThat(g.judgments).singleElement().satisfies(j -> {
+            assertThat(j.id()).isEqualTo("opsec-month");
+            assertThat(j.text()).startsWith("Obfuscated activity was 25.0% of conversations in 2017-04 (VPN 100%");
         });
     }
 }

@@ -84,7 +84,7 @@ class PatternOfLifeAnalysisTest {
         // 80 % of 242 = 193.6: 19 hours hold at most 192, 20 hours 202.
         assertThat(f.patternOfLife.periods().get(0).peakHours().share()).isCloseTo(202.0 / 242, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(f.judgments).singleElement().satisfies(j -> assertThat(j.text()).isEqualTo(
-                "In 2018-06, conversations were spread over the whole day, with no clear active hours: the shortest run"
+                "In 2018-06, conversations were spread around the clock, with no clear active hours: the shortest run"
                         + " of hours holding 80% of them is 20 hours long (evenly spread activity needs 19.2)."));
 
         PatternOfLifeAnalysis day = new PatternOfLifeAnalysis(ctx);

@@ -4,7 +4,6 @@ import dev.keyhole.analyses.Analysis;
 import dev.keyhole.analyses.AnalysisContext;
 import dev.keyhole.analyses.When;
 import dev.keyhole.analyses.Confidence;
-import dev.keyhole.analyses.stats.TwoProportionTest;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.enrichment.Obfuscation;
@@ -91,52 +90,50 @@ public final class OpsecAnalysis implements Analysis<OpsecAnalysis> {
         judge(monthly, out);
     }
 
+    /** Monthly shares that stay within this many points of each other are "steady", not a peak. */
+    static final double STEADY_POINTS = 5;
+
     private void judge(List<Opsec.Row> monthly, Findings out) {
-        Opsec.Row peak = null;
-        long total = 0;
-        for (Opsec.Row r : monthly) {
-            total += r.flows();
-            if (r.flows() >= 100 && (peak == null || r.obfuscatedShare() > peak.obfuscatedShare())) peak = r;
-        }
-        if (peak == null || peak.obfuscatedFlows() == 0) return;
-        Opsec.Row first = null, last = null;
+        // Months with at least 100 conversations: the highest and lowest share, the first and last.
+        Opsec.Row peak = null, low = null, first = null, last = null;
+        long smallest = Long.MAX_VALUE;
+        int months = 0;
         for (Opsec.Row r : monthly) {
             if (r.flows() < 100) continue;
+            months++;
+            if (peak == null || r.obfuscatedShare() > peak.obfuscatedShare()) peak = r;
+            if (low == null || r.obfuscatedShare() < low.obfuscatedShare()) low = r;
             if (first == null) first = r;
             last = r;
+            smallest = Math.min(smallest, r.flows());
         }
-        // A peak only when it stands out from the other months together (as share shifts are judged:
-        // p < 0.01 and 5 points); otherwise the share was steady, and naming a "peak" would mislead.
-        long restFlows = 0, restObfuscated = 0;
-        double min = 1, max = 0;
-        for (Opsec.Row r : monthly) {
-            if (r.flows() < 100) continue;
-            min = Math.min(min, r.obfuscatedShare());
-            max = Math.max(max, r.obfuscatedShare());
-            if (r == peak) continue;
-            restFlows += r.flows();
-            restObfuscated += r.obfuscatedFlows();
-        }
-        if (restFlows > 0) {
-            TwoProportionTest t = TwoProportionTest.of(restObfuscated, restFlows, peak.obfuscatedFlows(), peak.flows());
-            if (!(t.pValue() < 0.01 && t.p2() - t.p1() >= 0.05)) {
-                out.judgments.add(new Judgment("opsec-steady",
-                        String.format("Obfuscated activity was steady: %.1f–%.1f%% of conversations in every month from %s"
-                                        + " to %s (the highest month, %s, did not stand out from the others together, %.1f%%).",
-                                100 * min, 100 * max, first.month(), last.month(), peak.month(), 100 * t.p1()),
-                        Confidence.ofSample(total), Confidence.sampleReason(total)
-                                + "; a peak needs p < 0.01 and 5 points over the other months together",
-                        List.of("/opsec/monthly")));
-                return;
-            }
-        }
+        if (peak == null || peak.obfuscatedFlows() == 0) return;
         Opsec.Composition c = peak.composition();
+        String make = String.format("VPN %.0f%%, TLS to unidentified services %.0f%%, VPS %.0f%%, Tor %.0f%% of it",
+                100 * c.vpn(), 100 * c.tls(), 100 * c.vps(), 100 * c.tor());
+        if (months == 1) {
+            out.judgments.add(new Judgment("opsec-month", String.format("Obfuscated activity was %.1f%% of conversations"
+                            + " in %s (%s), the only month with at least 100 conversations.", 100 * peak.obfuscatedShare(),
+                    peak.month(), make), Confidence.ofSample(peak.flows()), Confidence.sampleReason(peak.flows()),
+                    List.of("/opsec/monthly?month=" + peak.month())));
+            return;
+        }
+        // Naming the highest month a peak when every month is within a few points would mislead.
+        if (100 * (peak.obfuscatedShare() - low.obfuscatedShare()) < STEADY_POINTS) {
+            out.judgments.add(new Judgment("opsec-steady",
+                    String.format("Obfuscated activity was steady: %.1f–%.1f%% of conversations in each of the %d months"
+                                    + " with at least 100 conversations, %s to %s (%s in %s).", 100 * low.obfuscatedShare(),
+                            100 * peak.obfuscatedShare(), months, first.month(), last.month(), make, peak.month()),
+                    Confidence.ofSample(smallest), Confidence.sampleReason(smallest)
+                            + " in the smallest of those months; steady: within " + (int) STEADY_POINTS + " points",
+                    List.of("/opsec/monthly")));
+            return;
+        }
         out.judgments.add(new Judgment("opsec-peak",
-                String.format("Obfuscated activity peaked in %s at %.1f%% of conversations (VPN %.0f%%, TLS to "
-                                + "unidentified services %.0f%%, VPS %.0f%%, Tor %.0f%% of it); it was %.1f%% in %s and "
-                                + "%.1f%% in %s.", peak.month(), 100 * peak.obfuscatedShare(), 100 * c.vpn(),
-                        100 * c.tls(), 100 * c.vps(), 100 * c.tor(), 100 * first.obfuscatedShare(), first.month(),
-                        100 * last.obfuscatedShare(), last.month()),
+                String.format("Obfuscated activity peaked in %s at %.1f%% of conversations (%s); the lowest month was %s"
+                                + " at %.1f%%; it was %.1f%% in %s and %.1f%% in %s.", peak.month(),
+                        100 * peak.obfuscatedShare(), make, low.month(), 100 * low.obfuscatedShare(),
+                        100 * first.obfuscatedShare(), first.month(), 100 * last.obfuscatedShare(), last.month()),
                 Confidence.ofSample(peak.flows()),
                 Confidence.sampleReason(peak.flows()) + " in the peak month; classes follow docs/enrichment.md",
                 List.of("/opsec/monthly?month=" + peak.month())));

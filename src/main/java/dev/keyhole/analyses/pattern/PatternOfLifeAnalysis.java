@@ -30,8 +30,11 @@ import java.util.TreeMap;
 public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalysis> {
     /** The peak window is the shortest run of hours holding at least this share of conversations. */
     public static final double PEAK_THRESHOLD = 0.80;
-    /** A peak run this long (of 24 hours) is judged as no clear active hours. */
-    static final int FLAT_HOURS = 18;
+    /**
+     * A peak run this long (of 24 hours) is judged as no clear active hours: evenly spread activity
+     * needs 19.2, and a day whose busiest hours are 1.9 times its quietest still fits in 18.
+     */
+    static final int FLAT_HOURS = 19;
 
     private final AnalysisContext ctx;
     private final When own;
@@ -152,9 +155,13 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
             if (a[1] == 0 || b[1] == 0) continue;
             // Per day, so that a month with more weekend days than the next is no change.
             RateRatioTest t = RateRatioTest.of(a[0], a[2], a[1] - a[0], a[3], b[0], b[2], b[1] - b[0], b[3]);
+            double ra = weekendDayRatio(a[0], a[1], new long[] {a[2], a[3]});
+            double rb = weekendDayRatio(b[0], b[1], new long[] {b[2], b[3]});
+            // Without a per-day ratio on both sides (no day of a kind, or no conversation on one) there
+            // is nothing to call a change.
+            boolean significant = t.pValue() < 0.01 && Double.isFinite(ra) && Double.isFinite(rb);
             changes.add(new WeekendChange(names.get(i), names.get(i + 1), share(a[0], a[1]), share(b[0], b[1]), t.z(),
-                    t.pValue(), t.pValue() < 0.01, weekendDayRatio(a[0], a[1], new long[] {a[2], a[3]}),
-                    weekendDayRatio(b[0], b[1], new long[] {b[2], b[3]})));
+                    t.pValue(), significant, ra, rb));
         }
         out.patternOfLife = new PatternOfLife(ctx.profile().zone().getId(), patterns, changes);
         judge(patterns, changes, weekendCounts, out);
@@ -227,7 +234,7 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
             // Evenly spread activity needs 0.8 * 24 = 19.2 hours for 80 %: a run nearly that long is
             // no daily rhythm, and naming its (arbitrary) first hour would mislead.
             String text = hours >= FLAT_HOURS
-                    ? String.format("In %s, conversations were spread over the whole day, with no clear active hours: the"
+                    ? String.format("In %s, conversations were spread around the clock, with no clear active hours: the"
                             + " shortest run of hours holding %.0f%% of them is %d hours long (evenly spread activity"
                             + " needs %.1f)%s.", p.period(), 100 * PEAK_THRESHOLD, hours, 24 * PEAK_THRESHOLD, rhythm)
                     : String.format("In %s, %.0f%% of conversations started between %02d:00 and %02d:00 local time (%s)%s.",
