@@ -273,6 +273,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         return String.format("runs %.2f–%.2f", java.util.Collections.min(v), java.util.Collections.max(v));
     }
 
+    /** analyze in this JVM, no report; into a new store at {@code storeDir} unless it is null. */
     private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out, Path storeDir) throws Exception {
         EmbeddedEngine.Options o = EmbeddedEngine.Options.defaults();
         return AnalysisRun.run(new AnalysisRun.Settings(profile, List.of(in), out, null, threads, false, o.dnsWindow(),
@@ -280,7 +281,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     }
 
     private AnalysisRun.Outcome analyze(TargetProfile profile, Path in, Path out) throws Exception {
-        return AnalysisRun.run(AnalysisRun.Settings.of(profile, List.of(in), out, threads, false, false, ref), m -> {});
+        return analyze(profile, in, out, null);
     }
 
     /** keyhole top in a new JVM, as a user runs it (JVM start-up included). */

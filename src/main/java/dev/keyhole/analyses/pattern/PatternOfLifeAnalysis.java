@@ -155,8 +155,7 @@ public final class PatternOfLifeAnalysis implements Analysis<PatternOfLifeAnalys
             if (a[1] == 0 || b[1] == 0) continue;
             // Per day, so that a month with more weekend days than the next is no change.
             RateRatioTest t = RateRatioTest.of(a[0], a[2], a[1] - a[0], a[3], b[0], b[2], b[1] - b[0], b[3]);
-            double ra = weekendDayRatio(a[0], a[1], new long[] {a[2], a[3]});
-            double rb = weekendDayRatio(b[0], b[1], new long[] {b[2], b[3]});
+            double ra = patterns.get(i).weekendDayRatio(), rb = patterns.get(i + 1).weekendDayRatio();
             // Without a per-day ratio on both sides (no day of a kind, or no conversation on one) there
             // is nothing to call a change.
             boolean significant = t.pValue() < 0.01 && Double.isFinite(ra) && Double.isFinite(rb);
