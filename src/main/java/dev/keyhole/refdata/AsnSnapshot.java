@@ -7,9 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -30,17 +27,7 @@ final class AsnSnapshot {
 
     /** Where the snapshot of {@code files} lives in {@code dir}. */
     static Path file(Path dir, List<Path> files) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(("keyhole-asn-snapshot/" + VERSION).getBytes(StandardCharsets.UTF_8));
-            for (Path p : files) {
-                md.update((p.toAbsolutePath().normalize() + "\n" + Files.size(p) + "\n"
-                        + Files.getLastModifiedTime(p).toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            return dir.resolve("asn-" + HexFormat.of().formatHex(md.digest(), 0, 12) + ".bin");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SnapshotName.of(dir, "asn", VERSION, files);
     }
 
     /** The tables saved in {@code f}, or null when there is no usable snapshot. */

@@ -50,7 +50,8 @@ public final class ReferenceData implements Closeable {
         List<Path> asnPaths = asnFiles.isEmpty()
                 ? List.of(setup.path(ReferenceSetup.Role.ASN_IPV4), setup.path(ReferenceSetup.Role.ASN_IPV6)) : asnFiles;
         // The ASN tables load on their own thread while the geo files open on this one.
-        FutureTask<AsnLookup> asnJob = new FutureTask<>(() -> AsnLookup.open(asnPaths, setup.cacheDir().resolve("snapshots")));
+        Path snapshots = setup.cacheDir().resolve("snapshots");
+        FutureTask<AsnLookup> asnJob = new FutureTask<>(() -> AsnLookup.open(asnPaths, snapshots));
         Thread asnThread = new Thread(asnJob, "keyhole-asn-open");
         asnThread.setDaemon(true);
         asnThread.start();
@@ -60,10 +61,10 @@ public final class ReferenceData implements Closeable {
         try {
             if (geoFiles.isEmpty()) {
                 List<Path> files = List.of(setup.path(ReferenceSetup.Role.GEO_IPV4), setup.path(ReferenceSetup.Role.GEO_IPV6));
-                geo = GeoLookup.open(files);
+                geo = GeoLookup.open(files, snapshots, setup.log()::println);
                 ds.add(fromPackage("geo", files, manifest.pkg(ReferenceSetup.GEO_PACKAGE), geoLicence(manifest)));
             } else {
-                geo = GeoLookup.open(geoFiles);
+                geo = GeoLookup.open(geoFiles, snapshots, setup.log()::println);
                 ds.add(userMmdb("geo", geoFiles, geo.metadata()));
             }
             asn = joinAsn(asnJob);
