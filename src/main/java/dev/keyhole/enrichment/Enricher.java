@@ -367,6 +367,15 @@ public final class Enricher {
             if (e == 0) break;
             if ((int) (e >>> 32) == a) return infos[(int) e - 1];
         }
+        return remoteV4Miss(ip, a, start);
+    }
+
+    /**
+     * Neither table knew {@code a}: the shared blocks, else the reference data. Its own method so
+     * that the JIT can keep this rare path out of the per-flow probe above (the launcher tells it
+     * to: early in a run, misses are frequent enough that C2 would inline all of it).
+     */
+    private Info remoteV4Miss(Ip ip, int a, int start) {
         remoteMisses++;
         Info known = shared == null ? null : shared.get(a >>> 8);
         if (known != null) {
@@ -374,7 +383,7 @@ public final class Enricher {
             return known;
         }
         Info info = resolve(ip);
-        id = intern(info);
+        int id = intern(info);
         if (!info.torRelay && prefix[0] <= 24 && !catalog.hasTorRelayInV4Block(a >>> 8)
                 && (asn == null || asn.uniformV4Block(a, 24))) {
             blockStore(a, id);
@@ -382,7 +391,7 @@ public final class Enricher {
             return info;
         }
         long entry = ((long) a << 32) | (id + 1);
-        slot = start;
+        int slot = start;
         for (int i = 0; i < PROBES; i++, slot = (slot + 1) & v4Mask) {
             if (v4Slots[slot] == 0) {
                 v4Slots[slot] = entry;

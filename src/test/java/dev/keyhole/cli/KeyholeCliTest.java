@@ -49,7 +49,7 @@ class KeyholeCliTest {
     @Test
     void theLaunchersCompileCommandsNameRealMethods() throws Exception {
         String launcher = java.nio.file.Files.readString(java.nio.file.Path.of("keyhole"));
-        int from = launcher.indexOf("\nopts=("), to = launcher.indexOf(')', launcher.indexOf("Enricher::resolve"));
+        int from = launcher.indexOf("\nopts=("), to = launcher.indexOf(')', launcher.indexOf("Enricher::remoteV4Miss"));
         assertThat(from).isPositive();
         Process p = new ProcessBuilder("bash", "-c", launcher.substring(from + 1, to + 1) + "; printf '%s\\n' \"${opts[@]}\"")
                 .redirectErrorStream(true).start();
@@ -58,7 +58,7 @@ class KeyholeCliTest {
         java.util.List<String> commands = words.stream().filter(w -> w.startsWith("-XX:CompileCommand=")).toList();
         assertThat(commands).containsExactly("-XX:CompileCommand=quiet",
                 "-XX:CompileCommand=dontinline,dev.keyhole.engine.EmbeddedEngine$FlowBatch::drain",
-                "-XX:CompileCommand=dontinline,dev.keyhole.enrichment.Enricher::resolve");
+                "-XX:CompileCommand=dontinline,dev.keyhole.enrichment.Enricher::remoteV4Miss");
         for (String c : commands.subList(1, commands.size())) {
             String target = c.substring(c.indexOf(',') + 1);
             Class<?> k = Class.forName(target.substring(0, target.indexOf("::")));
