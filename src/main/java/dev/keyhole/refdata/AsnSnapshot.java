@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,7 +61,7 @@ final class AsnSnapshot {
         }
     }
 
-    /** Saves {@code t} as {@code f} and removes the directory's other snapshots; best effort. */
+    /** Saves {@code t} as {@code f} and removes the snapshots of the same files' older data; best effort. */
     static void write(Path f, Tables t) {
         try {
             Files.createDirectories(f.getParent());
@@ -97,9 +96,7 @@ final class AsnSnapshot {
             // No temporary file and rename: read() accepts only a file of exactly the size its counts
             // give, so a cut or concurrent write is never trusted, and equal names hold equal bytes.
             Files.write(f, b.array());
-            try (DirectoryStream<Path> old = Files.newDirectoryStream(f.getParent(), "asn-*.bin")) {
-                for (Path p : old) if (!p.equals(f)) Files.deleteIfExists(p);
-            }
+            SnapshotName.removeOlder(f);
         } catch (IOException | RuntimeException e) {
             // a read-only cache only costs the next run a parse
         }

@@ -8,6 +8,7 @@ import dev.keyhole.records.Ip;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,8 +87,8 @@ public final class GeoLookup implements Closeable {
         try {
             Path f = GeoSnapshot.file(snapshotDir, g.v4Files);
             GeoSnapshot s = GeoSnapshot.read(f, g.v4Files.size());
-            if (s == null) {
-                log.accept("geo: indexing " + files.size() + " MMDB file(s) once for fast IPv4 lookups (" + f + ")");
+            if (s == null && !Files.exists(GeoSnapshot.noneMarker(f))) {
+                log.accept("geo: indexing " + g.v4Files.size() + " MMDB file(s) once for fast IPv4 lookups (" + f + ")");
                 s = GeoSnapshot.build(g.v4Files, f);
             }
             g.v4Snapshot = s;
@@ -145,11 +146,11 @@ public final class GeoLookup implements Closeable {
 
     /** As the readers' loop below, over the snapshot's per-file ranges. */
     private GeoLocation fromSnapshot(int a, int[] prefixOut) {
-        int[] p = new int[1];
         int prefix = 0;
         for (int i = 0; i < forV4.length; i++) {
-            GeoLocation g = v4Snapshot.lookup(i, a, p);
-            prefix = Math.max(prefix, p[0]);
+            int r = v4Snapshot.find(i, a);
+            prefix = Math.max(prefix, v4Snapshot.prefix(i, r, a));
+            GeoLocation g = v4Snapshot.answer(i, r);
             if (g != null) {
                 if (prefixOut != null) prefixOut[0] = prefix;
                 return g;
@@ -163,6 +164,7 @@ public final class GeoLookup implements Closeable {
         return dbIpVersion == 6 && prefix > 32 ? prefix - 96 : prefix;
     }
 
+    /** What a record says; {@link GeoSnapshot} keeps these answers, so bump its VERSION when this changes. */
     static GeoLocation decode(Map<?, ?> m) {
         if (m == null) return null;
         String country;

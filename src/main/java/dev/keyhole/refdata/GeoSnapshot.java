@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,7 +41,7 @@ import java.util.concurrent.Future;
  * run that has it mapped never sees it change. Its name hashes the files' paths, sizes and times.
  */
 final class GeoSnapshot {
-    private static final int MAGIC = 0x4b48_4745; // "KHGE"
+    private static final int MAGIC = 0x4b48_4745; // "KHGE" (little-endian on disk)
     private static final int VERSION = 1;
     private static final int HEADER = 16;
     /** Walk chunks: enough to keep every core busy while some chunks are sparse. */
@@ -79,12 +78,8 @@ final class GeoSnapshot {
         return starts[i].limit();
     }
 
-    /**
-     * The answer of file {@code file} for IPv4 {@code a} (null when it has none), and in
-     * {@code prefixOut[0]} the length of the largest aligned network around {@code a} over which
-     * that file's answer does not change.
-     */
-    GeoLocation lookup(int file, int a, int[] prefixOut) {
+    /** The index of the range of file {@code file} that holds IPv4 {@code a}. */
+    int find(int file, int a) {
         IntBuffer s = starts[file];
         int key = a ^ Integer.MIN_VALUE;
         int lo = 0, hi = s.limit() - 1;
@@ -93,11 +88,21 @@ final class GeoSnapshot {
             if (s.get(mid) <= key) lo = mid;
             else hi = mid - 1;
         }
-        long first = (s.get(lo) ^ Integer.MIN_VALUE) & 0xffff_ffffL;
-        long last = lo + 1 < s.limit() ? ((s.get(lo + 1) ^ Integer.MIN_VALUE) & 0xffff_ffffL) - 1 : 0xffff_ffffL;
-        prefixOut[0] = alignedPrefix(a & 0xffff_ffffL, first, last);
-        int id = ids[file].get(lo);
-        return id < 0 || id >= nInfos ? null : info(id);
+        return lo;
+    }
+
+    /** The answer of range {@code r} of file {@code file}, null when that file has none there. */
+    GeoLocation answer(int file, int r) {
+        int id = ids[file].get(r);
+        return id < 0 ? null : info(id);
+    }
+
+    /** The length of the largest aligned network around {@code a} inside range {@code r} of file {@code file}. */
+    int prefix(int file, int r, int a) {
+        IntBuffer s = starts[file];
+        long first = (s.get(r) ^ Integer.MIN_VALUE) & 0xffff_ffffL;
+        long last = r + 1 < s.limit() ? ((s.get(r + 1) ^ Integer.MIN_VALUE) & 0xffff_ffffL) - 1 : 0xffff_ffffL;
+        return alignedPrefix(a & 0xffff_ffffL, first, last);
     }
 
     /** The shortest prefix whose aligned network around {@code a} lies within [first, last]. */
@@ -160,6 +165,7 @@ final class GeoSnapshot {
         int infoBytes = b.getInt((int) (at + 4L * nInfos));
         at += 4L * nInfos + 4;
         if (infoBytes < 0 || at + infoBytes > size) return null;
+        if (!infosWellFormed(b, infosAt, nInfos, infoBytes)) return null;
         at += infoBytes;
         IntBuffer[] starts = new IntBuffer[nFiles], ids = new IntBuffer[nFiles];
         for (int i = 0; i < nFiles; i++) {
@@ -169,9 +175,42 @@ final class GeoSnapshot {
             ids[i] = b.slice((int) at, 4 * n[i]).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
             at += 4L * n[i];
             if (starts[i].get(0) != Integer.MIN_VALUE) return null;
+            // Checked whole (a pass over the mapped pages, ~20 ms for GeoLite2): a damaged table
+            // must be rebuilt, not give wrong answers or fail in a worker.
+            int prev = Integer.MIN_VALUE;
+            for (int k = 0; k < n[i]; k++) {
+                int st = starts[i].get(k), id = ids[i].get(k);
+                if (k > 0 && st <= prev || id < -1 || id >= nInfos) return null;
+                prev = st;
+            }
         }
         if (at != size) return null;
         return new GeoSnapshot(b, nInfos, infosAt, starts, ids);
+    }
+
+    /** Every info record lies inside the info bytes and is exactly latitude, longitude and two strings. */
+    private static boolean infosWellFormed(ByteBuffer b, int infosAt, int nInfos, int infoBytes) {
+        int base = infosAt + 4 * nInfos + 4;
+        for (int i = 0; i < nInfos; i++) {
+            int off = b.getInt(infosAt + 4 * i);
+            int next = i + 1 < nInfos ? b.getInt(infosAt + 4 * (i + 1)) : infoBytes;
+            if (off < 0 || next < off || next > infoBytes) return false;
+            long at = 16, end = next - off;
+            for (int k = 0; k < 2; k++) {
+                if (at + 4 > end) return false;
+                int len = b.getInt(base + off + (int) at);
+                if (len < -1) return false;
+                at += 4 + Math.max(len, 0);
+            }
+            if (at != end) return false;
+        }
+        return true;
+    }
+
+    /** Marks {@code f}'s data as not snapshottable (a reader failed on a record), so runs stop trying. */
+    static Path noneMarker(Path f) {
+        String n = f.getFileName().toString();
+        return f.resolveSibling(n.substring(0, n.length() - ".bin".length()) + ".none");
     }
 
     /**
@@ -184,8 +223,8 @@ final class GeoSnapshot {
         try {
             for (Path p : files) readers.add(new Reader(p.toFile(), new CHMCache()));
             return index(readers, f);
-        } catch (IOException e) {
-            return null;
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return null; // the readers answer
         } finally {
             for (Reader r : readers) {
                 try {
@@ -238,7 +277,15 @@ final class GeoSnapshot {
             Thread.currentThread().interrupt();
             return null;
         } catch (ExecutionException e) {
-            return null; // a corrupt record: no snapshot, the readers answer (and count the error)
+            // a corrupt record: no snapshot, the readers answer (and count the error), and later
+            // runs do not walk the same data again
+            try {
+                Files.createDirectories(f.getParent());
+                Files.writeString(noneMarker(f), String.valueOf(e.getCause()));
+            } catch (IOException | RuntimeException io) {
+                // then the next run tries again
+            }
+            return null;
         } finally {
             pool.shutdownNow();
         }
@@ -252,9 +299,7 @@ final class GeoSnapshot {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            try (DirectoryStream<Path> old = Files.newDirectoryStream(f.getParent(), "geo-*.bin")) {
-                for (Path p : old) if (!p.equals(f)) Files.deleteIfExists(p);
-            }
+            SnapshotName.removeOlder(f);
             GeoSnapshot mapped = read(f, readers.size());
             if (mapped != null) return mapped;
         } catch (IOException | RuntimeException e) {

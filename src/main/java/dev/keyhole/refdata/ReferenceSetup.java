@@ -86,15 +86,15 @@ public final class ReferenceSetup {
         this(cacheDir, defaultNpm(), System.err);
     }
 
-    /**
-     * @param npm the npm command (program and leading arguments); "install --no-audit --no-fund" is appended
-     * @param log where npm's output and progress go (stderr by default, so stdout stays clean for data)
-     */
     /** Where set-up progress goes. */
     PrintStream log() {
         return log;
     }
 
+    /**
+     * @param npm the npm command (program and leading arguments); "install --no-audit --no-fund" is appended
+     * @param log where npm's output and progress go (stderr by default, so stdout stays clean for data)
+     */
     public ReferenceSetup(Path cacheDir, List<String> npm, PrintStream log) {
         this.cacheDir = (cacheDir == null ? defaultCacheDir() : cacheDir).toAbsolutePath();
         this.npm = List.copyOf(npm);

@@ -156,6 +156,85 @@ class GeoSnapshotTest {
     }
 
     @Test
+    void damageOfTheRightSizeIsFoundAndRebuilt() throws IOException {
+        List<Path> files = GeoLookupTest.flatPair(dir);
+        Path snaps = dir.resolve("snapshots");
+        List<String> log = new ArrayList<>();
+        GeoLookup.open(files, snaps, log::add).close();
+        Path f = single(snaps);
+        byte[] whole = Files.readAllBytes(f);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(whole).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int nFiles = b.getInt(8), nInfos = b.getInt(12);
+        int infosAt = 16 + 4 * nFiles, infoBytes = b.getInt(infosAt + 4 * nInfos);
+        int tablesAt = infosAt + 4 * nInfos + 4 + infoBytes, n0 = b.getInt(16);
+        // an info offset past the end, an answer id past the infos, two starts out of order
+        List<java.util.function.Consumer<java.nio.ByteBuffer>> damage = List.of(
+                x -> x.putInt(infosAt + 4 * (nInfos - 1), infoBytes + 100),
+                x -> x.putInt(tablesAt + 4 * n0 + 4, nInfos),
+                x -> x.putInt(tablesAt + 4, x.getInt(tablesAt + 8) + 1));
+        int builds = 1;
+        for (var d : damage) {
+            byte[] copy = whole.clone();
+            d.accept(java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+            Files.write(f, copy);
+            try (GeoLookup g = GeoLookup.open(files, snaps, log::add)) {
+                assertThat(g.lookup(Ip.parse("8.8.8.8")).country()).isEqualTo("US");
+                assertThat(g.lookup(Ip.parse("1.2.3.4")).city()).isEqualTo("Beijing");
+            }
+            assertThat(log).as("rebuilt").hasSize(++builds);
+            assertThat(Files.readAllBytes(f)).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void otherFilesKeepTheirOwnSnapshot() throws IOException {
+        List<Path> pair = GeoLookupTest.flatPair(dir);
+        Path own = GeoLookupTest.maxmindCity(dir.resolve("city.mmdb"));
+        Path snaps = dir.resolve("snapshots");
+        List<String> log = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            GeoLookup.open(pair, snaps, log::add).close();
+            try (GeoLookup g = GeoLookup.open(List.of(own), snaps, log::add)) {
+                assertThat(g.lookup(Ip.parse("175.45.178.9")).city()).isEqualTo("Pyongyang");
+            }
+        }
+        assertThat(log).as("one build per data set").hasSize(2);
+    }
+
+    @Test
+    void aCorruptRecordLeavesTheReadersInChargeAndIsNotWalkedAgain() throws IOException {
+        Path f = dir.resolve("bad.mmdb");
+        new MmdbWriter(4, "city ipv4")
+                .insert("8.8.8.0/24", Map.of("country_code", "US", "city", "", "latitude", 37.751, "longitude", -97.822))
+                .write(f);
+        byte[] db = Files.readAllBytes(f);
+        int data = indexOf(db, new byte[16]) + 16; // the data section follows 16 zero bytes
+        db[data] = 0x00; // extended type...
+        db[data + 1] = (byte) 0x7f; // ...that does not exist
+        Files.write(f, db);
+        Path snaps = dir.resolve("snapshots");
+        List<String> log = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (GeoLookup g = GeoLookup.open(List.of(f), snaps, log::add)) {
+                assertThat(g.snapshotted()).isFalse();
+                assertThat(g.lookup(Ip.parse("8.8.8.8"))).isNull();
+                assertThat(g.errors()).isEqualTo(1);
+                assertThat(g.lookup(Ip.parse("9.9.9.9"))).isNull();
+            }
+        }
+        assertThat(log).as("walked once").hasSize(1);
+    }
+
+    private static int indexOf(byte[] a, byte[] b) {
+        outer:
+        for (int i = 0; i + b.length <= a.length; i++) {
+            for (int k = 0; k < b.length; k++) if (a[i + k] != b[k]) continue outer;
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void alignedPrefixIsTheLargestNetworkInsideTheRange() {
         assertThat(GeoSnapshot.alignedPrefix(0x0102_0304L, 0, 0xffff_ffffL)).isZero();
         assertThat(GeoSnapshot.alignedPrefix(0x0102_0304L, 0x0102_0300L, 0x0102_03ffL)).isEqualTo(24);
