@@ -90,9 +90,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20, threads, version, compression.name(), load());
         System.out.printf("(a) nfdump -R DIR '%s' -s dstport/flows -q -o csv%n    vs keyhole top --profile dprk"
                 + " --cidrs-only --in DIR --by dstport --csv%n", filter);
-        System.out.println("new JVMs: " + (System.getenv("KEYHOLE_CDS_DIR") == null || System.getenv("KEYHOLE_NO_CDS") != null
-                ? "no class-data archive (not started by ./keyhole, or KEYHOLE_NO_CDS)"
-                : "the launcher's class-data archives in " + System.getenv("KEYHOLE_CDS_DIR")));
 
         // Warm-up for the warm top: the JIT compiles the reader before it is timed (analyze warms up on
         // the timed files themselves, below).
@@ -121,7 +118,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             List<Double> coldSecs = new ArrayList<>(), coldCpu = new ArrayList<>();
             List<String> nfCmd = List.of(nf, "-R", d.toString(), filter, "-s", "dstport/flows", "-q", "-o", "csv");
             NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log")); // warms the page cache, not counted
-            List<String> topCds = classDataArchive("top", coldCommand(d), base.resolve("keyhole-top.log"));
             String nfOut = null;
             TopQuery.Result top = null;
             List<long[]> coldTop = null;
@@ -134,7 +130,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
                 t = System.nanoTime();
                 c = childCpu();
-                String out = NfcapdBenchData.run(with(coldCommand(d), topCds), base.resolve("keyhole-top.log"));
+                String out = NfcapdBenchData.run(coldCommand(d), base.resolve("keyhole-top.log"));
                 coldSecs.add((System.nanoTime() - t) / 1e9);
                 coldCpu.add(childCpu() - c);
                 coldTop = parseTop(out, 0, 1);
@@ -171,12 +167,10 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             if (!noAnalyze) {
                 // As a user runs it: a new JVM, reference data loaded and code compiled inside the time.
                 List<Double> anSecs = new ArrayList<>(), anCpu = new ArrayList<>();
-                analyzeCds = classDataArchive("analyze", analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)),
-                        base.resolve("keyhole-analyze.log"));
                 for (int r = 0; r < runs; r++) {
                     long t = System.nanoTime();
                     double c = childCpu();
-                    NfcapdBenchData.run(with(analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)), analyzeCds),
+                    NfcapdBenchData.run(analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)),
                             base.resolve("keyhole-analyze.log"));
                     anSecs.add((System.nanoTime() - t) / 1e9);
                     anCpu.add(childCpu() - c);
@@ -229,9 +223,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
      * warm, timed the same way just before), each into a new store that is removed after. Returns
      * the summary table's columns.
      */
-    /** The class-data options of the new-JVM analyze runs (set before the first of them). */
-    private List<String> analyzeCds = List.of();
-
     private String storeRuns(TargetProfile profile, Path d, Path base, long n, double nfSecs, double plainSecs,
                              double plainCpu, double warmPlainSecs, double warmPlainCpu) throws Exception {
         Path storeDir = base.resolve("store-nfdump-" + n);
@@ -239,7 +230,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         long bytes = 0;
         for (int r = 0; r < runs; r++) {
             CollectorBenchmark.deleteTree(storeDir);
-            List<String> cmd = with(analyzeCommand(d, base.resolve("out-nfdump-store-" + n)), analyzeCds);
+            List<String> cmd = analyzeCommand(d, base.resolve("out-nfdump-store-" + n));
             cmd.addAll(List.of("--store", storeDir.toString()));
             long t = System.nanoTime();
             double c = childCpu();
@@ -307,46 +298,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 KeyholeCli.class.getName(), "top", "--profile", "dprk", "--cidrs-only", "--in", d.toString(),
                 "--by", "dstport", "--csv", "--threads", String.valueOf(threads)));
         return cmd;
-    }
-
-    /**
-     * Options that give a new JVM of {@code command} the launcher's class-data archive
-     * (KEYHOLE_CDS_DIR and KEYHOLE_CDS_KEY, set by ./keyhole), as a user's runs get it. When the
-     * archive is missing or older than the jar, an untimed run of {@code cmd} makes it first, as a
-     * user's first run after a build does. Empty without the launcher or with KEYHOLE_NO_CDS.
-     */
-    private static List<String> classDataArchive(String command, List<String> cmd, Path log)
-            throws IOException, InterruptedException {
-        String dir = System.getenv("KEYHOLE_CDS_DIR"), key = System.getenv("KEYHOLE_CDS_KEY");
-        String cp = System.getProperty("java.class.path");
-        if (dir == null || key == null || System.getenv("KEYHOLE_NO_CDS") != null || cp.contains(java.io.File.pathSeparator)) {
-            return List.of();
-        }
-        Path archive = Path.of(dir, command + "-" + key + ".jsa");
-        List<String> logs = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
-        if (!Files.isRegularFile(archive)
-                || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(Path.of(cp))) <= 0) {
-            Files.createDirectories(archive.getParent());
-            Path tmp = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            List<String> make = new ArrayList<>(cmd.subList(0, 1));
-            make.addAll(logs);
-            make.addAll(List.of("-Xlog:cds=off:stderr", "-Xlog:cds+dynamic=off:stderr", "-XX:ArchiveClassesAtExit=" + tmp));
-            make.addAll(cmd.subList(1, cmd.size()));
-            NfcapdBenchData.run(make, log);
-            Files.move(tmp, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        List<String> opts = new ArrayList<>(logs);
-        opts.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto"));
-        return opts;
-    }
-
-    /** {@code cmd} with {@code opts} after the java binary. */
-    private static List<String> with(List<String> cmd, List<String> opts) {
-        List<String> l = new ArrayList<>(cmd.subList(0, 1));
-        l.addAll(opts);
-        l.addAll(cmd.subList(1, cmd.size()));
-        return l;
     }
 
     /** This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs. */
