@@ -18,8 +18,8 @@ final class Template {
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
             S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27,
-            IN_IF = 28;
-    private static final int KINDS = IN_IF + 1;
+            IN_IF = 28, OUT_IF = 29;
+    private static final int KINDS = OUT_IF + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -35,7 +35,8 @@ final class Template {
             IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
             IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
-            IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17, IE_INGRESS_INTERFACE = 10;
+            IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17, IE_INGRESS_INTERFACE = 10,
+            IE_EGRESS_INTERFACE = 14;
     /** RFC 3954 §6.1 options scope type "Interface". */
     static final int V9_SCOPE_INTERFACE = 2;
 
@@ -60,6 +61,13 @@ final class Template {
      * interface's announced rate. Options: the scope is an interface, so a rate is that interface's.
      */
     final boolean hasInterface;
+    /**
+     * Flows: the record carries its output interface (OUTPUT_SNMP / egressInterface), to find the rate
+     * of an interface sampled on egress. Options: the scope is an egress interface (IPFIX).
+     */
+    final boolean hasOutInterface;
+    /** The record carries a flow direction (v9 DIRECTION / IPFIX flowDirection: 1 = egress). */
+    final boolean hasDirection;
     /** v9: OUT_BYTES / OUT_PKTS are the counters of records whose DIRECTION is 1 (egress). */
     final boolean outByDirection;
     /** Why this template cannot be used, or null. */
@@ -87,6 +95,8 @@ final class Template {
         this.hasInit = b.seen[INIT];
         this.hasSampler = b.seen[SAMPLER];
         this.hasInterface = b.seen[IN_IF];
+        this.hasOutInterface = b.seen[OUT_IF];
+        this.hasDirection = b.seen[DIRECTION];
         this.outByDirection = b.seen[DIRECTION] && (b.seen[OUT_OCTETS] || b.seen[OUT_PACKETS]);
         this.hasRate = b.seen[S_INTERVAL] || (b.seen[S_PKT_INTERVAL] && b.seen[S_PKT_SPACE])
                 || (b.seen[S_SIZE] && b.seen[S_POPULATION]);
@@ -147,10 +157,13 @@ final class Template {
             boolean start = false;
             if (options && i < scopeCount) {
                 // Scope fields only say what the options describe; an IPFIX sampler id scope names the sampler,
-                // an interface scope (v9 type 2, IPFIX ingressInterface) makes a rate that interface's.
+                // an interface scope (v9 type 2, IPFIX ingressInterface) makes a rate that interface's, an
+                // IPFIX egressInterface scope that of the interface sampled on egress.
                 boolean usable = len != VARIABLE && len >= 1 && len <= 8;
                 if (v9 ? ie == V9_SCOPE_INTERFACE : pen == 0 && ie == IE_INGRESS_INTERFACE) {
                     if (usable) b.plan(IN_IF, i, fieldOffset, len);
+                } else if (!v9 && pen == 0 && ie == IE_EGRESS_INTERFACE) {
+                    if (usable) b.plan(OUT_IF, i, fieldOffset, len);
                 } else if (!v9 && pen == 0 && (ie == IE_SELECTOR_ID || ie == IE_SAMPLER_ID) && usable) {
                     b.plan(SAMPLER, i, fieldOffset, len);
                 }
@@ -177,7 +190,9 @@ final class Template {
                     case IE_START_UPTIME, IE_END_UPTIME -> { kind = START; max = 4; enc = T_UPTIME; start = ie == IE_START_UPTIME; }
                     case IE_SYS_INIT_MILLI -> { kind = INIT; min = max = 8; }
                     case IE_OUT_OCTETS, IE_OUT_PACKETS -> kind = -3; // planned below
-                    case IE_DIRECTION -> { kind = v9 ? DIRECTION : 0; max = 1; }
+                    // v9 DIRECTION and IPFIX flowDirection: 0 ingress, 1 egress (IPFIX: only to pick an
+                    // interface's sampling rate, so an odd length is ignored rather than failing the template)
+                    case IE_DIRECTION -> { kind = options || !v9 && len != 1 ? 0 : DIRECTION; max = 1; }
                     // bgpSource/DestinationAsNumber (v9 SRC_AS / DST_AS): unsigned32, 2 bytes from 16-bit-AS exporters
                     case IE_SRC_AS -> { kind = SRC_AS; max = 4; }
                     case IE_DST_AS -> { kind = DST_AS; max = 4; }
@@ -189,6 +204,7 @@ final class Template {
                     case IE_SAMPLING_POPULATION -> kind = S_POPULATION;
                     // Flows only, for the interface's rate; a length we cannot read just loses that (no reject).
                     case IE_INGRESS_INTERFACE -> kind = !options && len != VARIABLE && len >= 1 && len <= 8 ? IN_IF : 0;
+                    case IE_EGRESS_INTERFACE -> kind = !options && len != VARIABLE && len >= 1 && len <= 8 ? OUT_IF : 0;
                     default -> kind = 0;
                 }
             } else if (pen == YAF_PEN) {

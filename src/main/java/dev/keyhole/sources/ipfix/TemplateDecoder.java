@@ -539,7 +539,7 @@ public final class TemplateDecoder {
         int src4 = 0, dst4 = 0, srcPort = 0, dstPort = 0, proto = 0, flags = 0;
         long s6hi = 0, s6lo = 0, d6hi = 0, d6lo = 0;
         long octets = 0, packets = 0, rOctets = 0, rPackets = 0, start = 0, end = 0, init = 0;
-        long sampler = -1, inIf = 0, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
+        long sampler = -1, inIf = 0, outIf = 0, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
         long outOctets = 0, outPackets = 0, srcAs = 0, dstAs = 0;
         int direction = 0;
         boolean hasInit = false;
@@ -583,6 +583,7 @@ public final class TemplateDecoder {
                 case SRC_AS -> srcAs = uint(b, o, lens[i]);
                 case DST_AS -> dstAs = uint(b, o, lens[i]);
                 case IN_IF -> inIf = uint(b, o, lens[i]);
+                case OUT_IF -> outIf = uint(b, o, lens[i]);
                 default -> { }
             }
         }
@@ -608,7 +609,10 @@ public final class TemplateDecoder {
         }
         if (!t.flow) {
             // Options data (sampling, system init time, ...) is never a flow.
-            if (num > 0) announce(t.hasSampler ? sampler : -1, t.options && t.hasInterface, inIf, num, den);
+            if (num > 0) {
+                announce(t.hasSampler ? sampler : -1, t.options && t.hasInterface, inIf,
+                        t.options && t.hasOutInterface, outIf, num, den);
+            }
             return;
         }
         if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
@@ -616,7 +620,8 @@ public final class TemplateDecoder {
             packets = outPackets;
         }
         if (num == 0) {
-            long[] r = rate(t.hasSampler ? sampler : -1, t.hasInterface, inIf);
+            long[] r = rate(t.hasSampler ? sampler : -1, t.hasInterface, inIf, t.hasOutInterface, outIf,
+                    t.hasDirection && direction == 1);
             num = r[0];
             den = r[1];
         }
@@ -680,11 +685,15 @@ public final class TemplateDecoder {
         final long[] fallback = {1, 1};
         final LongMap<long[]> bySampler = new LongMap<>();
         final LongMap<long[]> byInterface = new LongMap<>();
-        boolean anyInterface;
+        /** IPFIX rates scoped to an egress interface. */
+        final LongMap<long[]> byEgress = new LongMap<>();
+        /** The last egress-scoped rate, and whether a default was announced (without scope). */
+        final long[] lastEgress = {1, 1};
+        boolean anyInterface, anyEgress, defaultAnnounced;
         final LongMap<Boolean> unknownNoted = new LongMap<>();
 
         int entries() {
-            return bySampler.size() + byInterface.size() + unknownNoted.size();
+            return bySampler.size() + byInterface.size() + byEgress.size() + unknownNoted.size();
         }
     }
 
@@ -698,8 +707,12 @@ public final class TemplateDecoder {
     public static final int MAX_RATES = 1 << 18;
     private int rateEntries;
 
-    /** A rate from options data: for its sampler if it names one, else for its interface scope, else the default. */
-    private void announce(long sampler, boolean hasInterface, long inIf, long num, long den) {
+    /**
+     * A rate from options data: for its sampler if it names one, else for its (ingress, or v9's
+     * undirected) interface scope, else for its egress interface scope, else the default.
+     */
+    private void announce(long sampler, boolean hasInterface, long inIf, boolean hasEgress, long outIf, long num,
+                          long den) {
         Sampling s = sampling.get(scope);
         if (s == null) {
             s = new Sampling();
@@ -712,9 +725,15 @@ public final class TemplateDecoder {
         } else if (hasInterface) {
             put(s.byInterface, inIf, num, den, "interface");
             s.anyInterface = true;
+        } else if (hasEgress) {
+            put(s.byEgress, outIf, num, den, "egress interface");
+            s.anyEgress = true;
+            s.lastEgress[0] = num;
+            s.lastEgress[1] = den;
         } else {
             s.fallback[0] = num;
             s.fallback[1] = den;
+            s.defaultAnnounced = true;
         }
     }
 
@@ -735,7 +754,12 @@ public final class TemplateDecoder {
         }
     }
 
-    private long[] rate(long sampler, boolean hasInterface, long inIf) {
+    /**
+     * The rate of a flow: its sampler's; else, for an egress record (direction 1), its output
+     * interface's egress rate (or, in v9, whose interface scope has no direction, that interface's
+     * rate); else its input interface's rate, then its output interface's egress rate; else the default.
+     */
+    private long[] rate(long sampler, boolean hasInterface, long inIf, boolean hasOut, long outIf, boolean egress) {
         Sampling s = setSampling;
         if (s == null) {
             if (sampler > 0) noteUnknownSampler(null, sampler);
@@ -746,10 +770,28 @@ public final class TemplateDecoder {
             if (r != null) return r;
             noteUnknownSampler(s, sampler);
         }
+        if (egress) {
+            if (hasOut && s.anyEgress) {
+                long[] r = s.byEgress.get(outIf);
+                if (r != null) return r;
+            }
+            if (hasOut && v9 && s.anyInterface) {
+                long[] r = s.byInterface.get(outIf);
+                if (r != null) return r;
+            }
+            return s.fallback;
+        }
         if (hasInterface && s.anyInterface) {
             long[] r = s.byInterface.get(inIf);
             if (r != null) return r;
         }
+        if (hasOut && s.anyEgress) {
+            long[] r = s.byEgress.get(outIf);
+            if (r != null) return r;
+        }
+        // Records that do not say their output interface cannot be matched to an egress scope: as
+        // before egress scopes were told apart, the last such rate stands in for a default not announced.
+        if (!hasOut && s.anyEgress && !s.defaultAnnounced) return s.lastEgress;
         return s.fallback;
     }
 

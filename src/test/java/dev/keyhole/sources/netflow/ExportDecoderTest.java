@@ -468,6 +468,56 @@ class ExportDecoderTest {
         assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(30_000L, 3_000L, 300L);
     }
 
+    /**
+     * An exporter that samples on egress: options scoped to egressInterface 14 (interface 5: 1 in
+     * 100; interface 6: 1 in 10) next to an ingress-scoped rate (interface 1: 1 in 1000). Flows name
+     * their ingressInterface 10, egressInterface 14 and, in the second template, flowDirection 61.
+     */
+    @Test
+    void ipfixEgressInterfaceScopedRatesApplyToFlowsLeavingThroughThatInterface() {
+        byte[] optEgress = ipfixOptionsTemplate(400, 1, 14, 4, 34, 4);
+        byte[] optIngress = ipfixOptionsTemplate(401, 1, 10, 4, 34, 4);
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4, 14, 4)),
+                template(257, plus(IPFIX_BASIC, 10, 4, 14, 4, 61, 1)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, set(3, optEgress, optIngress), tpl,
+                set(400, rec().u32(5).u32(100).toBytes(), rec().u32(6).u32(10).toBytes()),
+                set(401, rec().u32(1).u32(1000).toBytes()),
+                // no direction: in 2 -> out 5 (egress rate of 5); in 1 -> out 6 (ingress rate of 1 first);
+                // in 2 -> out 7 (neither: unscaled)
+                set(256, rec().bytes(rec).u32(2).u32(5).toBytes(), rec().bytes(rec).u32(1).u32(6).toBytes(),
+                        rec().bytes(rec).u32(2).u32(7).toBytes()),
+                // egress records (direction 1) take their output interface's rate even when the input
+                // interface has one; an ingress record (direction 0) its input interface's
+                set(257, rec().bytes(rec).u32(1).u32(6).u8(1).toBytes(), rec().bytes(rec).u32(1).u32(6).u8(0).toBytes(),
+                        rec().bytes(rec).u32(1).u32(7).u8(1).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 3000L, 3L, 30L, 3000L, 3L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(30_000L, 300_000L, 300L, 3_000L, 300_000L, 300L);
+
+        // Records without egressInterface cannot be matched: with no default announced, the last
+        // egress-scoped rate (1 in 10) stands in for it, as when egress scopes counted as the default
+        byte[] plainTpl = set(2, template(258, plus(IPFIX_BASIC, 10, 4)));
+        r.send(ipfix(SECS, 1, 1, plainTpl, set(258, rec().bytes(rec).u32(2).toBytes(), rec().bytes(rec).u32(1).toBytes())));
+        assertThat(r.flows.subList(6, 8)).extracting(FlowRecord::packets).containsExactly(30L, 3000L);
+    }
+
+    /** v9 interface scopes have no direction: an egress record (DIRECTION 1) takes its OUTPUT_SNMP's rate. */
+    @Test
+    void v9EgressRecordsTakeTheirOutputInterfacesRate() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
+        byte[] optData = flowset(300, rec().u32(4).u32(100).toBytes(), rec().u32(9).u32(10).toBytes());
+        byte[] tpl = flowset(0, template(257, plus(V9_BASIC, 10, 2, 14, 2, 61, 1)));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, optData, tpl,
+                flowset(257, rec().bytes(plain).u16(4).u16(9).u8(1).toBytes(), rec().bytes(plain).u16(4).u16(9).u8(0).toBytes(),
+                        rec().bytes(plain).u16(3).u16(4).u8(0).toBytes())));
+        // Egress through 9: 1 in 10. Ingress on 4: 1 in 100. Ingress on 3 (no rate), out through 4: v9's
+        // interface rates are only taken for the output interface of records marked egress, so unscaled.
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(20L, 200L, 2L);
+        assertThat(r.messages()).isEmpty();
+    }
+
     @Test
     void ipfixTemplateWithdrawalAndRefresh() {
         byte[] tpl = set(2, template(256, IPFIX_BASIC));
