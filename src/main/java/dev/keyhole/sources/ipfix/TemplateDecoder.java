@@ -25,8 +25,10 @@ import static dev.keyhole.sources.ipfix.Template.*;
  *
  * <p>Sampling: packet and byte counters of every flow are multiplied by the rate that applies to it: the
  * record's own rate fields if it has them, else the rate announced (options data) for its sampler id, else
- * the rate announced for its input interface (options scoped to an interface), else the scope's rate
- * announced without a sampler id or interface, else 1.
+ * the rate announced for its interface (options scoped to an interface: an egress record's output interface
+ * first, then the input interface, then an egress-scoped output interface; see {@code rate}), else the
+ * scope's rate announced without a sampler id or interface (or, when there is none, the last egress-scoped
+ * rate), else 1.
  */
 public final class TemplateDecoder {
     public static final int SET_HEADER = 4;
@@ -726,10 +728,11 @@ public final class TemplateDecoder {
             put(s.byInterface, inIf, num, den, "interface");
             s.anyInterface = true;
         } else if (hasEgress) {
-            put(s.byEgress, outIf, num, den, "egress interface");
-            s.anyEgress = true;
-            s.lastEgress[0] = num;
-            s.lastEgress[1] = den;
+            if (put(s.byEgress, outIf, num, den, "egress interface")) {
+                s.anyEgress = true;
+                s.lastEgress[0] = num;
+                s.lastEgress[1] = den;
+            }
         } else {
             s.fallback[0] = num;
             s.fallback[1] = den;
@@ -737,14 +740,14 @@ public final class TemplateDecoder {
         }
     }
 
-    /** Keeps a rate, unless it is for a new key and the budget is spent (reported). */
-    private void put(LongMap<long[]> m, long key, long num, long den, String what) {
+    /** Keeps a rate, unless it is for a new key and the budget is spent (reported, false). */
+    private boolean put(LongMap<long[]> m, long key, long num, long den, String what) {
         long[] r = m.get(key);
         if (r == null) {
             if (rateEntries >= MAX_RATES) {
                 reject(setAt, 0, "sampling rate for " + what + " " + key + " (" + domainText() + ") ignored: "
                         + MAX_RATES + " sampler and interface rates are kept already");
-                return;
+                return false;
             }
             m.put(key, new long[] {num, den});
             rateEntries++;
@@ -752,12 +755,15 @@ public final class TemplateDecoder {
             r[0] = num;
             r[1] = den;
         }
+        return true;
     }
 
     /**
      * The rate of a flow: its sampler's; else, for an egress record (direction 1), its output
-     * interface's egress rate (or, in v9, whose interface scope has no direction, that interface's
-     * rate); else its input interface's rate, then its output interface's egress rate; else the default.
+     * interface's egress-scoped rate (or, in v9, whose interface scope has no direction, that
+     * interface's rate); else its input interface's rate; else its output interface's egress-scoped
+     * rate; else the default, for which the last egress-scoped rate stands in when none was announced
+     * (collectors such as nfdump and Akvorado take any rate not keyed by sampler as the default).
      */
     private long[] rate(long sampler, boolean hasInterface, long inIf, boolean hasOut, long outIf, boolean egress) {
         Sampling s = setSampling;
@@ -770,16 +776,10 @@ public final class TemplateDecoder {
             if (r != null) return r;
             noteUnknownSampler(s, sampler);
         }
-        if (egress) {
-            if (hasOut && s.anyEgress) {
-                long[] r = s.byEgress.get(outIf);
-                if (r != null) return r;
-            }
-            if (hasOut && v9 && s.anyInterface) {
-                long[] r = s.byInterface.get(outIf);
-                if (r != null) return r;
-            }
-            return s.fallback;
+        if (egress && hasOut) {
+            long[] r = s.anyEgress ? s.byEgress.get(outIf) : null;
+            if (r == null && v9 && s.anyInterface) r = s.byInterface.get(outIf);
+            if (r != null) return r;
         }
         if (hasInterface && s.anyInterface) {
             long[] r = s.byInterface.get(inIf);
@@ -789,9 +789,7 @@ public final class TemplateDecoder {
             long[] r = s.byEgress.get(outIf);
             if (r != null) return r;
         }
-        // Records that do not say their output interface cannot be matched to an egress scope: as
-        // before egress scopes were told apart, the last such rate stands in for a default not announced.
-        if (!hasOut && s.anyEgress && !s.defaultAnnounced) return s.lastEgress;
+        if (s.anyEgress && !s.defaultAnnounced) return s.lastEgress;
         return s.fallback;
     }
 

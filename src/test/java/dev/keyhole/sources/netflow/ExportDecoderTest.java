@@ -484,19 +484,21 @@ class ExportDecoderTest {
                 set(400, rec().u32(5).u32(100).toBytes(), rec().u32(6).u32(10).toBytes()),
                 set(401, rec().u32(1).u32(1000).toBytes()),
                 // no direction: in 2 -> out 5 (egress rate of 5); in 1 -> out 6 (ingress rate of 1 first);
-                // in 2 -> out 7 (neither: unscaled)
+                // in 2 -> out 7 (neither: no default was announced, so the last egress rate, 1 in 10)
                 set(256, rec().bytes(rec).u32(2).u32(5).toBytes(), rec().bytes(rec).u32(1).u32(6).toBytes(),
                         rec().bytes(rec).u32(2).u32(7).toBytes()),
                 // egress records (direction 1) take their output interface's rate even when the input
-                // interface has one; an ingress record (direction 0) its input interface's
+                // interface has one; an ingress record (direction 0) its input interface's; an egress
+                // record leaving through an interface without a rate its input interface's
                 set(257, rec().bytes(rec).u32(1).u32(6).u8(1).toBytes(), rec().bytes(rec).u32(1).u32(6).u8(0).toBytes(),
                         rec().bytes(rec).u32(1).u32(7).u8(1).toBytes())));
         assertThat(r.messages()).isEmpty();
-        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 3000L, 3L, 30L, 3000L, 3L);
-        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(30_000L, 300_000L, 300L, 3_000L, 300_000L, 300L);
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 3000L, 30L, 30L, 3000L, 3000L);
+        assertThat(r.flows).extracting(FlowRecord::bytes).containsExactly(30_000L, 300_000L, 3_000L, 3_000L, 300_000L, 300_000L);
 
         // Records without egressInterface cannot be matched: with no default announced, the last
-        // egress-scoped rate (1 in 10) stands in for it, as when egress scopes counted as the default
+        // egress-scoped rate (1 in 10) stands in for it, as when egress scopes counted as the default;
+        // an input interface's rate still comes first
         byte[] plainTpl = set(2, template(258, plus(IPFIX_BASIC, 10, 4)));
         r.send(ipfix(SECS, 1, 1, plainTpl, set(258, rec().bytes(rec).u32(2).toBytes(), rec().bytes(rec).u32(1).toBytes())));
         assertThat(r.flows.subList(6, 8)).extracting(FlowRecord::packets).containsExactly(30L, 3000L);
@@ -516,6 +518,85 @@ class ExportDecoderTest {
         // interface rates are only taken for the output interface of records marked egress, so unscaled.
         assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(20L, 200L, 2L);
         assertThat(r.messages()).isEmpty();
+    }
+
+    @Test
+    void ipfixEgressRecordWithoutEgressInterfaceGetsTheLastEgressRate() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 14, 4, 34, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4, 61, 1)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl, set(400, rec().u32(5).u32(100).toBytes()),
+                set(256, rec().bytes(rec).u32(2).u8(1).toBytes(), rec().bytes(rec).u32(2).u8(0).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 300L);
+    }
+
+    @Test
+    void ipfixEgressRecordFallsBackToItsIngressInterfacesRate() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 10, 4, 34, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4, 14, 4, 61, 1)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl, set(400, rec().u32(1).u32(1000).toBytes()),
+                set(256, rec().bytes(rec).u32(1).u32(6).u8(1).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(3000L);
+    }
+
+    @Test
+    void v9EgressRecordWithoutOutputSnmpKeepsItsInputInterfacesRate() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
+        byte[] optData = flowset(300, rec().u32(4).u32(100).toBytes());
+        byte[] tpl = flowset(0, template(257, plus(V9_BASIC, 10, 2, 61, 1)));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, optData, tpl,
+                flowset(257, rec().bytes(plain).u16(4).u8(1).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(200L);
+    }
+
+    @Test
+    void v9EgressRecordWhoseOutputHasNoRateTakesItsInputInterfacesRate() {
+        byte[] opt = flowset(1, v9OptionsTemplate(300, new int[] {2, 4}, 34, 4));
+        byte[] optData = flowset(300, rec().u32(4).u32(100).toBytes());
+        byte[] tpl = flowset(0, template(257, plus(V9_BASIC, 10, 2, 14, 2, 61, 1)));
+        byte[] plain = v9Basic("10.0.0.1", "10.0.0.2", 1, 2, 100, 2, UPTIME, UPTIME);
+        Run r = new Run().send(v9(UPTIME, SECS, 0, 0, opt, optData, tpl,
+                flowset(257, rec().bytes(plain).u16(4).u16(9).u8(1).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(200L);
+    }
+
+    @Test
+    void ipfixOddLengthsOfDirectionAndEgressInterfaceDoNotFailTheTemplate() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 143, 4, 34, 4, 14, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 14, 2, 61, 2)), template(257, plus(IPFIX_BASIC, 14, 16, 61, 4)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl, set(400, rec().u32(0).u32(10).u32(5).toBytes()),
+                set(256, rec().bytes(rec).u16(5).u16(1).toBytes()),
+                set(257, rec().bytes(rec).bytes(new byte[16]).u32(1).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(30L, 30L);
+    }
+
+    @Test
+    void ipfixEgressRatesDoNotLeakAcrossDomains() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 14, 4, 34, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 10, 4, 14, 4, 61, 1)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl, set(400, rec().u32(5).u32(100).toBytes())));
+        r.send(ipfix(SECS, 0, 2, tpl, set(256, rec().bytes(rec).u32(1).u32(5).u8(1).toBytes(),
+                rec().bytes(rec).u32(1).u32(5).u8(0).toBytes())));
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(3L, 3L);
+    }
+
+    @Test
+    void ipfixUnmatchedEgressInterfaceOfAnEgressOnlySourceGetsTheLastEgressRate() {
+        byte[] opt = set(3, ipfixOptionsTemplate(400, 1, 14, 4, 34, 4));
+        byte[] tpl = set(2, template(256, plus(IPFIX_BASIC, 14, 4, 61, 1)));
+        byte[] rec = ipfixBasic("10.0.0.1", "10.0.0.2", 3, 300);
+        Run r = new Run().send(ipfix(SECS, 0, 1, opt, tpl, set(400, rec().u32(0).u32(100).toBytes()),
+                set(256, rec().bytes(rec).u32(5).u8(1).toBytes(), rec().bytes(rec).u32(5).u8(0).toBytes())));
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(300L, 300L);
     }
 
     @Test
