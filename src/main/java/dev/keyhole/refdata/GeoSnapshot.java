@@ -294,6 +294,13 @@ final class GeoSnapshot {
             Files.createDirectories(f.getParent());
             Path tmp = Files.createTempFile(f.getParent(), "geo-", ".tmp");
             try {
+                // readable by the cache's other users, as the ASN snapshot and the npm files are
+                // (a temporary file starts owner-only)
+                try {
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: its default permissions stand
+                }
                 Files.write(tmp, bytes.array());
                 Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

@@ -118,6 +118,8 @@ class GeoSnapshotTest {
         }
         assertThat(log).as("the second open reads the snapshot").hasSize(1);
         Path first = single(snaps);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(first)))
+                .as("other users of the cache can read it").isEqualTo("rw-r--r--");
 
         // Newer data: a new snapshot, the old one removed
         new MmdbWriter(4, "city ipv4")
