@@ -76,7 +76,7 @@ public final class GeoLookup implements Closeable {
 
     /**
      * As {@link #open(List)}, answering IPv4 from a snapshot in {@code snapshotDir} (built there on
-     * first use, about 4 s for GeoLite2 City on 2 cores; see {@link GeoSnapshot}). Without a usable
+     * first use, about 5 s for GeoLite2 City on 2 cores; see {@link GeoSnapshot}). Without a usable
      * snapshot (a corrupt record), the readers answer.
      *
      * @param log told when the snapshot is being built
