@@ -155,8 +155,8 @@ class GeoSnapshotTest {
         byte[] whole = Files.readAllBytes(f);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(whole).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int nFiles = b.getInt(8), nInfos = b.getInt(12);
-        int infosAt = 16 + 4 * nFiles, infoBytes = b.getInt(infosAt + 4 * nInfos);
-        int tablesAt = infosAt + 4 * nInfos + 4 + infoBytes, n0 = b.getInt(16);
+        int infosAt = 20 + 4 * nFiles, infoBytes = b.getInt(infosAt + 4 * nInfos);
+        int tablesAt = infosAt + 4 * nInfos + 4 + infoBytes, n0 = b.getInt(20); // header: magic, version, files, infos, CRC
         // cut short; an info offset past the end, an answer id past the infos, two starts out of order
         List<java.util.function.Consumer<java.nio.ByteBuffer>> damage = List.of(
                 x -> x.putInt(infosAt + 4 * (nInfos - 1), infoBytes + 100),
