@@ -48,7 +48,8 @@ final class SnapshotName {
 
     /**
      * Removes the snapshots of the same files' older data (same kind and paths hash, other name),
-     * and temporary files of builds killed more than an hour ago; best effort.
+     * snapshots named by an earlier scheme, and temporary files of builds killed more than an hour
+     * ago; best effort. Runs only after a snapshot was written, never on a run's start.
      */
     static void removeOlder(Path f) {
         String name = f.getFileName().toString();
@@ -58,7 +59,9 @@ final class SnapshotName {
             long hourAgo = System.currentTimeMillis() - 3_600_000L;
             for (Path p : all) {
                 String n = p.getFileName().toString();
-                boolean older = n.endsWith(".bin") && n.startsWith(name.substring(0, cut + 1)) && !p.equals(f);
+                boolean older = n.endsWith(".bin") && !p.equals(f) && (n.startsWith(name.substring(0, cut + 1))
+                        // names from before this scheme (one SHA-256 prefix) can never be read again
+                        || !n.matches(java.util.regex.Pattern.quote(kind) + "-[0-9a-f]{12}-[0-9a-f]{16}\\.bin"));
                 boolean stale = n.endsWith(".tmp") && Files.getLastModifiedTime(p).toMillis() < hourAgo;
                 if (older || stale) Files.deleteIfExists(p);
             }

@@ -188,6 +188,9 @@ class GeoSnapshotTest {
         Path own = GeoLookupTest.maxmindCity(dir.resolve("city.mmdb"));
         Path snaps = dir.resolve("snapshots");
         List<String> log = new ArrayList<>();
+        Files.createDirectories(snaps);
+        Path oldScheme = Files.writeString(snaps.resolve("geo-0c1889b9a84be69daeb1d2bb.bin"), "x");
+        Path asn = Files.writeString(snaps.resolve("asn-0c1889b9a84b-0c1889b9a84be69d.bin"), "x");
         for (int i = 0; i < 3; i++) {
             GeoLookup.open(pair, snaps, log::add).close();
             try (GeoLookup g = GeoLookup.open(List.of(own), snaps, log::add)) {
@@ -195,6 +198,8 @@ class GeoSnapshotTest {
             }
         }
         assertThat(log).as("one build per data set").hasSize(2);
+        assertThat(oldScheme).as("a name from before the current scheme").doesNotExist();
+        assertThat(asn).as("another kind's snapshot").exists();
     }
 
     @Test
