@@ -3,10 +3,9 @@ package dev.keyhole.refdata;
 import com.maxmind.db.CHMCache;
 import com.maxmind.db.DatabaseRecord;
 import com.maxmind.db.Reader;
+import dev.keyhole.records.Ip;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
@@ -67,16 +66,6 @@ final class GeoSnapshot {
     /** Where the snapshot of {@code files} lives in {@code dir}. */
     static Path file(Path dir, List<Path> files) throws IOException {
         return SnapshotName.of(dir, "geo", VERSION, files);
-    }
-
-    /** Number of files this snapshot answers for. */
-    int files() {
-        return starts.length;
-    }
-
-    /** Ranges of file {@code i} (after merging). */
-    int ranges(int i) {
-        return starts[i].limit();
     }
 
     /** The index of the range of file {@code file} that holds IPv4 {@code a}. */
@@ -192,7 +181,7 @@ final class GeoSnapshot {
     }
 
     /**
-     * Builds the snapshot of {@code readers} (in lookup order), writes it to {@code f} when it can,
+     * Builds the snapshot of {@code files} (in lookup order) with readers of its own, writes it to {@code f} when it can,
      * and returns it (mapped from the file, or from memory when the cache is not writable); null
      * when a reader fails on some record, so the caller keeps using the readers.
      */
@@ -341,8 +330,8 @@ final class GeoSnapshot {
         int ipVersion = reader.getMetadata().getIpVersion();
         long a = from;
         while (a <= to) {
-            DatabaseRecord<Map> rec = reader.getRecord(v4((int) a), Map.class);
-            if (rec.getNetwork() == null) throw new IOException("no network for " + v4((int) a));
+            DatabaseRecord<Map> rec = reader.getRecord(Ip.ofV4((int) a).toInetAddress(), Map.class);
+            if (rec.getNetwork() == null) throw new IOException("no network for " + Ip.ofV4((int) a));
             int p = Math.max(0, Math.min(32, GeoLookup.v4Prefix(rec.getNetwork().getPrefixLength(), ipVersion)));
             GeoLocation g = rec.getData() == null ? null : GeoLookup.decode(rec.getData());
             int id = g == null ? -1 : local.computeIfAbsent(g, x -> {
@@ -357,14 +346,6 @@ final class GeoSnapshot {
             a = (a & -size) + size;
         }
         return new Walk(starts, ids, answers);
-    }
-
-    private static InetAddress v4(int a) {
-        try {
-            return InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A growable int array (the walk adds millions of ranges). */

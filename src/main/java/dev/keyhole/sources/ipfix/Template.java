@@ -66,8 +66,6 @@ final class Template {
      * of an interface sampled on egress. Options: the scope is an egress interface (IPFIX).
      */
     final boolean hasOutInterface;
-    /** The record carries a flow direction (v9 DIRECTION / IPFIX flowDirection: 1 = egress). */
-    final boolean hasDirection;
     /** v9: OUT_BYTES / OUT_PKTS are the counters of records whose DIRECTION is 1 (egress). */
     final boolean outByDirection;
     /** Why this template cannot be used, or null. */
@@ -96,7 +94,6 @@ final class Template {
         this.hasSampler = b.seen[SAMPLER];
         this.hasInterface = b.seen[IN_IF];
         this.hasOutInterface = b.seen[OUT_IF];
-        this.hasDirection = b.seen[DIRECTION];
         this.outByDirection = b.seen[DIRECTION] && (b.seen[OUT_OCTETS] || b.seen[OUT_PACKETS]);
         this.hasRate = b.seen[S_INTERVAL] || (b.seen[S_PKT_INTERVAL] && b.seen[S_PKT_SPACE])
                 || (b.seen[S_SIZE] && b.seen[S_POPULATION]);

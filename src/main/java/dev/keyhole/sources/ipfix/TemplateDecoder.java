@@ -623,7 +623,7 @@ public final class TemplateDecoder {
         }
         if (num == 0) {
             long[] r = rate(t.hasSampler ? sampler : -1, t.hasInterface, inIf, t.hasOutInterface, outIf,
-                    t.hasDirection && direction == 1);
+                    direction == 1); // 0 when the record has no direction field
             num = r[0];
             den = r[1];
         }
