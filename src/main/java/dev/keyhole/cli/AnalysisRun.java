@@ -129,6 +129,10 @@ public final class AnalysisRun {
             FlowStore store = s.store() == null ? null
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());
+            if (store != null && !store.removedLeftovers().isEmpty()) {
+                log.accept("note: store: removed " + store.removedLeftovers().size() + " file(s) of an earlier append "
+                        + "that did not complete (its rows were never in the store)");
+            }
             // The store is committed (store.json) only after the outputs are written: if anything
             // fails before, an append leaves the store as it was, so running it again stores no row twice.
             try (store) {

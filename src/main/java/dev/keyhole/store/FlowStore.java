@@ -43,6 +43,7 @@ public final class FlowStore implements AutoCloseable {
     private final Map<String, Object> previous;
     /** The runs the store held when this append opened it (none for a new store). */
     private List<Integer> committedBefore = List.of();
+    private List<Path> removedLeftovers = List.of();
     /** The files this run completed: a run that fails removes them again. */
     private final List<Path> written = new ArrayList<>();
     /** An append holds a lock on this channel's file, so two appends cannot take the same run number. */
@@ -159,6 +160,8 @@ public final class FlowStore implements AutoCloseable {
             int run = Math.max(committed.isEmpty() ? 0 : java.util.Collections.max(committed) + 1, lastRun(dir) + 1);
             FlowStore s = new FlowStore(dir, profile, batchRows, codec, run, m);
             s.committedBefore = committed;
+            // Under the lock no other run writes here: what a killed append left can go.
+            if (m.get("runIds") instanceof List<?>) s.removedLeftovers = removeLeftovers(dir, committed);
             s.lockChannel = ch;
             return s;
         } catch (IOException | RuntimeException | Error e) {
@@ -201,6 +204,54 @@ public final class FlowStore implements AutoCloseable {
                 return -1;
             }
         });
+    }
+
+    /**
+     * Removes the files of runs store.json does not list (complete files and hidden {@code .tmp}
+     * ones of an append that was killed before its commit: no reader of {@code keyhole query} saw
+     * them, but a plain {@code *.parquet} glob would), and the day directories that leaves empty.
+     */
+    private static List<Path> removeLeftovers(Path dir, List<Integer> committed) throws IOException {
+        java.util.Set<Integer> keep = new java.util.HashSet<>(committed);
+        List<Path> leftovers;
+        try (Stream<Path> st = Files.walk(dir, 2)) {
+            leftovers = st.filter(p -> p.getNameCount() == dir.getNameCount() + 2
+                    && p.getParent().getFileName().toString().startsWith("day=")
+                    && isLeftover(p.getFileName().toString(), keep)).toList();
+        }
+        for (Path f : leftovers) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                throw new IOException("--store " + dir + ": cannot remove " + f + ", left by an append that did not "
+                        + "complete: " + e.getMessage(), e);
+            }
+        }
+        for (Path day : leftovers.stream().map(Path::getParent).distinct().toList()) {
+            try (Stream<Path> st = Files.list(day)) {
+                if (st.findAny().isEmpty()) Files.deleteIfExists(day);
+            } catch (IOException e) {
+                // an empty day directory is harmless to every reader
+            }
+        }
+        return leftovers;
+    }
+
+    /** A part file whose run is not committed, or a hidden part being written when its run died. */
+    private static boolean isLeftover(String name, java.util.Set<Integer> committed) {
+        if (name.startsWith(".part-") && name.endsWith(".parquet.tmp")) return true;
+        if (!name.startsWith("part-") || !name.endsWith(".parquet")) return false;
+        String core = name.substring(0, name.length() - ".parquet".length());
+        try {
+            return !committed.contains(Integer.parseInt(core.substring(core.lastIndexOf('-') + 1)));
+        } catch (NumberFormatException e) {
+            return false; // not a name this writer gives: not ours to remove
+        }
+    }
+
+    /** Files left by an append that did not complete, removed when this append opened the store. */
+    public List<Path> removedLeftovers() {
+        return removedLeftovers;
     }
 
     /** The largest {@code <run>} of the store's files, or -1. */

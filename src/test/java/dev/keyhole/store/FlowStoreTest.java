@@ -162,32 +162,55 @@ class FlowStoreTest {
     }
 
     /**
-     * A killed append leaves files store.json never counted: the next append numbers its files past
-     * them (never overwriting one), and store.json's runIds tell them apart: queries leave them out.
+     * A killed append leaves files store.json never counted (complete ones, and the hidden one it
+     * was writing). The next append removes them, under its lock, and still numbers its own files
+     * past them; until then store.json's runIds keep them out of queries.
      */
     @Test
-    void appendsNeverReuseTheNumberOfAKilledOnesFiles(@TempDir Path dir) throws Exception {
+    void theNextAppendRemovesAKilledOnesFilesAndNeverReusesItsNumber(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
             write(s, 3, "a");
         }
         com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
-        // What a killed append (run 1) left: a complete file store.json does not count.
+        // What a killed append (run 1) left: a complete file store.json does not count, one in a
+        // day of its own, and the hidden file it was writing.
         Path leftover = store.resolve("day=2018-05-05/part-0-0-1.parquet");
         Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), leftover);
-        byte[] before = Files.readAllBytes(leftover);
+        Path ownDay = store.resolve("day=2019-01-01");
+        Files.createDirectories(ownDay);
+        Files.copy(leftover, ownDay.resolve("part-1-0-1.parquet"));
+        Path hidden = store.resolve("day=2018-05-05/.part-0-1-1.parquet.tmp");
+        Files.write(hidden, new byte[] {'P', 'A', 'R'});
+        // Not a name the writer gives: left alone.
+        Path foreign = store.resolve("day=2018-05-05/notes-1.txt");
+        Files.write(foreign, new byte[0]);
+        // Until the next append, queries leave the leftovers out (3 rows), a glob does not.
+        assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(3);
+        assertThat(count(store, "SELECT count(*) FROM read_parquet('" + store + "/day=*/part-*.parquet')")).isEqualTo(7);
         try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            assertThat(s.removedLeftovers()).containsExactlyInAnyOrder(leftover, ownDay.resolve("part-1-0-1.parquet"), hidden);
             write(s, 1, "b");
         }
-        assertThat(Files.readAllBytes(leftover)).isEqualTo(before);
+        assertThat(leftover).doesNotExist();
+        assertThat(hidden).doesNotExist();
+        assertThat(ownDay).doesNotExist();
+        assertThat(foreign).exists();
+        assertThat(store.resolve("day=2018-05-05/part-0-0-0.parquet")).exists();
         assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).exists();
         com.fasterxml.jackson.databind.JsonNode m = om.readTree(store.resolve("store.json").toFile());
         assertThat(m.get("runs").asInt()).isEqualTo(2);
         assertThat(m.get("runIds").toString()).isEqualTo("[0,2]");
         assertThat(m.get("rows").asLong()).isEqualTo(4);
-        // Queries read the runs runIds lists: the leftover's 2 rows are not seen (3 + 1).
+        // Every reader now sees the same rows (3 + 1).
         assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(4);
-        assertThat(count(store, "SELECT count(*) FROM read_parquet('" + store + "/**/*.parquet')")).isEqualTo(6);
+        assertThat(count(store, "SELECT count(*) FROM read_parquet('" + store + "/day=*/part-*.parquet')")).isEqualTo(4);
+        // A later append with nothing left over removes nothing.
+        try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            assertThat(s.removedLeftovers()).isEmpty();
+            write(s, 1, "c");
+        }
+        assertThat(om.readTree(store.resolve("store.json").toFile()).get("runIds").toString()).isEqualTo("[0,2,3]");
     }
 
     /**
