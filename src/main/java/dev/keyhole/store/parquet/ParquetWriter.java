@@ -50,6 +50,9 @@ public final class ParquetWriter {
     private final Compressor compressor;
     private final Buf body = new Buf(1 << 16), header = new Buf(128), footer = new Buf(1 << 14);
     private final Thrift headerThrift = new Thrift(header);
+    /** The footer's parts that are the same in every file, encoded once (writing them was most of the footer's code). */
+    private final byte[] footerHead, footerTail;
+    private final byte[][] paths;
     private byte[] compressed = new byte[0];
     private final byte[] outBuffer = new byte[1 << 16];
     private int buffered;
@@ -112,6 +115,9 @@ public final class ParquetWriter {
         };
         this.rowGroupRows = rowGroupRows;
         this.pageBytes = pageBytes;
+        footerHead = footerHead(this.fields);
+        footerTail = footerTail(this.fields, createdBy);
+        paths = this.fields.stream().map(ParquetWriter::path).toArray(byte[][]::new);
     }
 
     /** The most rows {@link #rowGroup} takes. */
@@ -355,6 +361,93 @@ public final class ParquetWriter {
         completeGroup();
         footer.reset();
         Thrift t = new Thrift(footer);
+        // FileMetaData: version and schema (the same in every file), rows, row groups, then
+        // created_by and column orders (the same too).
+        t.begin();
+        t.raw(footerHead, 2);
+        t.i64(3, fileRows);
+        t.list(4, Thrift.STRUCT, groups.size());
+        for (Group g : groups) {
+            t.begin();
+            t.list(1, Thrift.STRUCT, g.chunks.length);
+            long uncompressed = 0, compressedTotal = 0;
+            for (int i = 0; i < g.chunks.length; i++) {
+                Chunk c = g.chunks[i];
+                uncompressed += c.uncompressed;
+                compressedTotal += c.compressed;
+                chunkMeta(t, c, i);
+            }
+            t.i64(2, uncompressed);
+            t.i64(3, g.rows);
+            Chunk first = g.chunks[0];
+            t.i64(5, first.dictionaryPage >= 0 ? first.dictionaryPage : first.dataPage);
+            t.i64(6, compressedTotal);
+            t.end();
+        }
+        t.raw(footerTail, 7);
+        t.end();
+        write(footer.a, footer.n);
+        byte[] len = le(footer.n, 4);
+        write(len, 4);
+        write(MAGIC, 4);
+        drain();
+        OutputStream o = out;
+        out = null;
+        o.close();
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        tmp = null;
+        groups.clear();
+        group = null;
+    }
+
+    /** One ColumnChunk of a row group's list: where column {@code i}'s pages are, their encodings and statistics. */
+    private void chunkMeta(Thrift t, Chunk c, int i) {
+        Field f = fields.get(i);
+        t.begin();
+        t.i64(2, 0); // file_offset: deprecated, 0 (no metadata outside the footer)
+        t.struct(3);
+        t.i32(1, f.physical().thrift);
+        t.list(2, Thrift.I32, c.encodings.length);
+        for (int e : c.encodings) t.element(e);
+        t.raw(paths[i], 3); // path_in_schema: the column's name
+        t.i32(4, codec.thrift);
+        t.i64(5, c.values);
+        t.i64(6, c.uncompressed);
+        t.i64(7, c.compressed);
+        t.i64(9, c.dataPage);
+        if (c.dictionaryPage >= 0) t.i64(11, c.dictionaryPage);
+        t.struct(12);
+        t.i64(3, c.nulls);
+        if (c.min != null) {
+            t.binary(5, c.max);
+            t.binary(6, c.min);
+            t.bool(7, true);
+            t.bool(8, true);
+        }
+        t.end();
+        // encoding_stats: lets parquet-java (Spark) see that every data page is dictionary-coded
+        // and prune row groups by the dictionary.
+        t.list(13, Thrift.STRUCT, c.dictionaryPage >= 0 ? 2 : 1);
+        if (c.dictionaryPage >= 0) {
+            t.begin();
+            t.i32(1, DICTIONARY_PAGE);
+            t.i32(2, PLAIN);
+            t.i32(3, 1);
+            t.end();
+        }
+        t.begin();
+        t.i32(1, DATA_PAGE);
+        t.i32(2, c.dataEncoding);
+        t.i32(3, c.dataPages);
+        t.end();
+        t.end();
+        t.end();
+    }
+
+    /** FileMetaData's fields 1 (version) and 2 (schema), from the start of the struct. */
+    private static byte[] footerHead(List<Field> fields) {
+        Buf b = new Buf(4096);
+        Thrift t = new Thrift(b);
         t.begin();
         t.i32(1, 1);
         t.list(2, Thrift.STRUCT, fields.size() + 1);
@@ -382,65 +475,15 @@ public final class ParquetWriter {
             }
             t.end();
         }
-        t.i64(3, fileRows);
-        t.list(4, Thrift.STRUCT, groups.size());
-        for (Group g : groups) {
-            t.begin();
-            t.list(1, Thrift.STRUCT, g.chunks.length);
-            long uncompressed = 0, compressedTotal = 0;
-            for (int i = 0; i < g.chunks.length; i++) {
-                Chunk c = g.chunks[i];
-                Field f = fields.get(i);
-                uncompressed += c.uncompressed;
-                compressedTotal += c.compressed;
-                t.begin();
-                t.i64(2, 0); // file_offset: deprecated, 0 (no metadata outside the footer)
-                t.struct(3);
-                t.i32(1, f.physical().thrift);
-                t.list(2, Thrift.I32, c.encodings.length);
-                for (int e : c.encodings) t.element(e);
-                t.list(3, Thrift.BINARY, 1);
-                t.element(f.name());
-                t.i32(4, codec.thrift);
-                t.i64(5, c.values);
-                t.i64(6, c.uncompressed);
-                t.i64(7, c.compressed);
-                t.i64(9, c.dataPage);
-                if (c.dictionaryPage >= 0) t.i64(11, c.dictionaryPage);
-                t.struct(12);
-                t.i64(3, c.nulls);
-                if (c.min != null) {
-                    t.binary(5, c.max);
-                    t.binary(6, c.min);
-                    t.bool(7, true);
-                    t.bool(8, true);
-                }
-                t.end();
-                // encoding_stats: lets parquet-java (Spark) see that every data page is dictionary-coded
-                // and prune row groups by the dictionary.
-                t.list(13, Thrift.STRUCT, c.dictionaryPage >= 0 ? 2 : 1);
-                if (c.dictionaryPage >= 0) {
-                    t.begin();
-                    t.i32(1, DICTIONARY_PAGE);
-                    t.i32(2, PLAIN);
-                    t.i32(3, 1);
-                    t.end();
-                }
-                t.begin();
-                t.i32(1, DATA_PAGE);
-                t.i32(2, c.dataEncoding);
-                t.i32(3, c.dataPages);
-                t.end();
-                t.end();
-                t.end();
-            }
-            t.i64(2, uncompressed);
-            t.i64(3, g.rows);
-            Chunk first = g.chunks[0];
-            t.i64(5, first.dictionaryPage >= 0 ? first.dictionaryPage : first.dataPage);
-            t.i64(6, compressedTotal);
-            t.end();
-        }
+        return Arrays.copyOf(b.a, b.n);
+    }
+
+    /** FileMetaData's fields 6 (created_by) and 7 (column orders), after field 4. */
+    private static byte[] footerTail(List<Field> fields, String createdBy) {
+        Buf b = new Buf(256);
+        Thrift t = new Thrift(b);
+        t.begin();
+        t.raw(new byte[0], 4);
         t.string(6, createdBy);
         t.list(7, Thrift.STRUCT, fields.size());
         for (int i = 0; i < fields.size(); i++) {
@@ -449,19 +492,18 @@ public final class ParquetWriter {
             t.end();
             t.end();
         }
-        t.end();
-        write(footer.a, footer.n);
-        byte[] len = le(footer.n, 4);
-        write(len, 4);
-        write(MAGIC, 4);
-        drain();
-        OutputStream o = out;
-        out = null;
-        o.close();
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-        tmp = null;
-        groups.clear();
-        group = null;
+        return Arrays.copyOf(b.a, b.n);
+    }
+
+    /** ColumnMetaData's field 3 (path_in_schema: a list of the one name), after field 2. */
+    private static byte[] path(Field f) {
+        Buf b = new Buf(64);
+        Thrift t = new Thrift(b);
+        t.begin();
+        t.raw(new byte[0], 2);
+        t.list(3, Thrift.BINARY, 1);
+        t.element(f.name());
+        return Arrays.copyOf(b.a, b.n);
     }
 
     /** Drops the file being written, if any (after a failure); never throws. */

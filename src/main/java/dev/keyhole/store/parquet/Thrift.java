@@ -31,6 +31,15 @@ final class Thrift {
         last = stack[--depth];
     }
 
+    /**
+     * Fields of the current struct encoded elsewhere (from a struct whose last field before them
+     * was the same as here), ending with field {@code lastId}.
+     */
+    void raw(byte[] fields, int lastId) {
+        out.bytes(fields, 0, fields.length);
+        last = lastId;
+    }
+
     void struct(int id) {
         field(id, STRUCT);
         begin();
