@@ -36,6 +36,12 @@ public final class CollectCommand implements Callable<Integer> {
             description = "Output format; only 'ipfix' (RFC 5655 files) for now.")
     String format;
 
+    @Option(names = "--template-lifetime", defaultValue = "90m", paramLabel = "DURATION",
+            description = "How long a template stays usable when the exporter does not send it again (RFC 7011 §8.4): "
+                    + "data sets for an expired template are rejected until it is re-sent; 0 = never expire "
+                    + "(default ${DEFAULT-VALUE}, three times Cisco's 30-minute template timeout).")
+    String templateLifetime;
+
     @Option(names = "--rcvbuf", defaultValue = "67108864", paramLabel = "BYTES",
             description = "Socket receive buffer to request (default 64 MiB; Linux caps it at net.core.rmem_max).")
     int receiveBuffer;
@@ -43,10 +49,11 @@ public final class CollectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!format.equalsIgnoreCase("ipfix")) throw new IllegalArgumentException("--format: only 'ipfix' is supported");
-        Duration period = parseDuration(rotate);
+        Duration period = parseDuration(rotate, "--rotate");
         InetSocketAddress address = parseListen(listen);
+        Duration lifetime = parseLifetime(templateLifetime);
         Collector c = Collector.start(new Collector.Config(address, out, period, receiveBuffer,
-                System.err::println, null));
+                System.err::println, null, lifetime));
         Thread hook = new Thread(() -> {
             try {
                 c.close();
@@ -55,8 +62,9 @@ public final class CollectCommand implements Callable<Integer> {
             }
         }, "keyhole-collect-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.printf("keyhole collect: listening on udp %s, writing %s every %s%n", Collector.text(c.localAddress()),
-                out, period);
+        System.err.printf("keyhole collect: listening on udp %s, writing %s every %s; templates expire %s%n",
+                Collector.text(c.localAddress()), out, period,
+                lifetime.isZero() ? "never" : "after " + lifetime + " without a re-send");
         int granted = c.receiveBufferGranted();
         System.err.printf("keyhole collect: socket receive buffer: requested %d MiB, granted %.1f MiB%s%n",
                 receiveBuffer >> 20, granted / 1048576.0, granted < receiveBuffer
@@ -74,7 +82,16 @@ public final class CollectCommand implements Callable<Integer> {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)");
 
     /** {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}, or ISO-8601 ({@code PT5M}). */
+    /** {@code --template-lifetime}: a duration as for {@code --rotate}, or 0 for none. */
+    static Duration parseLifetime(String s) {
+        return s.trim().equals("0") ? Duration.ZERO : parseDuration(s, "--template-lifetime");
+    }
+
     static Duration parseDuration(String s) {
+        return parseDuration(s, "--rotate");
+    }
+
+    static Duration parseDuration(String s, String option) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         if (t.startsWith("p")) return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
         Matcher m = DURATION.matcher(t);
@@ -91,7 +108,7 @@ public final class CollectCommand implements Callable<Integer> {
             at = m.end();
         }
         if (at != t.length() || d.isZero() || d.toMillis() < 1000) {
-            throw new IllegalArgumentException("--rotate: not a duration of at least 1s: " + s + " (examples: 30s, 5m, 1h)");
+            throw new IllegalArgumentException(option + ": not a duration of at least 1s: " + s + " (examples: 30s, 5m, 1h)");
         }
         return d;
     }

@@ -51,16 +51,30 @@ public final class Collector implements Closeable {
     private static final int BATCH_BYTES = 2 << 20, BATCHES = 16, MAX_DATAGRAM = 65_535;
     private static final int LOGGED_REJECTS_PER_FILE = 20;
 
+    /**
+     * How long a template stays usable without being re-sent: three times Cisco's default template
+     * timeout (30 min), as RFC 7011 §8.4 wants the lifetime to be several refresh intervals.
+     */
+    public static final Duration DEFAULT_TEMPLATE_LIFETIME = Duration.ofMinutes(90);
+
+    /** @param templateLifetime {@link Duration#ZERO}: templates never expire */
     public record Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer,
-                         Consumer<String> log, Clock clock) {
+                         Consumer<String> log, Clock clock, Duration templateLifetime) {
         public Config {
             if (listen == null || out == null || rotate == null) throw new NullPointerException();
             if (log == null) log = m -> {};
             if (clock == null) clock = Clock.systemUTC();
+            if (templateLifetime == null) templateLifetime = DEFAULT_TEMPLATE_LIFETIME;
+            if (templateLifetime.isNegative()) throw new IllegalArgumentException("negative template lifetime");
+        }
+
+        public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
+                      Clock clock) {
+            this(listen, out, rotate, receiveBuffer, log, clock, null);
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate) {
-            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null);
+            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null, null);
         }
     }
 
@@ -92,7 +106,7 @@ public final class Collector implements Closeable {
     private final ExportDecoder export;
     private Rejects rejects;
     private long rejectedBefore; // records rejected in completed periods
-    private long periodDatagrams, periodBytes, periodNotExport;
+    private long periodDatagrams, periodBytes, periodNotExport, periodExpired;
 
     private Collector(Config config) throws IOException {
         this.config = config;
@@ -103,7 +117,7 @@ public final class Collector implements Closeable {
             public void flow(FlowRecord f) {
                 files.write(f);
             }
-        });
+        }, config.templateLifetime().toMillis());
         boolean v6 = config.listen().getAddress() instanceof java.net.Inet6Address;
         DatagramChannel ch = v6 ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
         try {
@@ -324,7 +338,8 @@ public final class Collector implements Closeable {
                 if (files.due(now)) rotate(now);
                 if (b == null) continue;
                 for (int i = 0; i < b.count; i++) {
-                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects);
+                    // Decoded within milliseconds of arriving: the batch's time stands for each datagram's.
+                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects, now);
                     periodBytes += b.lengths[i];
                 }
                 periodDatagrams += b.count;
@@ -390,6 +405,8 @@ public final class Collector implements Closeable {
         m.put("bytes", periodBytes);
         long notExport = export.notExport() - periodNotExport;
         m.put("notFlowExport", notExport);
+        m.put("templatesExpired", export.expiredTemplates() - periodExpired);
+        periodExpired = export.expiredTemplates();
         List<Map<String, Object>> exporters = new ArrayList<>();
         for (ExportDecoder.SourceStats s : export.stats(true)) {
             Map<String, Object> e = new LinkedHashMap<>();

@@ -21,6 +21,14 @@ class CollectCommandTest {
     }
 
     @Test
+    void templateLifetimes() {
+        assertThat(CollectCommand.parseLifetime("90m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(CollectCommand.parseLifetime(" 0 ")).isZero();
+        assertThatThrownBy(() -> CollectCommand.parseLifetime("-5m")).hasMessageStartingWith("--template-lifetime: ");
+        assertThatThrownBy(() -> CollectCommand.parseLifetime("0s")).hasMessageStartingWith("--template-lifetime: ");
+    }
+
+    @Test
     void listenAddresses() throws Exception {
         assertThat(CollectCommand.parseListen("0.0.0.0:2055").toString()).isEqualTo("/0.0.0.0:2055");
         assertThat(CollectCommand.parseListen("127.0.0.1:0").getPort()).isZero();

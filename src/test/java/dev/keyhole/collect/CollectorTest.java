@@ -256,4 +256,54 @@ class CollectorTest {
                 .containsExactlyInAnyOrder("10.0.0.1 300 18000", "10.0.0.2 30 1800", "10.0.0.3 12 720");
         assertThat(stats(c.completedFiles().get(0)).get("rejects").get("records").asLong()).isZero();
     }
+
+    /**
+     * The collector's clock ages templates: data arriving more than the template lifetime after the
+     * exporter last sent its templates is rejected (and said so in the stats) until they come again.
+     */
+    @Test
+    void templatesNotReSentWithinTheirLifetimeExpire() throws Exception {
+        AtomicLong now = new AtomicLong(Instant.parse("2024-05-01T12:00:00Z").toEpochMilli());
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+        Collector c = Collector.start(new Collector.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                dir, Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, log::add, clock, Duration.ofMinutes(1)));
+        List<FlowRecord> flows = Senders.flows(2, 600, 6).stream().filter(f -> f.src().isV4()).toList();
+        List<byte[]> d = Senders.encode(ExportEncoder.Protocol.IPFIX, 1, flows);
+        long early = d.subList(0, 6).stream().mapToLong(ExportEncoder::recordCount).sum();
+        long late = d.subList(6, d.size()).stream().mapToLong(ExportEncoder::recordCount).sum();
+        try (DatagramChannel a = Senders.exporter(2)) {
+            Senders.send(a, c.localAddress(), d.subList(0, 6), c);
+            Senders.waitFor(() -> c.datagramsDecoded() == 6, 5_000);
+            now.addAndGet(Duration.ofMinutes(2).toMillis());
+            Senders.send(a, c.localAddress(), d.subList(6, d.size()), c);
+            Senders.waitFor(() -> c.datagramsDecoded() == d.size(), 5_000);
+            // The exporter sends its templates again: its next data is read.
+            Senders.send(a, c.localAddress(), List.of(d.get(0), d.get(1)), c);
+            Senders.waitFor(() -> c.datagramsDecoded() == d.size() + 2, 5_000);
+        }
+        c.close();
+        assertThat(c.failure()).isNull();
+        List<FlowRecord> read = Senders.read(c.completedFiles());
+        assertThat(read).hasSize((int) (early + ExportEncoder.recordCount(d.get(1))));
+        JsonNode st = stats(c.completedFiles().get(0));
+        assertThat(st.get("templatesExpired").asLong()).isEqualTo(1);
+        assertThat(st.get("rejects").get("records").asLong()).isEqualTo(late);
+        assertThat(st.get("rejects").get("messages").get(0).asText())
+                .contains("which expired: not re-sent for 120 s, more than the template lifetime of 60 s");
+    }
 }

@@ -72,6 +72,10 @@ final class Template {
     final String error;
     /** Fields we ignore for a reason worth telling the user (e.g. zero length), or null. */
     final String note;
+    /** When it was last received (or re-sent unchanged), in the collector's clock; for its lifetime over UDP. */
+    long receivedAt;
+    /** Not re-sent within its lifetime: not used until it is. */
+    boolean expired;
 
     private Template(Builder b) {
         this.id = b.id;

@@ -85,8 +85,36 @@ public final class TemplateDecoder {
     private long emitted;
     private long unknownSamplerNotes;
 
+    /** How long a template received over UDP stays usable without being re-sent; 0: forever. */
+    private long lifetimeMillis;
+    /** When the message being read arrived, or {@link #NO_TIME} (files, captures: one stream, no expiry). */
+    private long now = NO_TIME;
+    public static final long NO_TIME = Long.MIN_VALUE;
+    private long expired;
+
     public TemplateDecoder(RecordSink sink) {
         this.sink = sink;
+    }
+
+    /**
+     * Templates not received again within {@code millis} of the last time expire (RFC 7011 §8.4 and
+     * RFC 3954 §9: over UDP an exporter re-sends its templates, and a collector must not use one the
+     * exporter may have replaced, e.g. after a restart); 0 keeps them until withdrawn or replaced.
+     * It applies to messages given a time with {@link #receivedAt}.
+     */
+    public void templateLifetime(long millis) {
+        if (millis < 0) throw new IllegalArgumentException("negative template lifetime");
+        lifetimeMillis = millis;
+    }
+
+    /** The next messages arrived at {@code millis} ({@link #NO_TIME}: unknown, templates never expire). */
+    public void receivedAt(long millis) {
+        now = millis;
+    }
+
+    /** Templates found expired when a data set needed them. */
+    public long expired() {
+        return expired;
     }
 
     /** Flows sent to the sink so far. */
@@ -362,7 +390,11 @@ public final class TemplateDecoder {
     private void define(int r, int e, int id, int fc, int scopes, boolean options, int fieldsAt) {
         long key = (scope << 16) | id;
         Template old = templates.get(key);
-        if (old != null && old.options == options && Arrays.equals(old.raw, 0, old.raw.length, buf, r, e)) return;
+        if (old != null && old.options == options && Arrays.equals(old.raw, 0, old.raw.length, buf, r, e)) {
+            old.receivedAt = now; // re-sent unchanged: its lifetime starts again
+            old.expired = false;
+            return;
+        }
         String what = (options ? "options template " : "template ") + id + " (" + domainText() + ")";
         long oldBytes = old == null ? 0 : old.raw.length;
         if (templateBytes - oldBytes + (e - r) > MAX_TEMPLATE_BYTES) {
@@ -370,6 +402,7 @@ public final class TemplateDecoder {
             return;
         }
         Template t = Template.parse(buf, r, e, id, fc, scopes, options, fieldsAt, v9);
+        t.receivedAt = now;
         templates.put(key, t);
         templateBytes += (e - r) - oldBytes;
         lastKey = -1;
@@ -407,6 +440,23 @@ public final class TemplateDecoder {
         Template t = template(sid);
         int from = s + SET_HEADER;
         int to = s + sl;
+        if (t != null && (t.expired || lifetimeMillis > 0 && now != NO_TIME && t.receivedAt != NO_TIME
+                && now - t.receivedAt > lifetimeMillis)) {
+            if (!t.expired) {
+                t.expired = true; // kept, unused, so that its lost records can be counted until it is re-sent
+                expired++;
+            }
+            long lost = t.fixedLength > 0 ? (sl - SET_HEADER) / t.fixedLength : 1;
+            if (t.fixedLength > 0) messageRecords += lost;
+            else messageRecordsKnown = false;
+            reject(s, lost, "data set for " + (t.options ? "options template " : "template ") + sid + " ("
+                    + domainText() + "), which expired: " + (now == NO_TIME ? "not re-sent since"
+                    : "not re-sent for " + (now - t.receivedAt + 999) / 1000 + " s, more than the template lifetime of "
+                    + lifetimeMillis / 1000 + " s") + "; records lost: "
+                    + (t.fixedLength > 0 ? lost : "unknown, counted as 1") + " (and the template's data until the"
+                    + " exporter sends it again)");
+            return;
+        }
         if (t == null) {
             messageRecordsKnown = false;
             reject(s, 1, "data set for unknown template " + sid + " (" + domainText()

@@ -38,9 +38,23 @@ public final class ExportDecoder {
     private long datagrams, notExport;
 
     public ExportDecoder(RecordSink sink) {
+        this(sink, 0);
+    }
+
+    /**
+     * @param templateLifetimeMillis how long a template stays usable without being re-sent, for
+     *                               datagrams given their arrival time; 0: until withdrawn or replaced
+     */
+    public ExportDecoder(RecordSink sink, long templateLifetimeMillis) {
         this.sink = sink;
         this.counting = new Counting(sink);
         this.sets = new TemplateDecoder(counting);
+        sets.templateLifetime(templateLifetimeMillis);
+    }
+
+    /** Templates that expired (not re-sent within the lifetime) before a data set needed them. */
+    public long expiredTemplates() {
+        return sets.expired();
     }
 
     /** Every flow goes through here so each source can count its own. */
@@ -132,6 +146,16 @@ public final class ExportDecoder {
      * @param rejects where problems go; reasons start with the exporter and its domain
      */
     public void datagram(byte[] b, int off, int len, Ip exporter, int port, long base, Rejects rejects) {
+        datagram(b, off, len, exporter, port, base, rejects, TemplateDecoder.NO_TIME);
+    }
+
+    /**
+     * {@link #datagram(byte[], int, int, Ip, int, long, Rejects)} for a datagram that arrived at
+     * {@code receivedMillis}: templates it uses must have been (re-)sent within the template lifetime.
+     */
+    public void datagram(byte[] b, int off, int len, Ip exporter, int port, long base, Rejects rejects,
+                         long receivedMillis) {
+        sets.receivedAt(receivedMillis);
         datagrams++;
         int version = len >= 2 ? u16(b, off) : -1;
         switch (version) {

@@ -93,15 +93,30 @@ final class Export {
     static final class Run {
         final List<FlowRecord> flows = new ArrayList<>();
         final Rejects rejects = new Rejects("udp datagram", null);
-        final ExportDecoder decoder = new ExportDecoder(new RecordSink() {
-            @Override
-            public void flow(FlowRecord f) {
-                flows.add(f);
-            }
-        });
+        final ExportDecoder decoder;
+
+        Run() {
+            this(0);
+        }
+
+        /** Templates expire after {@code lifetimeMillis} for datagrams sent with {@link #sendAt}. */
+        Run(long lifetimeMillis) {
+            decoder = new ExportDecoder(new RecordSink() {
+                @Override
+                public void flow(FlowRecord f) {
+                    flows.add(f);
+                }
+            }, lifetimeMillis);
+        }
 
         Run send(String exporter, byte[] datagram) {
             decoder.datagram(datagram, 0, datagram.length, Ip.parse(exporter), 2055, 0, rejects);
+            return this;
+        }
+
+        /** A datagram that arrived at {@code millis} (the collector's clock). */
+        Run sendAt(long millis, String exporter, byte[] datagram) {
+            decoder.datagram(datagram, 0, datagram.length, Ip.parse(exporter), 2055, 0, rejects, millis);
             return this;
         }
 

@@ -619,6 +619,64 @@ class ExportDecoderTest {
         assertThat(r.flows).hasSize(3);
     }
 
+    /**
+     * Over UDP a template lives as long as the exporter keeps re-sending it (RFC 7011 §8.4): data
+     * for a template not received within the lifetime is rejected, with how long it has been, until
+     * the template comes again; a re-send, even unchanged, starts the lifetime again. Each exporter
+     * domain's templates age on their own, and datagrams without a time (files, captures) never
+     * expire anything.
+     */
+    @Test
+    void templatesReceivedOverUdpExpireUnlessReSentWithinTheirLifetime() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] data = set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100));
+        byte[] two = set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 2, 100), ipfixBasic("10.0.0.1", "10.0.0.2", 3, 100));
+        long t0 = 1_700_000_000_000L, life = 60_000;
+        Run r = new Run(life)
+                .sendAt(t0, "192.0.2.1", ipfix(SECS, 0, 1, tpl, data))
+                .sendAt(t0, "192.0.2.9", ipfix(SECS, 0, 1, tpl))                 // another exporter, same ids
+                .sendAt(t0 + life, "192.0.2.1", ipfix(SECS, 1, 1, data))          // at the lifetime: still good
+                .sendAt(t0 + 50_000, "192.0.2.9", ipfix(SECS, 1, 1, tpl))         // re-sent unchanged
+                .sendAt(t0 + life + 1, "192.0.2.1", ipfix(SECS, 2, 1, two))      // past it: expired
+                .sendAt(t0 + life + 2, "192.0.2.1", ipfix(SECS, 4, 1, data))     // still expired
+                .sendAt(t0 + 100_000, "192.0.2.9", ipfix(SECS, 2, 1, data));     // 50 s after its re-send
+        assertThat(r.flows).extracting(FlowRecord::packets).containsExactly(1L, 1L, 1L);
+        assertThat(r.decoder.expiredTemplates()).isEqualTo(1);
+        assertThat(r.messages()).hasSize(2);
+        assertThat(r.messages().get(0)).contains("exporter 192.0.2.1:2055 (IPFIX observation domain 1): data set for"
+                + " template 256 (observation domain 1), which expired: not re-sent for 61 s, more than the template"
+                + " lifetime of 60 s; records lost: 2");
+        assertThat(r.messages().get(1)).contains("which expired: not re-sent for 61 s").contains("records lost: 1");
+        // Sent again, the template is used again.
+        r.sendAt(t0 + 200_000, "192.0.2.1", ipfix(SECS, 5, 1, tpl, data));
+        assertThat(r.flows).hasSize(4);
+        // Without a time (a file or a capture), nothing expires, however late.
+        r.send("192.0.2.1", ipfix(SECS, 6, 1, data));
+        r.sendAt(t0 + 10 * life, "192.0.2.9", ipfix(SECS, 3, 1, tpl));
+        assertThat(r.flows).hasSize(5);
+        Run files = new Run(life).send(ipfix(SECS, 0, 1, tpl)).send(ipfix(SECS, 1, 1, data));
+        assertThat(files.flows).hasSize(1);
+        // Lifetime 0: templates never expire.
+        Run never = new Run(0).sendAt(t0, "192.0.2.1", ipfix(SECS, 0, 1, tpl))
+                .sendAt(t0 + 365L * 86_400_000, "192.0.2.1", ipfix(SECS, 1, 1, data));
+        assertThat(never.flows).hasSize(1);
+        assertThat(never.messages()).isEmpty();
+    }
+
+    /** NetFlow v9 templates expire the same way (RFC 3954 §9: the collector's template timeout). */
+    @Test
+    void v9TemplatesExpireToo() {
+        byte[] tpl = flowset(0, template(256, 8, 4, 12, 4, 7, 2, 11, 2, 4, 1, 1, 4, 2, 4));
+        byte[] data = flowset(256, rec().ip("10.0.0.1").ip("10.0.0.2").u16(1000).u16(53).u8(17).u32(100).u32(1).toBytes());
+        Run r = new Run(30_000)
+                .sendAt(0, "192.0.2.1", v9(1000, SECS, 0, 7, tpl, data))
+                .sendAt(40_000, "192.0.2.1", v9(41_000, SECS, 1, 7, data))
+                .sendAt(41_000, "192.0.2.1", v9(42_000, SECS, 2, 7, tpl, data));
+        assertThat(r.flows).hasSize(2);
+        assertThat(r.messages()).singleElement().asString().contains("NetFlow v9 source id 7")
+                .contains("template 256 (source id 7), which expired: not re-sent for 40 s");
+    }
+
     @Test
     void ipfixSequenceCountsLostDataRecords() {
         byte[] tpl = set(2, template(256, IPFIX_BASIC));
