@@ -81,7 +81,6 @@ public final class CollectCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)");
 
-    /** {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}, or ISO-8601 ({@code PT5M}). */
     /** {@code --template-lifetime}: a duration as for {@code --rotate}, or 0 for none. */
     static Duration parseLifetime(String s) {
         return s.trim().equals("0") ? Duration.ZERO : parseDuration(s, "--template-lifetime");
@@ -91,12 +90,20 @@ public final class CollectCommand implements Callable<Integer> {
         return parseDuration(s, "--rotate");
     }
 
+    /** {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}, or ISO-8601 ({@code PT5M}); at least 1 s. */
     static Duration parseDuration(String s, String option) {
         String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("p")) return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
         Matcher m = DURATION.matcher(t);
         Duration d = Duration.ZERO;
         int at = 0;
+        if (t.startsWith("p")) {
+            try {
+                d = Duration.parse(s.trim().toUpperCase(Locale.ROOT));
+            } catch (java.time.format.DateTimeParseException e) {
+                d = Duration.ZERO; // reported below
+            }
+            at = t.length();
+        }
         while (m.find() && m.start() == at) {
             long n = Long.parseLong(m.group(1));
             d = d.plus(switch (m.group(2)) {
@@ -107,7 +114,7 @@ public final class CollectCommand implements Callable<Integer> {
             });
             at = m.end();
         }
-        if (at != t.length() || d.isZero() || d.toMillis() < 1000) {
+        if (at != t.length() || d.isNegative() || d.toMillis() < 1000) {
             throw new IllegalArgumentException(option + ": not a duration of at least 1s: " + s + " (examples: 30s, 5m, 1h)");
         }
         return d;

@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * A UDP flow collector: NetFlow v5, NetFlow v9 and IPFIX in, rotating IPFIX files out.
@@ -57,24 +58,36 @@ public final class Collector implements Closeable {
      */
     public static final Duration DEFAULT_TEMPLATE_LIFETIME = Duration.ofMinutes(90);
 
-    /** @param templateLifetime {@link Duration#ZERO}: templates never expire */
+    /**
+     * @param clock            file periods (wall clock, UTC)
+     * @param templateLifetime {@link Duration#ZERO}: templates never expire
+     * @param ticks            milliseconds on a clock that never jumps, for template ages (null:
+     *                         {@link System#nanoTime}), so that a wall-clock step (NTP, a resumed VM)
+     *                         neither expires every template at once nor keeps dead ones
+     */
     public record Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer,
-                         Consumer<String> log, Clock clock, Duration templateLifetime) {
+                         Consumer<String> log, Clock clock, Duration templateLifetime, LongSupplier ticks) {
         public Config {
             if (listen == null || out == null || rotate == null) throw new NullPointerException();
             if (log == null) log = m -> {};
             if (clock == null) clock = Clock.systemUTC();
             if (templateLifetime == null) templateLifetime = DEFAULT_TEMPLATE_LIFETIME;
             if (templateLifetime.isNegative()) throw new IllegalArgumentException("negative template lifetime");
+            if (ticks == null) ticks = () -> System.nanoTime() / 1_000_000;
+        }
+
+        public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
+                      Clock clock, Duration templateLifetime) {
+            this(listen, out, rotate, receiveBuffer, log, clock, templateLifetime, null);
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
                       Clock clock) {
-            this(listen, out, rotate, receiveBuffer, log, clock, null);
+            this(listen, out, rotate, receiveBuffer, log, clock, null, null);
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate) {
-            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null, null);
+            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null, null, null);
         }
     }
 
@@ -337,9 +350,10 @@ public final class Collector implements Closeable {
                 long now = config.clock().millis();
                 if (files.due(now)) rotate(now);
                 if (b == null) continue;
+                long ticks = config.ticks().getAsLong();
                 for (int i = 0; i < b.count; i++) {
                     // Decoded within milliseconds of arriving: the batch's time stands for each datagram's.
-                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects, now);
+                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects, ticks);
                     periodBytes += b.lengths[i];
                 }
                 periodDatagrams += b.count;

@@ -87,6 +87,7 @@ public final class FlowStore implements AutoCloseable {
         if (batchRows < 1) throw new IllegalArgumentException("batch rows must be positive");
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) throw new IOException("--store " + dir + " is a file, not a directory");
+            dir = dir.toRealPath(); // a symbolic link to a store: its files are found by walking the store itself
             try (Stream<Path> s = Files.walk(dir)) {
                 if (s.anyMatch(p -> p.toString().endsWith(".parquet") || p.getFileName().toString().equals("store.json"))) {
                     throw new IOException("--store " + dir + " already holds a store; give a new or empty directory, "
@@ -107,6 +108,7 @@ public final class FlowStore implements AutoCloseable {
     public static FlowStore append(Path dir, TargetProfile profile, int batchRows, ParquetWriter.Codec codec)
             throws IOException {
         if (batchRows < 1) throw new IllegalArgumentException("batch rows must be positive");
+        if (Files.isDirectory(dir)) dir = dir.toRealPath(); // through a symbolic link: walks see the files
         Path manifest = dir.resolve("store.json");
         if (!Files.isRegularFile(manifest)) {
             throw new IOException("--store " + dir + " has no store.json: nothing to append to (a new store needs no "
@@ -189,21 +191,14 @@ public final class FlowStore implements AutoCloseable {
         return fileRuns(dir).distinct().sorted().boxed().toList();
     }
 
-    /** The {@code <run>} of each of the store's files ({@code part-<worker>-<batch>-<run>.parquet}); -1 if not a number. */
+    /** The {@code <run>} of each of the store's files named as the writer names them ({@code part-<worker>-<batch>-<run>.parquet}). */
     private static java.util.stream.IntStream fileRuns(Path dir) throws IOException {
         List<String> names;
         try (Stream<Path> st = Files.walk(dir, 2)) {
-            names = st.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet")).toList();
+            names = st.map(p -> p.getFileName().toString()).toList();
         }
-        return names.stream().mapToInt(n -> {
-            String core = n.substring(0, n.length() - ".parquet".length());
-            try {
-                return Integer.parseInt(core.substring(core.lastIndexOf('-') + 1));
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-        });
+        return names.stream().map(PART::matcher).filter(java.util.regex.Matcher::matches)
+                .mapToInt(m -> Integer.parseInt(m.group(1)));
     }
 
     /**
@@ -237,16 +232,18 @@ public final class FlowStore implements AutoCloseable {
         return leftovers;
     }
 
-    /** A part file whose run is not committed, or a hidden part being written when its run died. */
+    /** The names the writer gives, as {@code keyhole query} reads them: {@code part-<worker>-<batch>-<run>.parquet}. */
+    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("part-\\d{1,9}-\\d{1,9}-(\\d{1,9})\\.parquet"),
+            HIDDEN_PART = java.util.regex.Pattern.compile("\\.part-\\d{1,9}-\\d{1,9}-\\d{1,9}\\.parquet\\.tmp");
+
+    /**
+     * A part file whose run is not committed, or a hidden part being written when its run died.
+     * Any other name (another tool's file, a user's notes) is not the writer's, so not ours to remove.
+     */
     private static boolean isLeftover(String name, java.util.Set<Integer> committed) {
-        if (name.startsWith(".part-") && name.endsWith(".parquet.tmp")) return true;
-        if (!name.startsWith("part-") || !name.endsWith(".parquet")) return false;
-        String core = name.substring(0, name.length() - ".parquet".length());
-        try {
-            return !committed.contains(Integer.parseInt(core.substring(core.lastIndexOf('-') + 1)));
-        } catch (NumberFormatException e) {
-            return false; // not a name this writer gives: not ours to remove
-        }
+        if (HIDDEN_PART.matcher(name).matches()) return true;
+        java.util.regex.Matcher m = PART.matcher(name);
+        return m.matches() && !committed.contains(Integer.parseInt(m.group(1)));
     }
 
     /** Files left by an append that did not complete, removed when this append opened the store. */

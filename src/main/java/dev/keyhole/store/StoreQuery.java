@@ -39,6 +39,7 @@ public final class StoreQuery {
         if (!Files.isDirectory(dir)) {
             throw new IOException("no store at " + dir + " (write one with keyhole analyze --store " + dir + ")");
         }
+        dir = dir.toRealPath(); // a symbolic link to a store: its files are found by walking the store itself
         boolean parquet;
         try (Stream<Path> s = Files.walk(dir)) {
             parquet = s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));

@@ -15,7 +15,7 @@ class CollectCommandTest {
         assertThat(CollectCommand.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
         assertThat(CollectCommand.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(CollectCommand.parseDuration("PT15M")).isEqualTo(Duration.ofMinutes(15));
-        for (String bad : new String[] {"", "5", "m5", "0m", "5x", "5m junk"}) {
+        for (String bad : new String[] {"", "5", "m5", "0m", "5x", "5m junk", "PT0S", "PT0.5S", "PT-5M", "PTx"}) {
             assertThatThrownBy(() -> CollectCommand.parseDuration(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
@@ -24,8 +24,9 @@ class CollectCommandTest {
     void templateLifetimes() {
         assertThat(CollectCommand.parseLifetime("90m")).isEqualTo(Duration.ofMinutes(90));
         assertThat(CollectCommand.parseLifetime(" 0 ")).isZero();
-        assertThatThrownBy(() -> CollectCommand.parseLifetime("-5m")).hasMessageStartingWith("--template-lifetime: ");
-        assertThatThrownBy(() -> CollectCommand.parseLifetime("0s")).hasMessageStartingWith("--template-lifetime: ");
+        for (String bad : new String[] {"-5m", "0s", "PT0S", "PT0.5S", "PT-5M"}) {
+            assertThatThrownBy(() -> CollectCommand.parseLifetime(bad)).as(bad).hasMessageStartingWith("--template-lifetime: ");
+        }
     }
 
     @Test

@@ -263,7 +263,9 @@ class CollectorTest {
      */
     @Test
     void templatesNotReSentWithinTheirLifetimeExpire() throws Exception {
+        // Template ages follow the collector's steady ticks, not its wall clock: the wall clock stays put here.
         AtomicLong now = new AtomicLong(Instant.parse("2024-05-01T12:00:00Z").toEpochMilli());
+        AtomicLong ticks = new AtomicLong(5_000);
         Clock clock = new Clock() {
             @Override
             public ZoneId getZone() {
@@ -281,7 +283,8 @@ class CollectorTest {
             }
         };
         Collector c = Collector.start(new Collector.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                dir, Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, log::add, clock, Duration.ofMinutes(1)));
+                dir, Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, log::add, clock, Duration.ofMinutes(1),
+                ticks::get));
         List<FlowRecord> flows = Senders.flows(2, 600, 6).stream().filter(f -> f.src().isV4()).toList();
         List<byte[]> d = Senders.encode(ExportEncoder.Protocol.IPFIX, 1, flows);
         long early = d.subList(0, 6).stream().mapToLong(ExportEncoder::recordCount).sum();
@@ -289,7 +292,7 @@ class CollectorTest {
         try (DatagramChannel a = Senders.exporter(2)) {
             Senders.send(a, c.localAddress(), d.subList(0, 6), c);
             Senders.waitFor(() -> c.datagramsDecoded() == 6, 5_000);
-            now.addAndGet(Duration.ofMinutes(2).toMillis());
+            ticks.addAndGet(Duration.ofMinutes(2).toMillis()); // the wall clock has not moved
             Senders.send(a, c.localAddress(), d.subList(6, d.size()), c);
             Senders.waitFor(() -> c.datagramsDecoded() == d.size(), 5_000);
             // The exporter sends its templates again: its next data is read.

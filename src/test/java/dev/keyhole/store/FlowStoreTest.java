@@ -167,7 +167,7 @@ class FlowStoreTest {
      * past them; until then store.json's runIds keep them out of queries.
      */
     @Test
-    void theNextAppendRemovesAKilledOnesFilesAndNeverReusesItsNumber(@TempDir Path dir) throws Exception {
+    void theNextAppendRemovesAKilledOnesFilesAndNumbersPastThem(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("s");
         try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
             write(s, 3, "a");
@@ -182,12 +182,16 @@ class FlowStoreTest {
         Files.copy(leftover, ownDay.resolve("part-1-0-1.parquet"));
         Path hidden = store.resolve("day=2018-05-05/.part-0-1-1.parquet.tmp");
         Files.write(hidden, new byte[] {'P', 'A', 'R'});
-        // Not a name the writer gives: left alone.
+        // Not names the writer gives (notes, another tool's Parquet files): left alone.
         Path foreign = store.resolve("day=2018-05-05/notes-1.txt");
         Files.write(foreign, new byte[0]);
+        Path pyarrow = store.resolve("day=2018-05-05/part-1.parquet");
+        Path other = store.resolve("day=2018-05-05/part-extra-7.parquet");
         // Until the next append, queries leave the leftovers out (3 rows), a glob does not.
         assertThat(count(store, "SELECT count(*) FROM flows")).isEqualTo(3);
         assertThat(count(store, "SELECT count(*) FROM read_parquet('" + store + "/day=*/part-*.parquet')")).isEqualTo(7);
+        Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), pyarrow);
+        Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), other);
         try (FlowStore s = FlowStore.append(store, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
             assertThat(s.removedLeftovers()).containsExactlyInAnyOrder(leftover, ownDay.resolve("part-1-0-1.parquet"), hidden);
             write(s, 1, "b");
@@ -196,6 +200,10 @@ class FlowStoreTest {
         assertThat(hidden).doesNotExist();
         assertThat(ownDay).doesNotExist();
         assertThat(foreign).exists();
+        assertThat(pyarrow).exists();
+        assertThat(other).exists();
+        Files.delete(pyarrow);
+        Files.delete(other);
         assertThat(store.resolve("day=2018-05-05/part-0-0-0.parquet")).exists();
         assertThat(store.resolve("day=2018-05-05/part-0-0-2.parquet")).exists();
         com.fasterxml.jackson.databind.JsonNode m = om.readTree(store.resolve("store.json").toFile());
@@ -211,6 +219,27 @@ class FlowStoreTest {
             write(s, 1, "c");
         }
         assertThat(om.readTree(store.resolve("store.json").toFile()).get("runIds").toString()).isEqualTo("[0,2,3]");
+    }
+
+    /** A store reached through a symbolic link is the store: its leftovers go, its run numbers are seen. */
+    @Test
+    void aStoreThroughASymbolicLinkIsAppendedToAsItself(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("real");
+        try (FlowStore s = FlowStore.create(store, PROFILE, 100)) {
+            write(s, 3, "a");
+        }
+        Path link = Files.createSymbolicLink(dir.resolve("link"), store);
+        Path leftover = store.resolve("day=2018-05-05/part-0-0-1.parquet");
+        Files.copy(store.resolve("day=2018-05-05/part-0-0-0.parquet"), leftover);
+        assertThatThrownBy(() -> FlowStore.create(link, PROFILE, 100)).hasMessageContaining("already holds a store");
+        try (FlowStore s = FlowStore.append(link, PROFILE, 100, dev.keyhole.store.parquet.ParquetWriter.Codec.SNAPPY)) {
+            assertThat(s.removedLeftovers()).hasSize(1);
+            write(s, 1, "b");
+        }
+        assertThat(leftover).doesNotExist();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.resolve("store.json").toFile())
+                .get("runIds").toString()).isEqualTo("[0,2]");
+        assertThat(count(link, "SELECT count(*) FROM flows")).isEqualTo(4);
     }
 
     /**

@@ -397,6 +397,13 @@ public final class TemplateDecoder {
         }
         String what = (options ? "options template " : "template ") + id + " (" + domainText() + ")";
         long oldBytes = old == null ? 0 : old.raw.length;
+        if (templateBytes - oldBytes + (e - r) > MAX_TEMPLATE_BYTES && lifetimeMillis > 0 && now != NO_TIME) {
+            // Full: first drop the templates past their lifetime (exporters gone quiet), as RFC 7011 §8.4 has it.
+            long cutoff = now - lifetimeMillis;
+            templates.removeIf(k -> k != key, x -> x.receivedAt != NO_TIME && x.receivedAt < cutoff);
+            templateBytes = templates.sum(x -> x.raw.length);
+            lastKey = -1;
+        }
         if (templateBytes - oldBytes + (e - r) > MAX_TEMPLATE_BYTES) {
             reject(r, 0, what + " ignored: the templates kept already take " + (MAX_TEMPLATE_BYTES >> 20) + " MiB");
             return;
@@ -424,6 +431,28 @@ public final class TemplateDecoder {
         templateBytes = templates.sum(t -> t.raw.length);
     }
 
+    /**
+     * True when {@code t} must not be used: a message with a time came more than the lifetime after
+     * the template was last received. Such a template is kept, unused, so that the records of its
+     * data sets can still be counted until it is re-sent; a template received without a time (files)
+     * or one rejected anyway never expires.
+     */
+    private boolean expiredNow(Template t) {
+        if (now == NO_TIME || t.error != null || t.receivedAt == NO_TIME) return false;
+        if (!t.expired) {
+            if (lifetimeMillis == 0 || now - t.receivedAt <= lifetimeMillis) return false;
+            t.expired = true;
+            expired++;
+        }
+        return true;
+    }
+
+    private String expiredText(Template t, int sid) {
+        return "data set for " + (t.options ? "options template " : "template ") + sid + " (" + domainText()
+                + "), which expired: not re-sent for " + (now - t.receivedAt + 999) / 1000
+                + " s, more than the template lifetime of " + (lifetimeMillis + 999) / 1000 + " s";
+    }
+
     private Template template(int id) {
         long key = (scope << 16) | id;
         if (key != lastKey) {
@@ -440,21 +469,12 @@ public final class TemplateDecoder {
         Template t = template(sid);
         int from = s + SET_HEADER;
         int to = s + sl;
-        if (t != null && (t.expired || lifetimeMillis > 0 && now != NO_TIME && t.receivedAt != NO_TIME
-                && now - t.receivedAt > lifetimeMillis)) {
-            if (!t.expired) {
-                t.expired = true; // kept, unused, so that its lost records can be counted until it is re-sent
-                expired++;
-            }
+        if (t != null && expiredNow(t)) {
             long lost = t.fixedLength > 0 ? (sl - SET_HEADER) / t.fixedLength : 1;
             if (t.fixedLength > 0) messageRecords += lost;
             else messageRecordsKnown = false;
-            reject(s, lost, "data set for " + (t.options ? "options template " : "template ") + sid + " ("
-                    + domainText() + "), which expired: " + (now == NO_TIME ? "not re-sent since"
-                    : "not re-sent for " + (now - t.receivedAt + 999) / 1000 + " s, more than the template lifetime of "
-                    + lifetimeMillis / 1000 + " s") + "; records lost: "
-                    + (t.fixedLength > 0 ? lost : "unknown, counted as 1") + " (and the template's data until the"
-                    + " exporter sends it again)");
+            reject(s, lost, expiredText(t, sid) + "; records lost: " + (t.fixedLength > 0 ? lost : "unknown, counted as 1")
+                    + " (and the template's data until the exporter sends it again)");
             return;
         }
         if (t == null) {
@@ -517,6 +537,10 @@ public final class TemplateDecoder {
         Template t = template(sid);
         messageRecordsKnown = false;
         if (t == null || t.error != null) return 1;
+        if (expiredNow(t)) {
+            reject(s, 0, expiredText(t, sid));
+            return t.isVariable() ? 1 : Math.max(1, (sl - SET_HEADER) / t.fixedLength);
+        }
         prepareTimes(t);
         setSampling = sampling.get(scope); // one lookup per set, not per record
         int from = s + SET_HEADER;

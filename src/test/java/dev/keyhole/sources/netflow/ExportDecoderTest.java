@@ -650,17 +650,59 @@ class ExportDecoderTest {
         // Sent again, the template is used again.
         r.sendAt(t0 + 200_000, "192.0.2.1", ipfix(SECS, 5, 1, tpl, data));
         assertThat(r.flows).hasSize(4);
-        // Without a time (a file or a capture), nothing expires, however late.
-        r.send("192.0.2.1", ipfix(SECS, 6, 1, data));
-        r.sendAt(t0 + 10 * life, "192.0.2.9", ipfix(SECS, 3, 1, tpl));
-        assertThat(r.flows).hasSize(5);
-        Run files = new Run(life).send(ipfix(SECS, 0, 1, tpl)).send(ipfix(SECS, 1, 1, data));
-        assertThat(files.flows).hasSize(1);
+        // Without a time (a file or a capture), nothing expires.
+        Run files = new Run(life).send(ipfix(SECS, 0, 1, tpl)).send(ipfix(SECS, 1, 1, data))
+                .sendAt(t0 + 10 * life, "192.0.2.1", ipfix(SECS, 2, 1, data));
+        assertThat(files.flows).hasSize(2);
+        assertThat(files.messages()).isEmpty();
         // Lifetime 0: templates never expire.
         Run never = new Run(0).sendAt(t0, "192.0.2.1", ipfix(SECS, 0, 1, tpl))
                 .sendAt(t0 + 365L * 86_400_000, "192.0.2.1", ipfix(SECS, 1, 1, data));
         assertThat(never.flows).hasSize(1);
         assertThat(never.messages()).isEmpty();
+    }
+
+    /** A message cut short is read up to the cut, but not through an expired template. */
+    @Test
+    void aCutMessageIsNotReadThroughAnExpiredTemplate() {
+        byte[] tpl = set(2, template(256, IPFIX_BASIC));
+        byte[] two = set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 2, 100), ipfixBasic("10.0.0.1", "10.0.0.2", 3, 100));
+        byte[] msg = ipfix(SECS, 1, 1, two);
+        byte[] cut = Arrays.copyOf(msg, msg.length - 20);
+        Run fresh = new Run(60_000).sendAt(0, "192.0.2.1", ipfix(SECS, 0, 1, tpl)).sendAt(1_000, "192.0.2.1", cut);
+        assertThat(fresh.flows).hasSize(1);
+        Run late = new Run(60_000).sendAt(0, "192.0.2.1", ipfix(SECS, 0, 1, tpl)).sendAt(120_000, "192.0.2.1", cut);
+        assertThat(late.flows).isEmpty();
+        assertThat(late.decoder.expiredTemplates()).isEqualTo(1);
+        assertThat(late.messages()).anySatisfy(m -> assertThat(m).contains("which expired: not re-sent for 120 s"));
+        assertThat(late.rejects.count()).isEqualTo(2);
+    }
+
+    /**
+     * The templates kept are capped in bytes; when full, templates past their lifetime (of exporters
+     * gone quiet) make room before a new one is refused.
+     */
+    @Test
+    void whenTheTemplateCapIsReachedExpiredTemplatesMakeRoom() {
+        int[] wide = new int[16_000 * 2];
+        for (int i = 0; i < wide.length; i += 2) {
+            wide[i] = 1000 + i / 2; // unknown types: harmless, but they cost memory
+            wide[i + 1] = 1;
+        }
+        // 524 templates of 64,004 bytes fit in the 32 MiB kept, one per observation domain.
+        Run r = new Run(60_000);
+        for (int d = 0; d < 524; d++) r.sendAt(0, "192.0.2.1", ipfix(SECS, 0, d, set(2, template(256, wide))));
+        assertThat(r.messages()).isEmpty();
+        r.sendAt(1_000, "192.0.2.1", ipfix(SECS, 0, 99_999, set(2, template(256, wide))));
+        assertThat(r.messages()).singleElement().asString().contains("templates kept already take 32 MiB");
+        // Past the lifetime of the first 524, the next one makes room for itself, and decodes.
+        r.sendAt(61_001, "192.0.2.1", ipfix(SECS, 0, 99_998, set(2, template(256, IPFIX_BASIC)),
+                set(256, ipfixBasic("10.0.0.1", "10.0.0.2", 1, 100))));
+        assertThat(r.messages()).hasSize(1);
+        assertThat(r.flows).hasSize(1);
+        // A big one fits again too.
+        r.sendAt(61_002, "192.0.2.1", ipfix(SECS, 1, 99_999, set(2, template(256, wide))));
+        assertThat(r.messages()).hasSize(1);
     }
 
     /** NetFlow v9 templates expire the same way (RFC 3954 §9: the collector's template timeout). */
