@@ -1,8 +1,6 @@
 package dev.keyhole.profile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +19,6 @@ import java.util.Set;
 
 /** Loads the built-in profiles (resources/dev/keyhole/profiles/NAME.yaml) or a user's YAML file. */
 public final class ProfileLoader {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
     private ProfileLoader() {}
 
     /** {@code nameOrFile} is a built-in name such as {@code dprk} or a path to a YAML file. */
@@ -30,7 +26,7 @@ public final class ProfileLoader {
         Path p = Path.of(nameOrFile);
         if (Files.isRegularFile(p)) {
             try (InputStream in = Files.newInputStream(p)) {
-                return parse(YAML.readTree(in), p.toString());
+                return parse(dev.keyhole.config.YamlTree.read(in, p.toString()), p.toString());
             }
         }
         return builtIn(nameOrFile);
@@ -44,7 +40,7 @@ public final class ProfileLoader {
                 throw new IllegalArgumentException("no built-in profile '" + nameOrFile
                         + "' and no such file; built-in profiles: dprk");
             }
-            return parse(YAML.readTree(in), "built-in:" + nameOrFile);
+            return parse(dev.keyhole.config.YamlTree.read(in, "built-in:" + nameOrFile), "built-in:" + nameOrFile);
         }
     }
 

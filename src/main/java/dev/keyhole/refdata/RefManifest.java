@@ -24,6 +24,38 @@ public record RefManifest(String schema, String createdAt, List<PackageEntry> pa
 
     public record FileEntry(String role, String path, long size, String sha256) {}
 
+    /**
+     * The manifest as refdata.json holds it (what Jackson's data binding writes for these records),
+     * read from a tree; a missing or mistyped field is an error.
+     */
+    public static RefManifest of(com.fasterxml.jackson.databind.JsonNode n) {
+        java.util.List<PackageEntry> pkgs = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode p : array(n, "packages")) {
+            java.util.List<String> licences = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode l : array(p, "licenseFiles")) licences.add(l.asText());
+            java.util.List<FileEntry> files = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode f : array(p, "files")) {
+                com.fasterxml.jackson.databind.JsonNode size = f.get("size");
+                if (size == null || !size.canConvertToLong()) throw new IllegalArgumentException("refdata.json: file size");
+                files.add(new FileEntry(text(f, "role"), text(f, "path"), size.asLong(), text(f, "sha256")));
+            }
+            pkgs.add(new PackageEntry(text(p, "name"), text(p, "version"), text(p, "license"), licences, files));
+        }
+        return new RefManifest(text(n, "schema"), text(n, "createdAt"), pkgs);
+    }
+
+    private static Iterable<com.fasterxml.jackson.databind.JsonNode> array(com.fasterxml.jackson.databind.JsonNode n, String key) {
+        com.fasterxml.jackson.databind.JsonNode a = n.get(key);
+        if (a == null || !a.isArray()) throw new IllegalArgumentException("refdata.json: '" + key + "' is not a list");
+        return a;
+    }
+
+    /** A text field, or null when absent or null (as a package may declare no licence). */
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String key) {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
     public PackageEntry pkg(String name) {
         for (PackageEntry p : packages) if (p.name().equals(name)) return p;
         return null;

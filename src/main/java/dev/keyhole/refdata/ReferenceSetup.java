@@ -76,7 +76,10 @@ public final class ReferenceSetup {
 
     private static final Pattern LICENCE_FILE =
             Pattern.compile("(?i).*(licen[cs]e|eula|notice|copying|modifications).*");
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** For writing the manifest and package.json at set-up only: starting a mapper costs 0.2-0.3 s, so runs never do. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private final Path cacheDir;
     private final List<String> npm;
@@ -132,9 +135,11 @@ public final class ReferenceSetup {
         if (!Files.isRegularFile(m)) return null;
         RefManifest manifest;
         try {
-            manifest = JSON.readValue(m.toFile(), RefManifest.class);
-        } catch (IOException e) {
-            return null;
+            try (InputStream in = Files.newInputStream(m)) {
+                manifest = RefManifest.of(dev.keyhole.config.JsonTree.read(in));
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable: set up again
         }
         if (!RefManifest.SCHEMA.equals(manifest.schema())) return null;
         for (Role r : Role.values()) {
@@ -176,20 +181,20 @@ public final class ReferenceSetup {
         for (String pkg : PACKAGES.keySet()) pkgs.add(describe(pkg));
         RefManifest m = new RefManifest(RefManifest.SCHEMA, Instant.now().toString(), pkgs);
         Path tmp = cacheDir.resolve(MANIFEST + ".tmp");
-        JSON.writeValue(tmp.toFile(), m);
+        Json.MAPPER.writeValue(tmp.toFile(), m);
         Files.move(tmp, cacheDir.resolve(MANIFEST), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         log.println("keyhole: reference data ready in " + cacheDir);
         return m;
     }
 
     private void writePackageJson() throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("name", "keyhole-reference-data");
         root.put("private", true);
         root.put("description", "Reference data installed by Keyhole (keyhole setup); see refdata.json");
         ObjectNode deps = root.putObject("dependencies");
         PACKAGES.forEach(deps::put);
-        JSON.writeValue(cacheDir.resolve("package.json").toFile(), root);
+        Json.MAPPER.writeValue(cacheDir.resolve("package.json").toFile(), root);
     }
 
     private void runNpm() throws IOException {
@@ -249,7 +254,7 @@ public final class ReferenceSetup {
 
     private RefManifest.PackageEntry describe(String pkg) throws IOException {
         Path dir = packageDir(pkg);
-        JsonNode pj = JSON.readTree(dir.resolve("package.json").toFile());
+        JsonNode pj = Json.MAPPER.readTree(dir.resolve("package.json").toFile());
         List<String> licenceFiles;
         try (Stream<Path> s = Files.list(dir)) {
             licenceFiles = s.filter(Files::isRegularFile).map(f -> f.getFileName().toString())

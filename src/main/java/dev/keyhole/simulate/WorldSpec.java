@@ -2,7 +2,6 @@ package dev.keyhole.simulate;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,8 +113,7 @@ public record WorldSpec(
     }
 
     public static WorldSpec read(InputStream in) throws IOException {
-        ObjectMapper m = new ObjectMapper(new YAMLFactory())
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
-        return m.readValue(in, WorldSpec.class);
+        ObjectMapper m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+        return m.treeToValue(dev.keyhole.config.YamlTree.read(in, "world spec"), WorldSpec.class);
     }
 }

@@ -1,8 +1,6 @@
 package dev.keyhole.enrichment.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.keyhole.enrichment.Category;
 import dev.keyhole.findings.Findings.ReferenceDataset;
 import dev.keyhole.records.Ip;
@@ -34,7 +32,6 @@ import java.util.regex.Pattern;
  * layout; see docs/catalog.md). Immutable and thread-safe.
  */
 public final class Catalog {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String RESOURCE_DIR = "/dev/keyhole/catalog/";
     private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
 
@@ -179,12 +176,11 @@ public final class Catalog {
         }
         try (InputStream in = opener.open(name)) {
             if (in == null) throw new IOException(source + ": missing catalogue file " + name);
-            JsonNode n = YAML.readTree(in);
+            JsonNode n = dev.keyhole.config.YamlTree.read(in, source + "/" + name);
             if (n == null || !n.isObject()) throw new IllegalArgumentException(source + "/" + name + ": must be a YAML mapping");
             return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(source + "/" + name + ": " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""));
+        } catch (dev.keyhole.config.YamlTree.InvalidYaml e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
