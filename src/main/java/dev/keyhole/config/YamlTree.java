@@ -10,18 +10,21 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.UnicodeReader;
 import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
 import org.yaml.snakeyaml.DumperOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -29,8 +32,18 @@ import java.util.Map;
  * The YAML files Keyhole reads (profiles, the service catalogue, world specs) as Jackson trees,
  * parsed by SnakeYAML alone: Jackson's YAML data binding (an ObjectMapper and its YAML factory)
  * took about 0.3 s to start in a new JVM, on the path of every command, where SnakeYAML takes
- * about 0.1 s. Safe types only; timestamps stay text and only {@code true}/{@code false} are
- * booleans (as Jackson's YAML reader had it), so a date or {@code NO} reads as written.
+ * about 0.1 s.
+ *
+ * <p>What it reads as Jackson's YAML reader (2.17) did: keys exactly as written (never re-spelled
+ * as numbers), the first document of a file, UTF-8 (or UTF-16 with a byte-order mark; anything
+ * else is an error, not replacement characters), timestamps as text, {@code 1_000} as 1000. Where
+ * it differs, on purpose: only {@code true}/{@code false} are booleans ({@code NO}, {@code on},
+ * {@code yes} stay text, where Jackson read them as booleans: a country code NO was FALSE); a
+ * leading zero is not octal ({@code 0443} is text, which our readers take as decimal 443, where
+ * Jackson read 291); aliases and merge keys ({@code <<}) are resolved (Jackson gave the alias's
+ * name as text); explicit tags for anything but plain data ({@code !!timestamp}, {@code !!set},
+ * custom tags) and a collection that contains itself are errors. Errors name the file, line and
+ * column, and where the construct began.
  */
 public final class YamlTree {
     private YamlTree() {}
@@ -42,36 +55,51 @@ public final class YamlTree {
         }
     }
 
-    /** The document in {@code in} (UTF-8); {@code where} names it in errors, with the line and column. */
+    /** The first document in {@code in}; {@code where} names it in errors, with the line and column. */
     public static JsonNode read(InputStream in, String where) throws IOException {
         LoaderOptions o = new LoaderOptions();
         o.setAllowDuplicateKeys(false);
-        Yaml yaml = new Yaml(new SafeConstructor(o), new Representer(new DumperOptions()), new DumperOptions(), o,
+        Yaml yaml = new Yaml(new TextKeys(o), new Representer(new DumperOptions()), new DumperOptions(), o,
                 new TextTimestamps());
         Object doc;
-        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-            doc = yaml.load(r);
+        try (Reader r = new UnicodeReader(in)) {
+            java.util.Iterator<Object> docs = yaml.loadAll(r).iterator();
+            doc = docs.hasNext() ? docs.next() : null;
         } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark();
-            String at = m == null ? "" : " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
-            throw new InvalidYaml(where + ": not valid YAML" + at + ": " + e.getProblem(), e);
-        } catch (YAMLException e) {
+            throw new InvalidYaml(where + ": not valid YAML" + at(e.getProblemMark()) + ": " + e.getProblem()
+                    + (e.getContext() == null ? "" : " (" + e.getContext() + at(e.getContextMark()) + ")"), e);
+        } catch (YAMLException | IllegalArgumentException e) {
+            // Bad input bytes, or an explicit tag whose text is not of its type (!!int abc).
             throw new InvalidYaml(where + ": not valid YAML: " + e.getMessage(), e);
         }
-        return node(doc);
+        try {
+            return node(doc, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidYaml(where + ": not valid YAML: " + e.getMessage(), e);
+        }
     }
 
-    private static JsonNode node(Object v) {
+    private static String at(Mark m) {
+        return m == null ? "" : " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
+    }
+
+    /** {@code open}: the collections being converted, to refuse one that contains itself (through an alias). */
+    private static JsonNode node(Object v, java.util.Set<Object> open) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         if (v == null) return f.nullNode();
+        if ((v instanceof Map || v instanceof List) && !open.add(v)) {
+            throw new IllegalArgumentException("an alias refers to a collection that contains it");
+        }
         if (v instanceof Map<?, ?> m) {
             ObjectNode o = f.objectNode();
-            for (Map.Entry<?, ?> e : m.entrySet()) o.set(String.valueOf(e.getKey()), node(e.getValue()));
+            for (Map.Entry<?, ?> e : m.entrySet()) o.set(String.valueOf(e.getKey()), node(e.getValue(), open));
+            open.remove(v);
             return o;
         }
         if (v instanceof List<?> l) {
             ArrayNode a = f.arrayNode(l.size());
-            for (Object x : l) a.add(node(x));
+            for (Object x : l) a.add(node(x, open));
+            open.remove(v);
             return a;
         }
         if (v instanceof String s) return f.textNode(s);
@@ -82,20 +110,47 @@ public final class YamlTree {
         if (v instanceof Double d) return f.numberNode(d);
         if (v instanceof BigDecimal d) return f.numberNode(d);
         if (v instanceof byte[] b) return f.binaryNode(b);
-        return f.textNode(String.valueOf(v)); // sets (!!set) and anything else safe: as text
+        throw new IllegalArgumentException("a value of type " + v.getClass().getSimpleName()
+                + " (from an explicit tag such as !!timestamp, !!set or !!pairs): only plain data is read");
     }
 
-    /** YAML 1.2 booleans only: {@code on}, {@code no} or {@code yes} (a country code!) stay text, as Jackson read them. */
+    /** Keys as written: {@code 0x10}, {@code 1.10} or {@code ~} as a key is that text, as Jackson kept it. */
+    private static final class TextKeys extends SafeConstructor {
+        TextKeys(LoaderOptions o) {
+            super(o);
+        }
+
+        @Override
+        protected void flattenMapping(MappingNode node, boolean forceStringKeys) {
+            for (NodeTuple t : node.getValue()) {
+                Node k = t.getKeyNode();
+                if (!(k instanceof ScalarNode)) {
+                    throw new KeyError(node.getStartMark(), k.getStartMark());
+                }
+                if (!Tag.MERGE.equals(k.getTag())) k.setTag(Tag.STR);
+            }
+            super.flattenMapping(node, forceStringKeys);
+        }
+    }
+
+    private static final class KeyError extends MarkedYAMLException {
+        KeyError(Mark mapping, Mark key) {
+            super("while constructing a mapping", mapping, "a key must be a plain value, not a list or mapping", key);
+        }
+    }
+
+    /** YAML 1.2 booleans only: {@code on}, {@code no} or {@code yes} (a country code!) stay text. */
     private static final java.util.regex.Pattern BOOL_12 = java.util.regex.Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$");
 
     /**
-     * YAML 1.2 numbers: no base-60 ({@code 10:30} stays text) and no octal by a leading zero
-     * ({@code 0443} stays text, which our readers parse as decimal).
+     * YAML 1.2 numbers, with YAML 1.1's digit separators ({@code 64_500}): no base-60 ({@code 10:30}
+     * stays text) and no octal by a leading zero ({@code 0443} stays text, which our readers parse
+     * as decimal).
      */
     private static final java.util.regex.Pattern INT_12 = java.util.regex.Pattern.compile(
-            "^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"),
+            "^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
             FLOAT_12 = java.util.regex.Pattern.compile(
-            "^(?:[-+]?(?:\\.[0-9]+|(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+            "^(?:[-+]?(?:\\.[0-9]+|(?:0|[1-9][0-9_]*)(?:\\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
 
     /** SnakeYAML's resolution with YAML 1.2 booleans and numbers, and no timestamps. */
     private static final class TextTimestamps extends Resolver {

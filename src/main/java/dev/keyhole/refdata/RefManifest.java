@@ -26,7 +26,8 @@ public record RefManifest(String schema, String createdAt, List<PackageEntry> pa
 
     /**
      * The manifest as refdata.json holds it (what Jackson's data binding writes for these records),
-     * read from a tree; a missing or mistyped field is an error.
+     * read from a tree. Lists that are missing, files without a role, path or numeric size are
+     * errors (the set-up then runs again); other fields may be null.
      */
     public static RefManifest of(com.fasterxml.jackson.databind.JsonNode n) {
         java.util.List<PackageEntry> pkgs = new java.util.ArrayList<>();
@@ -37,7 +38,7 @@ public record RefManifest(String schema, String createdAt, List<PackageEntry> pa
             for (com.fasterxml.jackson.databind.JsonNode f : array(p, "files")) {
                 com.fasterxml.jackson.databind.JsonNode size = f.get("size");
                 if (size == null || !size.canConvertToLong()) throw new IllegalArgumentException("refdata.json: file size");
-                files.add(new FileEntry(text(f, "role"), text(f, "path"), size.asLong(), text(f, "sha256")));
+                files.add(new FileEntry(required(f, "role"), required(f, "path"), size.asLong(), text(f, "sha256")));
             }
             pkgs.add(new PackageEntry(text(p, "name"), text(p, "version"), text(p, "license"), licences, files));
         }
@@ -48,6 +49,12 @@ public record RefManifest(String schema, String createdAt, List<PackageEntry> pa
         com.fasterxml.jackson.databind.JsonNode a = n.get(key);
         if (a == null || !a.isArray()) throw new IllegalArgumentException("refdata.json: '" + key + "' is not a list");
         return a;
+    }
+
+    private static String required(com.fasterxml.jackson.databind.JsonNode n, String key) {
+        String v = text(n, key);
+        if (v == null) throw new IllegalArgumentException("refdata.json: a file without '" + key + "'");
+        return v;
     }
 
     /** A text field, or null when absent or null (as a package may declare no licence). */

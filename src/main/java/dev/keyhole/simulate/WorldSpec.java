@@ -114,6 +114,8 @@ public record WorldSpec(
 
     public static WorldSpec read(InputStream in) throws IOException {
         ObjectMapper m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
-        return m.treeToValue(dev.keyhole.config.YamlTree.read(in, "world spec"), WorldSpec.class);
+        com.fasterxml.jackson.databind.JsonNode tree = dev.keyhole.config.YamlTree.read(in, "world spec");
+        if (!tree.isObject()) throw new IOException("world spec: not a YAML mapping");
+        return m.treeToValue(tree, WorldSpec.class);
     }
 }

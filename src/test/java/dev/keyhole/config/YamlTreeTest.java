@@ -72,6 +72,49 @@ class YamlTreeTest {
         assertThatThrownBy(() -> read(bomb.toString())).isInstanceOf(YamlTree.InvalidYaml.class);
     }
 
+    /** Keys as written, as Jackson's YAML reader kept them: never re-spelled as numbers, booleans or null. */
+    @Test
+    void keysAreTheirText() throws Exception {
+        JsonNode n = read("0x10: a\n1.10: b\n~: c\nTrue: d\n+5: e\n2019.10: f\n2019.1: g\nnull: h\n");
+        assertThat(n.fieldNames()).toIterable().containsExactly("0x10", "1.10", "~", "True", "+5", "2019.10", "2019.1", "null");
+        assertThatThrownBy(() -> read("? [a, b]\n: c\n")).isInstanceOf(YamlTree.InvalidYaml.class)
+                .hasMessageContaining("a key must be a plain value");
+    }
+
+    @Test
+    void aliasesMergeKeysSeparatorsAndTheFirstDocument() throws Exception {
+        JsonNode n = read("base: &b {zone: Asia/Pyongyang, asns: [131279]}\nuse: {<<: *b, name: x}\nlist: *b\n"
+                + "n: 64_500\n---\nsecond: document\n");
+        assertThat(n.get("use").get("zone").asText()).isEqualTo("Asia/Pyongyang");
+        assertThat(n.get("use").get("name").asText()).isEqualTo("x");
+        assertThat(n.get("list").get("asns").get(0).asLong()).isEqualTo(131279);
+        assertThat(n.get("n").asLong()).isEqualTo(64500);
+        assertThat(n.has("second")).isFalse();
+        // UTF-16 with a byte-order mark reads too.
+        byte[] utf16 = "name: Zürich\n".getBytes(StandardCharsets.UTF_16);
+        assertThat(YamlTree.read(new ByteArrayInputStream(utf16), "t").get("name").asText()).isEqualTo("Zürich");
+    }
+
+    @Test
+    void whatIsNotPlainUtf8DataIsAnErrorNotAGuess() {
+        byte[] latin1 = "name: Z\u00fcrich\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> YamlTree.read(new ByteArrayInputStream(latin1), "p.yaml"))
+                .isInstanceOf(YamlTree.InvalidYaml.class).hasMessageStartingWith("p.yaml: ");
+        // A collection that contains itself through an alias.
+        assertThatThrownBy(() -> read("asns: &l [64500, *l]\n")).isInstanceOf(YamlTree.InvalidYaml.class)
+                .hasMessageContaining("contains it");
+        assertThatThrownBy(() -> read("m: &m {x: 1, self: *m}\n")).isInstanceOf(YamlTree.InvalidYaml.class);
+        // Explicit tags whose text is not of their type, or types that are not plain data.
+        for (String bad : new String[] {"asns: [!!int abc]\n", "x: !!float abc\n", "x: !!timestamp 2018-01-01\n",
+                "x: !!set {a, b}\n", "x: !custom 1\n"}) {
+            assertThatThrownBy(() -> read(bad)).as(bad).isInstanceOf(YamlTree.InvalidYaml.class)
+                    .hasMessageStartingWith("t.yaml: not valid YAML");
+        }
+        // Where the broken construct began, not only where the parser gave up.
+        assertThatThrownBy(() -> read("name: acme\nnote: \"unterminated\ncidrs: [1.2.3.0/24]\n"))
+                .hasMessageContaining("while scanning a quoted scalar at line 2, column 7");
+    }
+
     @Test
     void anEmptyDocumentIsNull() throws Exception {
         assertThat(read("").isNull()).isTrue();
