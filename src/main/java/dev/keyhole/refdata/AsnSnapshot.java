@@ -20,7 +20,12 @@ final class AsnSnapshot {
 
     /** The arrays of a lookup, in sorted order, with the distinct AS infos indexed by int. */
     record Tables(int[] v4First, int[] v4Last, int[] v4Info, long[] v6FirstHi, long[] v6FirstLo, long[] v6LastHi,
-                  long[] v6LastLo, int[] v6Info, AsnInfo[] infos) {}
+                  long[] v6LastLo, int[] v6Info, CsvAsnLookup.Infos infos) {}
+
+    private static final java.lang.invoke.VarHandle LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private AsnSnapshot() {}
 
@@ -38,17 +43,23 @@ final class AsnSnapshot {
             int n4 = b.getInt(), n6 = b.getInt(), ni = b.getInt();
             // Counts are checked against the bytes left before anything is allocated from them.
             if (n4 < 0 || n6 < 0 || ni < 0 || 12L * n4 + 36L * n6 + 12L * ni > b.remaining()) return null;
-            AsnInfo[] infos = new AsnInfo[ni];
+            // The organisations stay bytes (decoded when asked for): only their places are read here.
+            long[] asn = new long[ni];
+            int[] orgAt = new int[ni], orgLen = new int[ni];
+            byte[] all = b.array();
+            int infosFrom = b.position(), p = infosFrom;
             for (int i = 0; i < ni; i++) {
-                long asn = b.getLong();
-                int len = b.getInt();
-                String org = null;
-                if (len >= 0) {
-                    org = new String(b.array(), b.position(), len, StandardCharsets.UTF_8);
-                    b.position(b.position() + len);
-                }
-                infos[i] = new AsnInfo(asn, org);
+                asn[i] = (long) LONG.get(all, p);
+                int len = (int) INT.get(all, p + 8);
+                p += 12;
+                if (len > all.length - p) return null;
+                orgAt[i] = p - infosFrom;
+                orgLen[i] = len;
+                if (len > 0) p += len;
             }
+            byte[] orgs = java.util.Arrays.copyOfRange(all, infosFrom, p);
+            b.position(p);
+            CsvAsnLookup.Infos infos = new CsvAsnLookup.Infos(asn, orgs, orgAt, orgLen);
             int[] v4First = ints(b, n4), v4Last = ints(b, n4), v4Info = ints(b, n4);
             long[] v6FirstHi = longs(b, n6), v6FirstLo = longs(b, n6), v6LastHi = longs(b, n6), v6LastLo = longs(b, n6);
             int[] v6Info = ints(b, n6);
@@ -65,10 +76,10 @@ final class AsnSnapshot {
     static void write(Path f, Tables t) {
         try {
             Files.createDirectories(f.getParent());
-            byte[][] orgs = new byte[t.infos().length][];
+            byte[][] orgs = new byte[t.infos().size()][];
             long size = 20;
             for (int i = 0; i < orgs.length; i++) {
-                String o = t.infos()[i].org();
+                String o = t.infos().get(i).org();
                 orgs[i] = o == null ? null : o.getBytes(StandardCharsets.UTF_8);
                 size += 12 + (orgs[i] == null ? 0 : orgs[i].length);
             }
@@ -76,9 +87,9 @@ final class AsnSnapshot {
             if (size > Integer.MAX_VALUE) return;
             ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(MAGIC).putInt(VERSION).putInt(t.v4First().length).putInt(t.v6FirstHi().length)
-                    .putInt(t.infos().length);
+                    .putInt(t.infos().size());
             for (int i = 0; i < orgs.length; i++) {
-                b.putLong(t.infos()[i].asn());
+                b.putLong(t.infos().asn(i));
                 b.putInt(orgs[i] == null ? -1 : orgs[i].length);
                 if (orgs[i] != null) b.put(orgs[i]);
             }

@@ -30,12 +30,14 @@ public final class CsvAsnLookup implements AsnLookup {
     // IPv4 bounds as ints with the sign bit flipped, so that signed comparison is unsigned order
     private final int[] v4First;
     private final int[] v4Last;
-    private final AsnInfo[] v4Info;
+    /** Per range, the id of its answer in {@link #infos}. */
+    private final int[] v4Info;
     private final long[] v6FirstHi;
     private final long[] v6FirstLo;
     private final long[] v6LastHi;
     private final long[] v6LastLo;
-    private final AsnInfo[] v6Info;
+    private final int[] v6Info;
+    private final Infos infos;
     private final List<Path> files;
     private final long loadNanos;
     private final boolean fromSnapshot;
@@ -44,32 +46,99 @@ public final class CsvAsnLookup implements AsnLookup {
         int[] o4 = l.order4();
         v4First = pick(l.v4First, o4);
         v4Last = pick(l.v4Last, o4);
-        v4Info = pick(l.v4Info, o4);
         int[] o6 = l.order6();
         v6FirstHi = pick(l.v6FirstHi, o6);
         v6FirstLo = pick(l.v6FirstLo, o6);
         v6LastHi = pick(l.v6LastHi, o6);
         v6LastLo = pick(l.v6LastLo, o6);
-        v6Info = pick(l.v6Info, o6);
+        // The loader shares one AsnInfo per (ASN, organisation): number them.
+        java.util.Map<AsnInfo, Integer> ids = new java.util.IdentityHashMap<>();
+        List<AsnInfo> all = new ArrayList<>();
+        v4Info = ids(pick(l.v4Info, o4), ids, all);
+        v6Info = ids(pick(l.v6Info, o6), ids, all);
+        infos = new Infos(all.toArray(new AsnInfo[0]));
         this.files = List.copyOf(files);
         this.loadNanos = loadNanos;
         this.fromSnapshot = false;
     }
 
+    private static int[] ids(AsnInfo[] a, java.util.Map<AsnInfo, Integer> ids, List<AsnInfo> all) {
+        int[] r = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            Integer id = ids.get(a[i]);
+            if (id == null) {
+                id = all.size();
+                ids.put(a[i], id);
+                all.add(a[i]);
+            }
+            r[i] = id;
+        }
+        return r;
+    }
+
     private CsvAsnLookup(AsnSnapshot.Tables t, List<Path> files, long loadNanos) {
         v4First = t.v4First();
         v4Last = t.v4Last();
-        v4Info = new AsnInfo[t.v4Info().length];
-        for (int i = 0; i < v4Info.length; i++) v4Info[i] = t.infos()[t.v4Info()[i]];
+        v4Info = t.v4Info();
         v6FirstHi = t.v6FirstHi();
         v6FirstLo = t.v6FirstLo();
         v6LastHi = t.v6LastHi();
         v6LastLo = t.v6LastLo();
-        v6Info = new AsnInfo[t.v6Info().length];
-        for (int i = 0; i < v6Info.length; i++) v6Info[i] = t.infos()[t.v6Info()[i]];
+        v6Info = t.v6Info();
+        infos = t.infos();
         this.files = List.copyOf(files);
         this.loadNanos = loadNanos;
         this.fromSnapshot = true;
+    }
+
+    /**
+     * The distinct (AS number, organisation) answers, numbered. From a snapshot the organisations
+     * stay UTF-8 bytes until an answer is first asked for: a run meets a few thousand of the ~90,000,
+     * so decoding all of them (and keeping them on the heap, copied by every young collection until
+     * promoted) cost start-up time for nothing. Safe for concurrent use: an answer decoded twice by
+     * racing threads is equal either way.
+     */
+    static final class Infos {
+        private final long[] asn;
+        private final AsnInfo[] decoded;
+        private final byte[] orgs;
+        private final int[] orgAt, orgLen;
+
+        /** All answers at hand (after parsing the CSV). */
+        Infos(AsnInfo[] all) {
+            decoded = all.clone();
+            asn = new long[all.length];
+            for (int i = 0; i < all.length; i++) asn[i] = all[i].asn();
+            orgs = null;
+            orgAt = orgLen = null;
+        }
+
+        /** From a snapshot: organisation i is {@code orgs[orgAt[i] .. + orgLen[i])}, none when orgLen[i] < 0. */
+        Infos(long[] asn, byte[] orgs, int[] orgAt, int[] orgLen) {
+            this.asn = asn;
+            this.orgs = orgs;
+            this.orgAt = orgAt;
+            this.orgLen = orgLen;
+            this.decoded = new AsnInfo[asn.length];
+        }
+
+        int size() {
+            return asn.length;
+        }
+
+        long asn(int id) {
+            return asn[id];
+        }
+
+        AsnInfo get(int id) {
+            AsnInfo a = decoded[id];
+            if (a == null) {
+                int len = orgLen[id];
+                a = new AsnInfo(asn[id], len < 0 ? null : new String(orgs, orgAt[id], len, StandardCharsets.UTF_8));
+                decoded[id] = a;
+            }
+            return a;
+        }
     }
 
     /**
@@ -89,13 +158,7 @@ public final class CsvAsnLookup implements AsnLookup {
 
     /** This lookup's arrays with the distinct AS infos numbered, as a snapshot stores them. */
     AsnSnapshot.Tables tables() {
-        java.util.Map<AsnInfo, Integer> ids = new java.util.HashMap<>();
-        int[] i4 = new int[v4Info.length], i6 = new int[v6Info.length];
-        for (int i = 0; i < i4.length; i++) i4[i] = ids.computeIfAbsent(v4Info[i], k -> ids.size());
-        for (int i = 0; i < i6.length; i++) i6[i] = ids.computeIfAbsent(v6Info[i], k -> ids.size());
-        AsnInfo[] infos = new AsnInfo[ids.size()];
-        ids.forEach((info, id) -> infos[id] = info);
-        return new AsnSnapshot.Tables(v4First, v4Last, i4, v6FirstHi, v6FirstLo, v6LastHi, v6LastLo, i6, infos);
+        return new AsnSnapshot.Tables(v4First, v4Last, v4Info, v6FirstHi, v6FirstLo, v6LastHi, v6LastLo, v6Info, infos);
     }
 
     /** Whether the tables came from a snapshot rather than from parsing the files. */
@@ -171,7 +234,7 @@ public final class CsvAsnLookup implements AsnLookup {
                 if (v4First[mid] <= x) lo = mid + 1;
                 else hi = mid - 1;
             }
-            return hi >= 0 && x <= v4Last[hi] ? v4Info[hi] : null;
+            return hi >= 0 && x <= v4Last[hi] ? infos.get(v4Info[hi]) : null;
         }
         long h = ip.hi() ^ Long.MIN_VALUE, l = ip.lo() ^ Long.MIN_VALUE;
         int lo = 0, hi = v6FirstHi.length - 1;
@@ -183,7 +246,7 @@ public final class CsvAsnLookup implements AsnLookup {
         }
         if (hi < 0) return null;
         long eh = v6LastHi[hi];
-        return h < eh || h == eh && l <= v6LastLo[hi] ? v6Info[hi] : null;
+        return h < eh || h == eh && l <= v6LastLo[hi] ? infos.get(v6Info[hi]) : null;
     }
 
     @Override
@@ -210,7 +273,7 @@ public final class CsvAsnLookup implements AsnLookup {
     public List<long[]> rangesOf(long asn) {
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < v4Info.length; i++) {
-            if (v4Info[i].asn() != asn) continue;
+            if (infos.asn(v4Info[i]) != asn) continue;
             long first = (v4First[i] ^ Integer.MIN_VALUE) & 0xffff_ffffL;
             long last = (v4Last[i] ^ Integer.MIN_VALUE) & 0xffff_ffffL;
             long[] prev = out.isEmpty() ? null : out.get(out.size() - 1);
@@ -224,7 +287,7 @@ public final class CsvAsnLookup implements AsnLookup {
     public List<long[]> rangesOfV6(long asn) {
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < v6Info.length; i++) {
-            if (v6Info[i].asn() == asn) {
+            if (infos.asn(v6Info[i]) == asn) {
                 out.add(new long[] {v6FirstHi[i] ^ Long.MIN_VALUE, v6FirstLo[i] ^ Long.MIN_VALUE,
                         v6LastHi[i] ^ Long.MIN_VALUE, v6LastLo[i] ^ Long.MIN_VALUE});
             }
