@@ -46,6 +46,26 @@ class CollectorTest {
                 rotate, Collector.DEFAULT_RECEIVE_BUFFER, log::add, clock));
     }
 
+    /** A clock that reads {@code now} (epoch milliseconds), for tests that move time by hand. */
+    private static Clock clockAt(AtomicLong now) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+    }
+
     private static JsonNode stats(Path ipfix) throws Exception {
         return JSON.readTree(RotatingIpfixFiles.stats(ipfix).toFile());
     }
@@ -114,22 +134,7 @@ class CollectorTest {
     @Test
     void rotationFollowsTheClockAndAnalyzeReadsTheFiles() throws Exception {
         AtomicLong now = new AtomicLong(Instant.parse("2024-05-01T11:59:58Z").toEpochMilli());
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
+        Clock clock = clockAt(now);
         Collector c = start(Duration.ofMinutes(5), clock);
         List<FlowRecord> flows = Senders.flows(2, 600, 6);
         List<byte[]> d = Senders.encode(ExportEncoder.Protocol.IPFIX, 1, flows);
@@ -266,22 +271,7 @@ class CollectorTest {
         // Template ages follow the collector's steady ticks, not its wall clock: the wall clock stays put here.
         AtomicLong now = new AtomicLong(Instant.parse("2024-05-01T12:00:00Z").toEpochMilli());
         AtomicLong ticks = new AtomicLong(5_000);
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
+        Clock clock = clockAt(now);
         Collector c = Collector.start(new Collector.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 dir, Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, log::add, clock, Duration.ofMinutes(1),
                 ticks::get));

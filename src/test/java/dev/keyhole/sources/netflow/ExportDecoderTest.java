@@ -385,6 +385,16 @@ class ExportDecoderTest {
         return rec().ip(src).ip(dst).u16(1000).u16(80).u8(6).u8(0x10).u64(packets).u64(bytes).u64(MS - 1000).u64(MS).toBytes();
     }
 
+    /** (type, length) pairs of {@code n} one-byte fields of unknown types: harmless, but they cost memory. */
+    private static int[] unknownFields(int n) {
+        int[] f = new int[2 * n];
+        for (int i = 0; i < f.length; i += 2) {
+            f[i] = 1000 + i / 2;
+            f[i + 1] = 1;
+        }
+        return f;
+    }
+
     private static int[] plus(int[] base, int... more) {
         int[] r = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, r, base.length, more.length);
@@ -684,11 +694,7 @@ class ExportDecoderTest {
      */
     @Test
     void whenTheTemplateCapIsReachedExpiredTemplatesMakeRoom() {
-        int[] wide = new int[16_000 * 2];
-        for (int i = 0; i < wide.length; i += 2) {
-            wide[i] = 1000 + i / 2; // unknown types: harmless, but they cost memory
-            wide[i + 1] = 1;
-        }
+        int[] wide = unknownFields(16_000);
         // 524 templates of 64,004 bytes fit in the 32 MiB kept, one per observation domain.
         Run r = new Run(60_000);
         for (int d = 0; d < 524; d++) r.sendAt(0, "192.0.2.1", ipfix(SECS, 0, d, set(2, template(256, wide))));
@@ -868,11 +874,7 @@ class ExportDecoderTest {
     @Test
     void templatesCannotFillTheHeap() {
         // 600 templates of 16,000 fields (64 KiB each) from one exporter: 37.5 MiB, over the 32 MiB kept.
-        int[] fields = new int[2 * 16_000];
-        for (int i = 0; i < fields.length; i += 2) {
-            fields[i] = 1000 + i / 2; // unknown types: harmless, but they cost memory
-            fields[i + 1] = 1;
-        }
+        int[] fields = unknownFields(16_000);
         Run r = new Run();
         for (int id = 256; id < 256 + 600; id++) r.send("192.0.2.66", v9(UPTIME, SECS, id, 0, flowset(0, template(id, fields))));
         assertThat(r.rejects.count()).isZero();
