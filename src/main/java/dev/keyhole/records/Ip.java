@@ -73,6 +73,18 @@ public record Ip(long hi, long lo) implements Comparable<Ip> {
         return c != 0 ? c : Long.compareUnsigned(lo, o.lo);
     }
 
+    // equals and hashCode written out: a record's generated ones are bootstrapped through method
+    // handles on first use, which spun ~60 classes (and their JIT work) in every run's start-up.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Ip x && x.hi == hi && x.lo == lo;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Long.hashCode(hi) + Long.hashCode(lo);
+    }
+
     @Override
     public String toString() {
         if (isV4()) {

@@ -6,6 +6,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class IpTest {
+    private record Same(long hi, long lo) {}
+
+    private record SameCidr(Ip network, int prefixLength) {}
+
+    /** equals and hashCode are written out (not the record's generated ones): the same contract and values. */
+    @Test
+    void equalityAndHashAreTheRecordsOwn() {
+        java.util.Random r = new java.util.Random(3);
+        for (int k = 0; k < 1000; k++) {
+            long hi = k % 3 == 0 ? 0 : r.nextLong(), lo = r.nextLong();
+            Ip a = new Ip(hi, lo), b = new Ip(hi, lo);
+            assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+            // What the generated hashCode gave (a record of the same components), so hash-ordered output is unchanged.
+            assertThat(a.hashCode()).isEqualTo(new Same(hi, lo).hashCode());
+            assertThat(a).isNotEqualTo(new Ip(hi, lo + 1)).isNotEqualTo(new Ip(hi + 1, lo)).isNotEqualTo(null)
+                    .isNotEqualTo((Object) "x");
+        }
+        dev.keyhole.enrichment.scope.Cidr c = dev.keyhole.enrichment.scope.Cidr.parse("175.45.176.0/22");
+        assertThat(c).isEqualTo(dev.keyhole.enrichment.scope.Cidr.parse("175.45.176.0/22"))
+                .hasSameHashCodeAs(dev.keyhole.enrichment.scope.Cidr.parse("175.45.176.0/22"))
+                .isNotEqualTo(dev.keyhole.enrichment.scope.Cidr.parse("175.45.176.0/23"));
+        assertThat(c.hashCode()).isEqualTo(new SameCidr(c.network(), 22).hashCode());
+    }
+
     @Test
     void textFormsFollowRfc5952AndRoundTrip() {
         String[][] cases = {{"2001:db8:0:0:0:0:0:1", "2001:db8::1"}, {"2001:0db8:0000:0001:0000:0000:0000:0001", "2001:db8:0:1::1"},

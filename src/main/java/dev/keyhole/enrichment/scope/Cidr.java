@@ -101,4 +101,15 @@ public record Cidr(Ip network, int prefixLength) {
     public String toString() {
         return network + "/" + prefixLength;
     }
+
+    // Written out, as Ip's: a record's generated equals/hashCode cost a method-handle bootstrap at start-up.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cidr c && c.prefixLength == prefixLength && c.network.equals(network);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * network.hashCode() + prefixLength;
+    }
 }
