@@ -60,7 +60,7 @@ public final class YamlTree {
         LoaderOptions o = new LoaderOptions();
         o.setAllowDuplicateKeys(false);
         Yaml yaml = new Yaml(new TextKeys(o), new Representer(new DumperOptions()), new DumperOptions(), o,
-                new TextTimestamps());
+                new PlainScalars());
         Object doc;
         try (Reader r = new UnicodeReader(in)) {
             java.util.Iterator<Object> docs = yaml.loadAll(r).iterator();
@@ -153,7 +153,7 @@ public final class YamlTree {
             "^(?:[-+]?(?:\\.[0-9]+|(?:0|[1-9][0-9_]*)(?:\\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
 
     /** SnakeYAML's resolution with YAML 1.2 booleans and numbers, and no timestamps. */
-    private static final class TextTimestamps extends Resolver {
+    private static final class PlainScalars extends Resolver {
         @Override
         protected void addImplicitResolvers() {
             addImplicitResolver(Tag.BOOL, BOOL_12, "tTfF", 10);
