@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * A small Parquet writer for flat schemas, written for the flow store (docs/store.md): format
- * version 1 files, data pages V1, compressed with the chosen {@link Codec}; numbers as a dictionary
+ * version 1 files, data pages V1, compressed with the chosen {@link Codec} (except where it did not
+ * pay: {@link #RAW_CHUNKS}); numbers as a dictionary
  * page plus RLE_DICTIONARY data pages when they have few distinct values, else DELTA_BINARY_PACKED;
  * booleans PLAIN; strings either a dictionary page plus RLE_DICTIONARY data pages or PLAIN; definition levels for
  * OPTIONAL columns in the RLE hybrid; per column chunk the null count and min/max in the column's
@@ -37,6 +38,12 @@ public final class ParquetWriter {
     public static final int PAGE_BYTES = 1 << 20;
     /** Longer string extremes are left out of the statistics rather than kept in every footer. */
     static final int MAX_STAT_BYTES = 256;
+    /**
+     * After a column chunk (of 4 KiB or more) that the codec shrank by less than 1/10, this many chunks of the same
+     * column are written uncompressed, then the codec is tried again: delta-coded addresses, ports
+     * and byte counts do not compress, and compressing them was CPU for nothing.
+     */
+    static final int RAW_CHUNKS = 16;
 
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
     private static final int PLAIN = 0, RLE = 3, DELTA_BINARY_PACKED = 5, RLE_DICTIONARY = 8;
@@ -59,6 +66,8 @@ public final class ParquetWriter {
     private int[] levels = new int[0], mapped = new int[0], remap = new int[0], used = new int[0];
     private long[] wide = new long[0];
     private final NumberDictionary numberDictionary = new NumberDictionary();
+    /** Per column: how many more chunks go uncompressed ({@link #RAW_CHUNKS}); kept from file to file. */
+    private final int[] rawChunks;
     private final Delta delta = new Delta();
 
     private Path path, tmp;
@@ -72,6 +81,8 @@ public final class ParquetWriter {
     private static final class Chunk {
         long values, uncompressed, compressed, dataPage = -1, dictionaryPage = -1, nulls;
         int dataPages, dataEncoding;
+        /** The pages go through the codec (else UNCOMPRESSED, for this chunk only). */
+        boolean compress;
         int[] encodings;
         byte[] min, max;
     }
@@ -118,6 +129,7 @@ public final class ParquetWriter {
         footerHead = footerHead(this.fields);
         footerTail = footerTail(this.fields, createdBy);
         paths = this.fields.stream().map(ParquetWriter::path).toArray(byte[][]::new);
+        rawChunks = new int[this.fields.size()];
     }
 
     /** The most rows {@link #rowGroup} takes. */
@@ -410,7 +422,7 @@ public final class ParquetWriter {
         t.list(2, Thrift.I32, c.encodings.length);
         for (int e : c.encodings) t.element(e);
         t.raw(paths[i], 3); // path_in_schema: the column's name
-        t.i32(4, codec.thrift);
+        t.i32(4, c.compress ? codec.thrift : Codec.UNCOMPRESSED.thrift);
         t.i64(5, c.values);
         t.i64(6, c.uncompressed);
         t.i64(7, c.compressed);
@@ -552,12 +564,16 @@ public final class ParquetWriter {
         Chunk c = new Chunk();
         c.values = group.rows;
         c.nulls = group.rows - n;
+        c.compress = compressor != null && rawChunks[col] == 0;
+        if (compressor != null && !c.compress) rawChunks[col]--;
         return c;
     }
 
     private void done(Field f, Chunk c, int written, int n, int encoding) {
         if (written != n) throw new IllegalArgumentException(f.name() + ": the definitions give " + written + " values, not " + n);
         c.dataEncoding = encoding;
+        // A chunk of a few pages' headers says nothing about the column.
+        if (c.compress && c.uncompressed >= 4096 && c.compressed * 10 > c.uncompressed * 9) rawChunks[col] = RAW_CHUNKS;
         // The chunk's encodings: the dictionary page's PLAIN, RLE for definition levels, the values'.
         c.encodings = encoding == RLE_DICTIONARY ? (f.optional() ? new int[] {PLAIN, RLE, RLE_DICTIONARY} : new int[] {PLAIN, RLE_DICTIONARY})
                 : encoding == DELTA_BINARY_PACKED ? (f.optional() ? new int[] {RLE, DELTA_BINARY_PACKED} : new int[] {DELTA_BINARY_PACKED})
@@ -638,7 +654,7 @@ public final class ParquetWriter {
     private void page(Chunk c, int type, int values, int encoding) throws IOException {
         int len = body.n, clen;
         byte[] data;
-        if (compressor == null) {
+        if (!c.compress) {
             data = body.a;
             clen = len;
         } else {

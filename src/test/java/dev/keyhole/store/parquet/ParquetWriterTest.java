@@ -181,4 +181,62 @@ class ParquetWriterTest {
             assertThat(s).isEmpty();
         }
     }
+
+    /**
+     * A column the codec does not shrink (random 64-bit numbers, delta-coded) skips it for the next
+     * {@link ParquetWriter#RAW_CHUNKS} chunks, across files, then is tried again; a column it
+     * shrinks, and one too small to judge, keep it. Every value reads back either way.
+     */
+    @Test
+    void chunksTheCodecDoesNotShrinkAreWrittenUncompressed(@TempDir Path dir) throws Exception {
+        List<Field> fields = List.of(new Field("noise", Field.Physical.INT64, Field.Annotation.INT_64, false),
+                new Field("word", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, true),
+                new Field("tiny", Field.Physical.INT64, Field.Annotation.INT_64, true));
+        int n = 3000, groups = 20;
+        ParquetWriter w = new ParquetWriter(fields, "test", ParquetWriter.Codec.SNAPPY, n, 1 << 20);
+        Random r = new Random(11);
+        byte[][] dict = {"alpha".getBytes(StandardCharsets.UTF_8), "beta".getBytes(StandardCharsets.UTF_8)};
+        java.math.BigInteger sum = java.math.BigInteger.ZERO;
+        for (int file = 0; file < 2; file++) {
+            w.begin(dir.resolve("f" + file + ".parquet"));
+            for (int g = 0; g < groups / 2; g++) {
+                w.rowGroup(n);
+                long[] noise = new long[n];
+                int[] idx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    noise[i] = r.nextLong();
+                    sum = sum.add(java.math.BigInteger.valueOf(noise[i]));
+                    idx[i] = (i / 3) % 2; // runs of 3: bit-packed, and compressible
+                }
+                w.int64(noise, n, null);
+                w.dictionary(idx, n, dict, 2, null);
+                byte[] none = new byte[n]; // all NULL: a chunk of a few bytes
+                w.int64(new long[0], 0, none);
+            }
+            w.end();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            List<String> noise = new ArrayList<>(), word = new ArrayList<>(), tiny = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT path_in_schema, compression FROM parquet_metadata('" + dir
+                    + "/*.parquet') ORDER BY file_name, row_group_id")) {
+                while (rs.next()) {
+                    (switch (rs.getString(1)) { case "noise" -> noise; case "word" -> word; default -> tiny; })
+                            .add(rs.getString(2));
+                }
+            }
+            List<String> expected = new ArrayList<>();
+            for (int g = 0; g < groups; g++) expected.add(g % (ParquetWriter.RAW_CHUNKS + 1) == 0 ? "SNAPPY" : "UNCOMPRESSED");
+            assertThat(noise).isEqualTo(expected);
+            assertThat(word).hasSize(groups).containsOnly("SNAPPY");
+            assertThat(tiny).hasSize(groups).containsOnly("SNAPPY");
+            try (ResultSet rs = st.executeQuery("SELECT count(*), sum(noise)::HUGEINT::VARCHAR, count(*) FILTER (word = 'beta'),"
+                    + " count(tiny) FROM read_parquet('" + dir + "/*.parquet')")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo((long) n * groups);
+                assertThat(rs.getString(2)).isEqualTo(sum.toString());
+                assertThat(rs.getLong(3)).isEqualTo((long) n / 2 * groups);
+                assertThat(rs.getLong(4)).isZero();
+            }
+        }
+    }
 }
