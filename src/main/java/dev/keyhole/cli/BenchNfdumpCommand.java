@@ -303,8 +303,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     /** This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs. */
     private static List<String> launcherCompilerOptions() {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*"
-                        + "|-XX:\\+UnlockDiagnosticVMOptions|-XX:-DisplayVMOutput|-XX:CompilerDirectivesFile=.*")).toList();
+                .filter(a -> a.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*")).toList();
     }
 
     /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */
