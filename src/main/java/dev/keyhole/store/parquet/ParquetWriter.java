@@ -39,9 +39,10 @@ public final class ParquetWriter {
     /** Longer string extremes are left out of the statistics rather than kept in every footer. */
     static final int MAX_STAT_BYTES = 256;
     /**
-     * After a column chunk (of 4 KiB or more) that the codec shrank by less than 1/10, this many chunks of the same
-     * column are written uncompressed, then the codec is tried again: delta-coded addresses, ports
-     * and byte counts do not compress, and compressing them was CPU for nothing.
+     * After a column chunk (of 4 KiB or more) that the codec shrank by less than 1/10, this many
+     * chunks of the same column are written uncompressed, then the codec is tried again:
+     * delta-coded addresses, ports and byte counts do not compress, and compressing them was CPU
+     * for nothing.
      */
     static final int RAW_CHUNKS = 16;
 
