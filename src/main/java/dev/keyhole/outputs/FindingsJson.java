@@ -48,8 +48,15 @@ public final class FindingsJson {
         return null;
     }
 
+    /** Streams the JSON to the file as UTF-8 (4–5 MB for a large run: no String of it is built). */
     public static void write(Findings f, Path file) throws IOException {
-        OutputFiles.write(file, toJson(f, true) + "\n");
+        OutputFiles.write(file, out -> {
+            try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the trailing newline follows
+                MAPPER.writer(prettyPrinter()).writeValue(g, f);
+            }
+            out.write('\n');
+        });
     }
 
     public static Findings read(Path file) throws IOException {

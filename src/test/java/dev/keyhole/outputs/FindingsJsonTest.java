@@ -34,6 +34,10 @@ class FindingsJsonTest {
         assertThat(back.activityMix.byService().get(11).name()).isEqualTo(SampleFindings.LINE_SEP);
         // Writing again gives the same bytes: stable output that diffs cleanly between runs.
         assertThat(FindingsJson.toJson(back, true) + "\n").isEqualTo(Files.readString(file));
+        // Streamed through a temporary sibling that is gone once the file is in place.
+        try (var files = Files.list(file.getParent())) {
+            assertThat(files).containsExactly(file);
+        }
     }
 
     @Test
