@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import dev.keyhole.findings.Findings;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,14 +50,20 @@ public final class FindingsJson {
         return null;
     }
 
-    /** Streams the JSON to the file as UTF-8 (4–5 MB for a large run: no String of it is built). */
+    /**
+     * Streams the JSON to the file (4–5 MB for a large run: no String of it is built). Through a
+     * Writer, as {@link #toJson} writes: Jackson's UTF-8 generator would escape characters outside
+     * the BMP as surrogate pairs, and the file would differ from the text.
+     */
     public static void write(Findings f, Path file) throws IOException {
         OutputFiles.write(file, out -> {
-            try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
                 g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the trailing newline follows
                 MAPPER.writer(prettyPrinter()).writeValue(g, f);
             }
-            out.write('\n');
+            w.write('\n');
+            w.flush();
         });
     }
 

@@ -19,6 +19,8 @@ final class OutputFiles {
      * leaves a half-written file that looks complete to the next tool in the chain.
      */
     static void write(Path file, String text) throws IOException {
+        // getBytes writes an unpaired surrogate (a JSON input's "\\ud800" escape) as '?' where
+        // Files.writeString failed the whole run's outputs.
         write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -41,6 +41,21 @@ class FindingsJsonTest {
     }
 
     @Test
+    void theFileHoldsTheJsonTextAsUtf8ForAnyCharacter() throws IOException {
+        Findings f = SampleFindings.build(true);
+        // Outside the BMP, line separators, controls, a BOM, a script end: the file is the text's UTF-8.
+        f.inputs.add(new Findings.InputInfo("/data/eve-\uD83D\uDE00-\u2028\u2029\u0001\uFEFF\uFFFF</script>.json",
+                "suricata-eve", 1, 0, List.of("\uD83C\uDDF0\uD83C\uDDF5 \u4E2D\u6587")));
+        // An unpaired surrogate (a JSON input's "\\ud800" escape) becomes '?' instead of failing the outputs.
+        f.inputs.add(new Findings.InputInfo("/data/lone-\uD800-x.json", "suricata-eve", 1, 0, List.of()));
+        Path file = dir.resolve("odd/findings.json");
+        FindingsJson.write(f, file);
+        assertThat(Files.readString(file)).contains("/data/lone-?-x.json");
+        assertThat(Files.readAllBytes(file)).isEqualTo((FindingsJson.toJson(f, true) + "\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.readString(file)).contains("eve-\uD83D\uDE00-");
+    }
+
+    @Test
     void nonFiniteDoublesAreWrittenAsNull() throws IOException {
         Findings f = SampleFindings.build(false);
         PatternOfLife.PeriodPattern p = f.patternOfLife.periods().get(0);
