@@ -293,11 +293,24 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     private List<String> coldCommand(Path d) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java));
+        List<String> heap = launcherHeapOptions();
+        cmd.addAll(heap);
+        // The launcher's collector, or ParallelGC when this JVM was started without one.
+        if (heap.stream().noneMatch(a -> a.startsWith("-XX:+Use"))) cmd.add("-XX:+UseParallelGC");
         cmd.addAll(launcherCompilerOptions());
-        cmd.addAll(List.of("-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 KeyholeCli.class.getName(), "top", "--profile", "dprk", "--cidrs-only", "--in", d.toString(),
                 "--by", "dstport", "--csv", "--threads", String.valueOf(threads)));
         return cmd;
+    }
+
+    /**
+     * This JVM's heap and GC settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs: no
+     * agents, recordings or dump paths of this JVM.
+     */
+    private static List<String> launcherHeapOptions() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC")).toList();
     }
 
     /** This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs. */
@@ -310,10 +323,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     private List<String> analyzeCommand(Path d, Path out) {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(javaBin));
-        // Heap, GC and compiler settings only: no agents, recordings or dump paths of this JVM.
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC")) cmd.add(a);
-        }
+        cmd.addAll(launcherHeapOptions());
         cmd.addAll(launcherCompilerOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "analyze",
                 "--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
