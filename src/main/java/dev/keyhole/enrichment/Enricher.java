@@ -107,6 +107,16 @@ public final class Enricher {
         final boolean hosting, vpnProvider, torRelay;
         final String fallbackId;
         private final int hash;
+        /** The attribution when no service is identified. */
+        private final Attribution unidentified;
+        /**
+         * Attributions with a service, as {service, attribution, ...}: a few per remote answer. Copied
+         * on write, as Infos are shared between workers; a racing write may lose an entry, which
+         * only makes a later flow build an equal Attribution again.
+         */
+        private volatile Object[] byService = new Object[0];
+        /** Past this many services an attribution is built per flow (correct, just not shared). */
+        private static final int MAX_SERVICES = 32;
 
         Info(GeoLocation g, AsnInfo a, Service asnService, boolean torRelay) {
             this.country = g == null ? null : canonicalCountry(g.country());
@@ -120,6 +130,26 @@ public final class Enricher {
             this.torRelay = torRelay;
             this.fallbackId = a == null ? UNKNOWN_SERVICE : asId(a.asn());
             this.hash = Objects.hash(country, city, asn, org, torRelay);
+            this.unidentified = new Attribution(country, city, asn, org, fallbackId, org, org, Category.OTHER, country,
+                    origin);
+        }
+
+        /** The attribution of a flow to this remote answer and {@code svc} (null: none identified). */
+        Attribution attribution(Service svc) {
+            if (svc == null) return unidentified;
+            Object[] known = byService;
+            for (int i = 0; i < known.length; i += 2) if (known[i] == svc) return (Attribution) known[i + 1];
+            // The service's own country, when the catalogue names one, else the remote end's.
+            String cc = svc.country();
+            Attribution a = new Attribution(country, city, asn, org, svc.id(), svc.name(), svc.company(), svc.category(),
+                    cc != null ? cc : country, cc != null ? origin(cc) : origin);
+            if (known.length < 2 * MAX_SERVICES) {
+                Object[] more = Arrays.copyOf(known, known.length + 2);
+                more[known.length] = svc;
+                more[known.length + 1] = a;
+                byService = more;
+            }
+            return a;
         }
 
         @Override
@@ -210,8 +240,7 @@ public final class Enricher {
         Ip src = f.src(), dst = f.dst();
         boolean srcIn = scope.contains(src), dstIn = scope.contains(dst);
         if (!srcIn && !dstIn) {
-            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null,
-                    null, null, null, null, null, null, null);
+            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, Attribution.NONE, null);
         }
         int proto = f.protocol();
         boolean dstIsServer = dstIsServer(f, proto);
@@ -237,24 +266,7 @@ public final class Enricher {
         if (svc == null) svc = catalog.byPort(proto, serverPort);
         if (svc == null) svc = r.asnService;
 
-        String serviceId, serviceName, company, serviceCountry;
-        Category category;
-        Origin origin;
-        if (svc != null) {
-            serviceId = svc.id();
-            serviceName = svc.name();
-            company = svc.company();
-            category = svc.category();
-            serviceCountry = svc.country() != null ? svc.country() : r.country;
-            origin = svc.country() != null ? origin(svc.country()) : r.origin;
-        } else {
-            serviceId = r.fallbackId;
-            serviceName = r.org;
-            company = r.org;
-            category = Category.OTHER;
-            serviceCountry = r.country;
-            origin = r.origin;
-        }
+        Attribution attribution = r.attribution(svc);
 
         boolean identified = svc != null && !svc.isHosting();
         Obfuscation ob;
@@ -270,9 +282,7 @@ public final class Enricher {
             ob = Obfuscation.PLAIN;
         }
 
-        return new EnrichedFlow(f, dir, f.biflow() || dstIsServer, localIp, remoteIp, serverPort, name,
-                r.country, r.city, r.asn, r.org, serviceId, serviceName, company, category, serviceCountry,
-                origin, ob);
+        return new EnrichedFlow(f, dir, f.biflow() || dstIsServer, localIp, remoteIp, serverPort, name, attribution, ob);
     }
 
     private static String canonicalCountry(String cc) {

@@ -1,6 +1,7 @@
 package dev.keyhole.store;
 
 import dev.keyhole.engine.FlowTap;
+import dev.keyhole.enrichment.Attribution;
 import dev.keyhole.enrichment.EnrichedFlow;
 import dev.keyhole.profile.LocalClock;
 import dev.keyhole.records.FlowRecord;
@@ -24,7 +25,8 @@ import java.util.List;
  * each day's rows are written by {@link ParquetWriter} to {@code day=YYYY-MM-DD/part-<worker>-<batch>-<run>.parquet}
  * ({@code <run>} is 0 for a new store, the append's number after).
  * Low-cardinality strings are coded per batch at flush ({@link Dictionary}) and become Parquet
- * dictionary pages. Not thread-safe: one per worker thread.
+ * dictionary pages; the seven that come from a flow's {@link Attribution} are coded once per
+ * distinct attribution, not per row. Not thread-safe: one per worker thread.
  */
 public final class StoreWriter implements FlowTap {
     /** Written into every file's footer. */
@@ -52,9 +54,16 @@ public final class StoreWriter implements FlowTap {
     final short[] srcPort, dstPort, serverPort;
     final byte[] protocol, tcpFlags, localIsSrc, biflow, conversation, direction, nameSource, category, origin, obfuscation;
     final String[] uid;
-    /** The {@link StoreSchema#DICTIONARY} columns' values, one array per column. */
+    /** The {@link StoreSchema#DICTIONARY} columns held per row: {@code name} and {@code input}. */
     final String[][] strings;
+    /** Each row's attribution: the other seven {@link StoreSchema#DICTIONARY} columns. */
+    final Attribution[] attributions;
+    /** Per {@link StoreSchema#DICTIONARY} column; an attribution column's codes are per distinct attribution. */
     final Dictionary[] dictionaries;
+    /** The batch's distinct attributions: each row's code (1-based) and the values in code order. */
+    private final Dictionary attributionCodes;
+    /** Per attribution column ({@link #ATTRIBUTE}), its value for each of the batch's distinct attributions. */
+    private final String[][] attributeValues;
 
     /** Row numbers grouped by day, and scratch for the counting sort. */
     private final int[] order, bucket;
@@ -100,13 +109,18 @@ public final class StoreWriter implements FlowTap {
         origin = new byte[capacity];
         obfuscation = new byte[capacity];
         uid = new String[capacity];
-        strings = new String[StoreSchema.DICTIONARY.size()][capacity];
-        dictionaries = new Dictionary[strings.length];
+        strings = new String[2][capacity];
+        attributions = new Attribution[capacity];
+        attributeValues = new String[ATTRIBUTE_COLUMNS][];
+        dictionaries = new Dictionary[StoreSchema.DICTIONARY.size()];
         // Plain strings measured 1.7-2x slower to write than dictionary codes and 20-30 % larger,
         // with 3,000 or with 20,000 distinct values a batch (docs/store.md); past one entry per
         // 8 rows the values barely repeat.
         int maxEntries = Math.max(256, capacity / 8);
-        for (int k = 0; k < strings.length; k++) dictionaries[k] = new Dictionary(capacity, maxEntries);
+        for (int k = 0; k < dictionaries.length; k++) dictionaries[k] = new Dictionary(capacity, maxEntries);
+        // Each attribution instance gets a code of its own (their columns are coded by value after);
+        // the identity table grows to the batch size, so it never fills.
+        attributionCodes = new Dictionary(capacity, capacity, false);
         order = new int[capacity];
         bucket = new int[capacity];
         int group = Math.min(capacity, parquet.rowGroupRows());
@@ -159,23 +173,17 @@ public final class StoreWriter implements FlowTap {
         // 1-based, as the dictionary columns' codes (0 would be NULL).
         direction[i] = (byte) (e.direction().ordinal() + 1);
         nameSource[i] = (byte) (f.nameSource().ordinal() + 1);
-        category[i] = (byte) (e.category().ordinal() + 1);
-        origin[i] = (byte) (e.origin().ordinal() + 1);
+        Attribution a = e.attribution();
+        category[i] = (byte) (a.category().ordinal() + 1);
+        origin[i] = (byte) (a.origin().ordinal() + 1);
         obfuscation[i] = (byte) (e.obfuscation().ordinal() + 1);
-        remoteAsn[i] = (int) e.remoteAsn(); // AS numbers are 32-bit; 0 = unknown
+        remoteAsn[i] = (int) a.remoteAsn(); // AS numbers are 32-bit; 0 = unknown
         uid[i] = f.uid();
-        // Only the references here: coding them costs a cache miss on each String, which the
+        // Only the references here: coding them costs a cache miss on each object, which the
         // tight loops of Dictionary.code at flush overlap and this method could not.
-        String[][] t = strings;
-        t[0][i] = e.name();
-        t[1][i] = e.remoteCountry();
-        t[2][i] = e.remoteCity();
-        t[3][i] = e.remoteAsOrg();
-        t[4][i] = e.service();
-        t[5][i] = e.serviceName();
-        t[6][i] = e.company();
-        t[7][i] = e.serviceCountry();
-        t[8][i] = input;
+        attributions[i] = a;
+        strings[0][i] = e.name();
+        strings[1][i] = input;
         if (++size == capacity) flush();
     }
 
@@ -184,7 +192,16 @@ public final class StoreWriter implements FlowTap {
         if (size == 0) return;
         long t0 = System.nanoTime();
         int n = size;
-        for (int k = 0; k < dictionaries.length; k++) dictionaries[k].code(strings[k], n, bucket);
+        dictionaries[NAME].code(strings[0], n, bucket);
+        dictionaries[INPUT].code(strings[1], n, bucket);
+        attributionCodes.code(attributions, n, bucket);
+        int distinct = attributionCodes.values.size();
+        for (int k = 0; k < ATTRIBUTE_COLUMNS; k++) {
+            String[] col = attributeValues[k];
+            if (col == null || col.length < distinct) col = attributeValues[k] = new String[Math.max(distinct, 1024)];
+            for (int j = 0; j < distinct; j++) col[j] = attribute((Attribution) attributionCodes.values.get(j), k);
+            dictionaries[k + 1].code(col, distinct, bucket);
+        }
         int[] days = groupByDay(n);
         int files = 0;
         for (int b = 0, from = 0; b < days.length; b++) {
@@ -345,21 +362,38 @@ public final class StoreWriter implements FlowTap {
         parquet.dictionary(v, n, names, names.length, null);
     }
 
-    /** A {@link StoreSchema#DICTIONARY} column: its batch dictionary's codes, or its strings when it went plain. */
+    /**
+     * A {@link StoreSchema#DICTIONARY} column: its batch dictionary's codes, or its strings when it
+     * went plain. An attribution column's codes are per distinct attribution: a row's code is
+     * looked up through the row's attribution code.
+     */
     private void dictionary(int column, int from, int n) throws IOException {
         Dictionary dict = dictionaries[column];
+        boolean attribute = column != NAME && column != INPUT;
         if (dict.plain) {
-            strings(strings[column], from, n);
+            if (attribute) attributeStrings(attributeValues[column - 1], from, n);
+            else strings(strings[column == NAME ? 0 : 1], from, n);
             return;
         }
         int[] v = ints, o = order, codes = dict.codes;
         byte[] d = defs;
         int m = 0;
-        for (int k = 0; k < n; k++) {
-            int c = codes[o[from + k]];
-            d[k] = (byte) (c != 0 ? 1 : 0);
-            v[m] = c - 1;
-            m += c != 0 ? 1 : 0;
+        if (attribute) {
+            int[] slots = attributionCodes.codes;
+            for (int k = 0; k < n; k++) {
+                int s = slots[o[from + k]];
+                int c = s == 0 ? 0 : codes[s - 1];
+                d[k] = (byte) (c != 0 ? 1 : 0);
+                v[m] = c - 1;
+                m += c != 0 ? 1 : 0;
+            }
+        } else {
+            for (int k = 0; k < n; k++) {
+                int c = codes[o[from + k]];
+                d[k] = (byte) (c != 0 ? 1 : 0);
+                v[m] = c - 1;
+                m += c != 0 ? 1 : 0;
+            }
         }
         parquet.dictionary(v, m, dict.bytes, dict.values.size(), m == n ? null : d);
     }
@@ -375,6 +409,38 @@ public final class StoreWriter implements FlowTap {
             if (s != null) v[m++] = s;
         }
         parquet.strings(v, m, m == n ? null : d);
+    }
+
+    /** An attribution column as plain strings: {@code values} per distinct attribution. */
+    private void attributeStrings(String[] values, int from, int n) throws IOException {
+        String[] v = texts;
+        int[] o = order, slots = attributionCodes.codes;
+        byte[] d = defs;
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            int slot = slots[o[from + k]];
+            String s = slot == 0 ? null : values[slot - 1];
+            d[k] = (byte) (s != null ? 1 : 0);
+            if (s != null) v[m++] = s;
+        }
+        parquet.strings(v, m, m == n ? null : d);
+    }
+
+    /** {@link StoreSchema#DICTIONARY} positions of the two columns held per row; 1 to 7 are {@link #attribute}'s. */
+    private static final int NAME = 0, INPUT = 8, ATTRIBUTE_COLUMNS = 7;
+
+    /** Attribution column {@code k}: {@link StoreSchema#DICTIONARY}'s column {@code k + 1}. */
+    private static String attribute(Attribution a, int k) {
+        return switch (k) {
+            case 0 -> a.remoteCountry();
+            case 1 -> a.remoteCity();
+            case 2 -> a.remoteAsOrg();
+            case 3 -> a.service();
+            case 4 -> a.serviceName();
+            case 5 -> a.company();
+            case 6 -> a.serviceCountry();
+            default -> throw new IllegalArgumentException("no attribution column " + k);
+        };
     }
 
     private static byte[][] utf8(List<String> names) {
@@ -406,17 +472,23 @@ public final class StoreWriter implements FlowTap {
      */
     static final class Dictionary {
         final int[] codes;
-        final List<String> values = new ArrayList<>();
+        /** Strings, or (for the attributions' dictionary) the distinct objects. */
+        final List<Object> values = new ArrayList<>();
+        /**
+         * Values are Strings, coded by value, and {@link #bytes} their UTF-8; else (the attributions)
+         * each instance is a value of its own: their columns are coded by value after.
+         */
+        private final boolean text;
         /** The values as UTF-8. */
         byte[][] bytes = new byte[0][];
         boolean plain;
         private final int maxEntries;
-        private final HashMap<String, Integer> index = new HashMap<>();
+        private final HashMap<Object, Integer> index = new HashMap<>();
         /**
          * Instances seen (open addressing by identity hash, at most half full) and their codes:
          * most rows never touch the map. Grown as needed, so that it stays in the CPU cache.
          */
-        private String[] instances = new String[1024];
+        private Object[] instances = new Object[1024];
         private int[] instanceCodes = new int[1024];
         /** The slots taken in {@link #instances}, emptied at the next batch. */
         private int[] filled = new int[512];
@@ -424,18 +496,23 @@ public final class StoreWriter implements FlowTap {
         private final int maxInstances;
 
         Dictionary(int capacity, int maxEntries) {
+            this(capacity, maxEntries, true);
+        }
+
+        Dictionary(int capacity, int maxEntries, boolean text) {
             codes = new int[capacity];
             this.maxEntries = maxEntries;
+            this.text = text;
             maxInstances = Integer.highestOneBit(maxEntries) * 2;
         }
 
         /** Doubles the identity table. */
         private void grow() {
-            String[] keys = new String[instances.length * 2];
+            Object[] keys = new Object[instances.length * 2];
             int[] codes = new int[keys.length], slots = new int[filled.length * 2];
             int mask = keys.length - 1;
             for (int k = 0; k < seen; k++) {
-                String s = instances[filled[k]];
+                Object s = instances[filled[k]];
                 int slot = System.identityHashCode(s) & mask;
                 while (keys[slot] != null) slot = (slot + 1) & mask;
                 keys[slot] = s;
@@ -454,22 +531,22 @@ public final class StoreWriter implements FlowTap {
          * instance is looked up by value. Identity hashes are taken first, in a loop of
          * independent loads, so the cache misses on the Strings overlap.
          */
-        void code(String[] column, int n, int[] hashes) {
+        void code(Object[] column, int n, int[] hashes) {
             values.clear();
             index.clear();
             for (int k = 0; k < seen; k++) instances[filled[k]] = null;
             seen = 0;
             plain = false;
-            String prev = null;
+            Object prev = null;
             for (int i = 0; i < n; i++) {
-                String s = column[i];
+                Object s = column[i];
                 if (s != null && s != prev) hashes[i] = System.identityHashCode(s);
                 prev = s;
             }
             int mask = instances.length - 1, prevCode = 0;
             prev = null;
             for (int i = 0; i < n; i++) {
-                String s = column[i];
+                Object s = column[i];
                 int code;
                 if (s == null) {
                     code = 0;
@@ -477,12 +554,12 @@ public final class StoreWriter implements FlowTap {
                     code = prevCode;
                 } else {
                     int slot = hashes[i] & mask;
-                    String k;
+                    Object k;
                     while ((k = instances[slot]) != null && k != s) slot = (slot + 1) & mask;
                     if (k != null) {
                         code = instanceCodes[slot];
                     } else {
-                        Integer c = index.get(s);
+                        Integer c = text ? index.get(s) : null;
                         if (c == null) {
                             if (values.size() == maxEntries) {
                                 plain = true;
@@ -490,7 +567,7 @@ public final class StoreWriter implements FlowTap {
                             }
                             values.add(s);
                             c = values.size();
-                            index.put(s, c);
+                            if (text) index.put(s, c);
                         }
                         code = c;
                         if (seen == filled.length && filled.length < maxInstances) {
@@ -510,8 +587,9 @@ public final class StoreWriter implements FlowTap {
                 }
                 codes[i] = code;
             }
+            if (!text) return;
             if (bytes.length < values.size()) bytes = new byte[Math.max(values.size(), bytes.length * 2)][];
-            for (int k = 0; k < values.size(); k++) bytes[k] = values.get(k).getBytes(StandardCharsets.UTF_8);
+            for (int k = 0; k < values.size(); k++) bytes[k] = ((String) values.get(k)).getBytes(StandardCharsets.UTF_8);
         }
     }
 
@@ -531,6 +609,8 @@ public final class StoreWriter implements FlowTap {
     private void release() {
         Arrays.fill(uid, null);
         for (String[] a : strings) Arrays.fill(a, null);
+        Arrays.fill(attributions, null);
+        for (String[] a : attributeValues) if (a != null) Arrays.fill(a, null);
         Arrays.fill(texts, null);
     }
 }

@@ -96,6 +96,46 @@ class EnricherTest {
         return f.withName(name, NameSource.SNI);
     }
 
+    // ---- attributions ----
+
+    /**
+     * Flows with the same remote answer and service share one Attribution (the store codes its
+     * text columns per instance); its values are the service's, or the remote end's where the
+     * catalogue names no country, or the AS's when nothing identified the service.
+     */
+    @Test
+    void flowsWithTheSameRemoteAnswerAndServiceShareOneAttribution() {
+        Enricher en = enricher();
+        EnrichedFlow fb1 = en.enrich(bi(HOST, 50000, "31.13.70.1", 443, TCP, "www.facebook.com", NameSource.SNI));
+        EnrichedFlow fb2 = en.enrich(bi(HOST, 50001, "31.13.70.2", 443, TCP, "www.facebook.com", NameSource.SNI));
+        EnrichedFlow fbAsn = en.enrich(uni(HOST, 50002, "31.13.70.3", 443, TCP));
+        assertThat(fb2.attribution()).isSameAs(fb1.attribution());
+        assertThat(fbAsn.attribution()).as("identified by its ASN: the same service").isSameAs(fb1.attribution());
+
+        // BitTorrent by port on a Hetzner server: the catalogue gives it no country, so the peer's.
+        EnrichedFlow bt1 = en.enrich(uni(HOST, 40000, "46.4.1.1", 6881, UDP));
+        EnrichedFlow bt2 = en.enrich(uni(HOST, 40001, "46.4.1.2", 6881, UDP));
+        EnrichedFlow vps = en.enrich(uni(HOST, 40002, "46.4.1.3", 8080, TCP));
+        assertThat(bt2.attribution()).isSameAs(bt1.attribution());
+        assertThat(bt1.attribution()).isEqualTo(new Attribution("DE", "Falkenstein", 24940, "Hetzner Online GmbH",
+                "bittorrent", "BitTorrent", "BitTorrent swarm (peer-to-peer)", Category.P2P, "DE", bt1.origin()));
+        assertThat(bt1.origin()).isEqualTo(Origin.ofCountry("DE"));
+        assertThat(vps.attribution()).isNotSameAs(bt1.attribution());
+        assertThat(vps.service()).isEqualTo("vps-hetzner");
+        assertThat(vps.remoteCity()).isEqualTo("Falkenstein");
+
+        // Nothing identified: the AS stands for the service.
+        EnrichedFlow isp1 = en.enrich(uni(HOST, 40003, "203.0.113.7", 8080, TCP));
+        EnrichedFlow isp2 = en.enrich(uni(HOST, 40004, "203.0.113.8", 8081, TCP));
+        assertThat(isp2.attribution()).isSameAs(isp1.attribution());
+        assertThat(isp1.attribution()).isEqualTo(new Attribution("FR", "Lyon", 64500, "Example Residential ISP",
+                "as:64500", "Example Residential ISP", "Example Residential ISP", Category.OTHER, "FR",
+                Origin.ofCountry("FR")));
+
+        // Out of scope: nothing known.
+        assertThat(en.enrich(uni("8.8.8.8", 53, "1.1.1.1", 40000, UDP)).attribution()).isSameAs(Attribution.NONE);
+    }
+
     // ---- direction ----
 
     @Test

@@ -1,5 +1,6 @@
 package dev.keyhole.store;
 
+import dev.keyhole.enrichment.Attribution;
 import dev.keyhole.enrichment.Category;
 import dev.keyhole.enrichment.Direction;
 import dev.keyhole.enrichment.EnrichedFlow;
@@ -477,6 +478,67 @@ class FlowStoreTest {
             assertThat(counts.get("")).isEqualTo(5);
             assertThat(counts.get(null)).isEqualTo(5);
             assertThat(counts.keySet()).anyMatch(k -> k != null && k.endsWith("lone-surrogate"));
+        }
+    }
+
+    /**
+     * The seven attribution columns are coded once per distinct attribution: rows sharing an
+     * instance, rows with equal fresh instances, NULL values, and a column with too many distinct
+     * values for a dictionary (plain strings) beside columns that keep theirs, all read back per row.
+     */
+    @Test
+    void attributionColumnsReadBackPerRowWhetherSharedFreshOrPlain(@TempDir Path dir) throws Exception {
+        Attribution[] pool = new Attribution[300];
+        for (int j = 0; j < pool.length; j++) {
+            String cc = new String[] {"CN", "US", "RU"}[j % 3];
+            pool[j] = new Attribution(cc, j % 10 == 0 ? null : "city-" + j, 64500 + j, "org-" + j % 5, "svc-" + j % 7,
+                    "Service " + j % 7, j % 11 == 0 ? null : "co-" + j % 7, Category.STREAMING, cc, Origin.OTHER);
+        }
+        List<EnrichedFlow> flows = new ArrayList<>();
+        long t0 = Instant.parse("2018-05-05T10:00:00Z").toEpochMilli();
+        for (int i = 0; i < 2000; i++) {
+            // Batch 0 (rows 0-999): 300 shared instances, 270 distinct cities: remote_city goes plain.
+            // Batch 1: 20 of them, every other row as a fresh equal copy.
+            Attribution a = i < 1000 ? pool[i % 300] : pool[(i % 20) * 3];
+            if (i >= 1000 && i % 2 == 1) a = new Attribution(a.remoteCountry(), a.remoteCity() == null ? null
+                    : new String(a.remoteCity()), a.remoteAsn(), a.remoteAsOrg(), a.service(), a.serviceName(), a.company(),
+                    a.category(), a.serviceCountry(), a.origin());
+            Ip s = Ip.parse("175.45.178." + i % 250), r = Ip.parse("203.0.113." + i % 250);
+            FlowRecord f = new FlowRecord(t0 + i, t0 + i + 1, s, r, 1234, 443, 6, 0, 1, 100, 0, 0, false, 0, 0, "u" + i,
+                    null, NameSource.NONE);
+            flows.add(new EnrichedFlow(f, Direction.OUTBOUND, true, s, r, 443, null, a, Obfuscation.TLS));
+        }
+        Path store = dir.resolve("s");
+        try (FlowStore st = FlowStore.create(store, PROFILE, 1000)) {
+            StoreWriter w = writer(st, "a");
+            for (EnrichedFlow e : flows) w.accept(e);
+            st.finish();
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT regexp_extract(file_name, 'part-0-(\\d)', 1), path_in_schema, encodings"
+                     + " FROM parquet_metadata('" + store + "/*/*.parquet') WHERE path_in_schema IN ('remote_country',"
+                     + " 'remote_city') ORDER BY ALL")) {
+            List<String> got = new ArrayList<>();
+            while (rs.next()) got.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+            assertThat(got).containsExactly("0 remote_city PLAIN, RLE", "0 remote_country PLAIN, RLE, RLE_DICTIONARY",
+                    "1 remote_city PLAIN, RLE, RLE_DICTIONARY", "1 remote_country PLAIN, RLE, RLE_DICTIONARY");
+        }
+        try (Connection c = StoreQuery.open(store); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT uid, remote_country, remote_city, remote_asn, remote_org, service,"
+                     + " service_name, company, service_country FROM flows")) {
+            java.util.Map<String, List<Object>> got = new java.util.HashMap<>();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int k = 2; k <= 9; k++) row.add(rs.getObject(k) == null ? null : rs.getObject(k).toString());
+                got.put(rs.getString(1), row);
+            }
+            assertThat(got).hasSize(2000);
+            for (EnrichedFlow e : flows) {
+                Attribution a = e.attribution();
+                assertThat(got.get(e.flow().uid())).as(e.flow().uid()).containsExactly(a.remoteCountry(), a.remoteCity(),
+                        String.valueOf(a.remoteAsn()), a.remoteAsOrg(), a.service(), a.serviceName(), a.company(),
+                        a.serviceCountry());
+            }
         }
     }
 
