@@ -70,6 +70,8 @@ public final class StoreWriter implements FlowTap {
     private int[] counts = new int[64];
     /** One row group's column, gathered in day order; reused. */
     private final long[] longs;
+    /** The row group's attribution codes, in day order: gathered once for the seven columns. */
+    private final int[] groupAttributions;
     private final int[] ints;
     private final byte[] flags, defs;
     private final String[] texts;
@@ -125,6 +127,7 @@ public final class StoreWriter implements FlowTap {
         bucket = new int[capacity];
         int group = Math.min(capacity, parquet.rowGroupRows());
         longs = new long[group];
+        groupAttributions = new int[group];
         ints = new int[group];
         flags = new byte[group];
         defs = new byte[group];
@@ -276,6 +279,8 @@ public final class StoreWriter implements FlowTap {
 
     /** One row group: every column of rows {@code order[from..from + n)}, in {@link StoreSchema#FILE} order. */
     private void rowGroup(int from, int n) throws IOException {
+        int[] a = groupAttributions, o = order, codes = attributionCodes.codes;
+        for (int k = 0; k < n; k++) a[k] = codes[o[from + k]];
         int64(startUs, from, n);
         int64(endUs, from, n);
         int64(localUs, from, n);
@@ -379,9 +384,9 @@ public final class StoreWriter implements FlowTap {
         byte[] d = defs;
         int m = 0;
         if (attribute) {
-            int[] slots = attributionCodes.codes;
+            int[] slots = groupAttributions;
             for (int k = 0; k < n; k++) {
-                int s = slots[o[from + k]];
+                int s = slots[k];
                 int c = s == 0 ? 0 : codes[s - 1];
                 d[k] = (byte) (c != 0 ? 1 : 0);
                 v[m] = c - 1;
@@ -414,11 +419,11 @@ public final class StoreWriter implements FlowTap {
     /** An attribution column as plain strings: {@code values} per distinct attribution. */
     private void attributeStrings(String[] values, int from, int n) throws IOException {
         String[] v = texts;
-        int[] o = order, slots = attributionCodes.codes;
+        int[] slots = groupAttributions;
         byte[] d = defs;
         int m = 0;
         for (int k = 0; k < n; k++) {
-            int slot = slots[o[from + k]];
+            int slot = slots[k];
             String s = slot == 0 ? null : values[slot - 1];
             d[k] = (byte) (s != null ? 1 : 0);
             if (s != null) v[m++] = s;
