@@ -98,7 +98,7 @@ public final class Enricher {
     }
 
     /** What enrichment knows about a remote address, shared by all addresses with the same answers. */
-    private static final class Info {
+    static final class Info {
         final String country, city;
         final Origin origin;
         final long asn;
@@ -115,8 +115,11 @@ public final class Enricher {
          * only makes a later flow build an equal Attribution again.
          */
         private volatile Object[] byService = new Object[0];
-        /** Past this many services an attribution is built per flow (correct, just not shared). */
-        private static final int MAX_SERVICES = 32;
+        /**
+         * At most this many services per answer (a CDN's can see many, by name); past it the oldest
+         * entry makes room, so a busy service seen late is still shared.
+         */
+        static final int MAX_SERVICES = 64;
 
         Info(GeoLocation g, AsnInfo a, Service asnService, boolean torRelay) {
             this.country = g == null ? null : canonicalCountry(g.country());
@@ -143,12 +146,12 @@ public final class Enricher {
             String cc = svc.country();
             Attribution a = new Attribution(country, city, asn, org, svc.id(), svc.name(), svc.company(), svc.category(),
                     cc != null ? cc : country, cc != null ? origin(cc) : origin);
-            if (known.length < 2 * MAX_SERVICES) {
-                Object[] more = Arrays.copyOf(known, known.length + 2);
-                more[known.length] = svc;
-                more[known.length + 1] = a;
-                byService = more;
-            }
+            int keep = Math.min(known.length, 2 * MAX_SERVICES - 2);
+            Object[] more = new Object[keep + 2];
+            System.arraycopy(known, known.length - keep, more, 0, keep);
+            more[keep] = svc;
+            more[keep + 1] = a;
+            byService = more;
             return a;
         }
 

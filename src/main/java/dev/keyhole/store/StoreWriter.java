@@ -62,7 +62,7 @@ public final class StoreWriter implements FlowTap {
     final Dictionary[] dictionaries;
     /** The batch's distinct attributions: each row's code (1-based) and the values in code order. */
     private final Dictionary attributionCodes;
-    /** Per attribution column ({@link #ATTRIBUTE}), its value for each of the batch's distinct attributions. */
+    /** Per attribution column ({@link #attribute}), its value for each of the batch's distinct attributions. */
     private final String[][] attributeValues;
 
     /** Row numbers grouped by day, and scratch for the counting sort. */
@@ -536,11 +536,17 @@ public final class StoreWriter implements FlowTap {
          * instance is looked up by value. Identity hashes are taken first, in a loop of
          * independent loads, so the cache misses on the Strings overlap.
          */
-        void code(Object[] column, int n, int[] hashes) {
+        /** Forgets the last batch's values (their references). */
+        void clear() {
             values.clear();
             index.clear();
             for (int k = 0; k < seen; k++) instances[filled[k]] = null;
             seen = 0;
+            Arrays.fill(bytes, null);
+        }
+
+        void code(Object[] column, int n, int[] hashes) {
+            clear();
             plain = false;
             Object prev = null;
             for (int i = 0; i < n; i++) {
@@ -616,6 +622,8 @@ public final class StoreWriter implements FlowTap {
         for (String[] a : strings) Arrays.fill(a, null);
         Arrays.fill(attributions, null);
         for (String[] a : attributeValues) if (a != null) Arrays.fill(a, null);
+        attributionCodes.clear();
+        for (Dictionary d : dictionaries) d.clear();
         Arrays.fill(texts, null);
     }
 }

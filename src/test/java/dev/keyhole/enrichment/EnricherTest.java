@@ -136,6 +136,26 @@ class EnricherTest {
         assertThat(en.enrich(uni("8.8.8.8", 53, "1.1.1.1", 40000, UDP)).attribution()).isSameAs(Attribution.NONE);
     }
 
+    /** A remote answer that many services are reached through (a CDN) keeps the latest ones shared. */
+    @Test
+    void aRemoteAnswerSeenWithManyServicesKeepsTheLatestShared() {
+        Enricher en = enricher();
+        List<String> domains = catalog.services().stream().filter(s -> !s.domains().isEmpty() && !s.isHosting())
+                .map(s -> s.domains().get(0)).distinct().limit(Enricher.Info.MAX_SERVICES + 3).toList();
+        assertThat(domains).hasSize(Enricher.Info.MAX_SERVICES + 3);
+        java.util.function.Function<String, EnrichedFlow> via = d -> en.enrich(bi(HOST, 50000, "104.16.0.1", 443, TCP,
+                "www." + d, NameSource.SNI));
+        List<Attribution> first = domains.stream().map(via).map(EnrichedFlow::attribution).toList();
+        assertThat(first.stream().map(Attribution::service).distinct()).hasSize(domains.size());
+        // The latest MAX_SERVICES are kept: the same instances again.
+        for (int i = 3; i < domains.size(); i++) assertThat(via.apply(domains.get(i)).attribution()).isSameAs(first.get(i));
+        // The oldest made room: an equal attribution, then shared again.
+        Attribution again = via.apply(domains.get(0)).attribution();
+        assertThat(again).isNotSameAs(first.get(0)).isEqualTo(first.get(0));
+        assertThat(via.apply(domains.get(0)).attribution()).isSameAs(again);
+        assertThat(again.remoteCity()).isEqualTo("San Francisco");
+    }
+
     // ---- direction ----
 
     @Test
