@@ -1,6 +1,8 @@
 package dev.keyhole.store.parquet;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -187,6 +191,69 @@ class ParquetWriterTest {
      * {@link ParquetWriter#RAW_CHUNKS} chunks, across files, then is tried again; a column it
      * shrinks, and one too small to judge, keep it. Every value reads back either way.
      */
+    /**
+     * The codec is kept on for a column only while it shrinks the column's chunks by its minimum
+     * gain (Snappy 30 %, ZSTD 10 %): row groups of ever less repetitive strings, and every chunk's
+     * codec checked against the sizes in the footer. A chunk that Snappy shrank by 10-30 % turns
+     * it off for the next chunks; ZSTD keeps it on.
+     */
+    @ParameterizedTest
+    @CsvSource({"SNAPPY, 30", "ZSTD, 10"})
+    void theCodecStaysOnWhileItShrinksChunksByItsMinimumGain(ParquetWriter.Codec codec, int minGainPercent, @TempDir Path dir)
+            throws Exception {
+        List<Field> fields = List.of(new Field("text", Field.Physical.BYTE_ARRAY, Field.Annotation.UTF8, false));
+        int n = 2000, groups = 60;
+        ParquetWriter w = new ParquetWriter(fields, "test", codec, n, 1 << 20);
+        Random r = new Random(5);
+        // 94 printable ASCII characters: ZSTD's entropy coding alone saves about a fifth of fresh values.
+        String alphabet = IntStream.rangeClosed(0x21, 0x7E).mapToObj(Character::toString).collect(Collectors.joining());
+        w.begin(dir.resolve("f.parquet"));
+        for (int g = 0; g < groups; g++) {
+            // Each value repeats a recent one with a probability falling from 0.95 to 0 over the file.
+            double repeat = Math.max(0, 0.95 - g * 0.02);
+            String[] v = new String[n];
+            for (int i = 0; i < n; i++) {
+                if (i >= 8 && r.nextDouble() < repeat) {
+                    v[i] = v[i - 1 - r.nextInt(8)];
+                } else {
+                    char[] c = new char[40];
+                    for (int k = 0; k < c.length; k++) c[k] = alphabet.charAt(r.nextInt(alphabet.length()));
+                    v[i] = new String(c);
+                }
+            }
+            w.rowGroup(n);
+            w.strings(v, n, null);
+        }
+        w.end();
+        List<String> codecs = new ArrayList<>();
+        List<long[]> sizes = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT compression, total_compressed_size, total_uncompressed_size FROM"
+                     + " parquet_metadata('" + dir + "/f.parquet') ORDER BY row_group_id")) {
+            while (rs.next()) {
+                codecs.add(rs.getString(1));
+                sizes.add(new long[] {rs.getLong(2), rs.getLong(3)});
+            }
+        }
+        assertThat(codecs).hasSize(groups);
+        int raw = 0, band = 0;
+        for (int g = 0; g < groups; g++) {
+            if (raw > 0) {
+                assertThat(codecs.get(g)).as("chunk %d", g).isEqualTo("UNCOMPRESSED");
+                raw--;
+                continue;
+            }
+            assertThat(codecs.get(g)).as("chunk %d", g).isEqualTo(codec.name());
+            long compressed = sizes.get(g)[0], uncompressed = sizes.get(g)[1];
+            double gain = 1 - (double) compressed / uncompressed;
+            if (gain >= 0.10 && gain < 0.30 && g + 1 < groups) band++;
+            if (uncompressed >= 4096 && gain < minGainPercent / 100.0) raw = ParquetWriter.RAW_CHUNKS;
+        }
+        assertThat(band).as("chunks the codec shrank by 10-30 %, followed by another").isPositive();
+        // Repetition ends at chunk 48: Snappy (no entropy coding) then saves almost nothing.
+        if (codec == ParquetWriter.Codec.SNAPPY) assertThat(codecs).contains("UNCOMPRESSED");
+    }
+
     @Test
     void chunksTheCodecDoesNotShrinkAreWrittenUncompressed(@TempDir Path dir) throws Exception {
         List<Field> fields = List.of(new Field("noise", Field.Physical.INT64, Field.Annotation.INT_64, false),
