@@ -187,11 +187,6 @@ class ParquetWriterTest {
     }
 
     /**
-     * A column the codec does not shrink (random 64-bit numbers, delta-coded) skips it for the next
-     * {@link ParquetWriter#RAW_CHUNKS} chunks, across files, then is tried again; a column it
-     * shrinks, and one too small to judge, keep it. Every value reads back either way.
-     */
-    /**
      * The codec is kept on for a column only while it shrinks the column's chunks by its minimum
      * gain (Snappy 30 %, ZSTD 10 %): row groups of ever less repetitive strings, and every chunk's
      * codec checked against the sizes in the footer. A chunk that Snappy shrank by 10-30 % turns
@@ -254,6 +249,11 @@ class ParquetWriterTest {
         if (codec == ParquetWriter.Codec.SNAPPY) assertThat(codecs).contains("UNCOMPRESSED");
     }
 
+    /**
+     * A column the codec does not shrink (random 64-bit numbers, delta-coded) skips it for the next
+     * {@link ParquetWriter#RAW_CHUNKS} chunks, across files, then is tried again; a column it
+     * shrinks, and one too small to judge, keep it. Every value reads back either way.
+     */
     @Test
     void chunksTheCodecDoesNotShrinkAreWrittenUncompressed(@TempDir Path dir) throws Exception {
         List<Field> fields = List.of(new Field("noise", Field.Physical.INT64, Field.Annotation.INT_64, false),
