@@ -542,8 +542,8 @@ public final class StoreWriter implements FlowTap {
          * Codes {@code column[0..n)}; {@code hashes} is scratch of at least n. Enrichment hands
          * out shared instances (catalogue, MMDB and ASN caches), so a row is coded by its
          * reference: the same as the row before, or found in the identity table; only a new
-         * instance is looked up by value (in text mode; else each instance is a value). Identity hashes are taken first, in a loop of
-         * independent loads, so the cache misses on the Strings overlap.
+         * instance is looked up by value (in text mode; else each instance is a value). Identity
+         * hashes are taken first, in a loop of independent loads, so the cache misses overlap.
          */
         void code(Object[] column, int n, int[] hashes) {
             clear();
