@@ -376,7 +376,7 @@ public final class StoreWriter implements FlowTap {
         Dictionary dict = dictionaries[column];
         boolean attribute = column != NAME && column != INPUT;
         if (dict.plain) {
-            if (attribute) attributeStrings(attributeValues[column - 1], from, n);
+            if (attribute) attributeStrings(attributeValues[column - 1], n);
             else strings(strings[column == NAME ? 0 : 1], from, n);
             return;
         }
@@ -416,8 +416,8 @@ public final class StoreWriter implements FlowTap {
         parquet.strings(v, m, m == n ? null : d);
     }
 
-    /** An attribution column as plain strings: {@code values} per distinct attribution. */
-    private void attributeStrings(String[] values, int from, int n) throws IOException {
+    /** An attribution column of the row group as plain strings: {@code values} per distinct attribution. */
+    private void attributeStrings(String[] values, int n) throws IOException {
         String[] v = texts;
         int[] slots = groupAttributions;
         byte[] d = defs;
