@@ -203,6 +203,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 }
                 if (store) {
                     row += storeRuns(profile, d, base, n, nfMedian, anMedian, anCpuMedian, warmSecsB, warmCpuB);
+                    row += drillDown(nf, d, base, n, nfMedian, nfCpuMedian, nfTop);
                 }
             }
             System.out.println("    load average after: " + load());
@@ -212,7 +213,8 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         System.out.println("flows | nfdump s wall / CPU | keyhole top s, new JVM | keyhole top s, warm | ratio (a) wall / CPU"
                 + (noAnalyze ? "" : " | analyze s, new JVM, wall / CPU | ratio (b) wall / CPU | analyze s, warm, wall / CPU"
                 + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"
-                + (store ? " | analyze --store s, new JVM, wall / CPU | warm, wall / CPU | store MiB" : "")));
+                + (store ? " | analyze --store s, new JVM, wall / CPU | warm, wall / CPU | store MiB"
+                + " | (q) top-10 from the store s, ratio | (q) one host: nfdump s, query s, ratio" : "")));
         rows.forEach(System.out::println);
         return 0;
     }
@@ -262,8 +264,95 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         System.out.printf("(s) warm JVM: %.2f s wall (%s), %.2f s CPU: %.2fx the wall and %.2fx the CPU of (b) warm |"
                         + " %,d rows, writers busy %.2f s in all%n", warm, range(warmRuns), warmCpu, warm / warmPlainSecs,
                 warmCpu / warmPlainCpu, rows, median(busy));
-        CollectorBenchmark.deleteTree(storeDir);
+        // The last warm run's store stays for the questions of drillDown, which removes it.
         return String.format(" | %.2f / %.2f | %.2f / %.2f | %.1f", m, mc, warm, warmCpu, bytes / 1048576.0);
+    }
+
+    /**
+     * (q) Questions asked again after the store is written, each in a new process as a user asks them:
+     * the top-10 destination ports from the store (against nfdump's (a) on the nfcapd files; the
+     * lists must be equal), and one remote host's flows listed as CSV, by nfdump ({@code 'host X'})
+     * and by {@code keyhole query} with the numeric filter docs/store.md recommends and with the
+     * text one (the row counts must be equal). The host is the store's tenth busiest remote address.
+     * Removes the store after.
+     */
+    private String drillDown(String nf, Path d, Path base, long n, double nfTopSecs, double nfTopCpu,
+                             List<long[]> nfTop) throws Exception {
+        Path storeDir = base.resolve("store-nfdump-" + n); // written by storeRuns
+        String host;
+        try (java.sql.Connection c = dev.keyhole.store.StoreQuery.open(storeDir);
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT remote FROM flows GROUP BY remote"
+                     + " ORDER BY count(*) DESC, remote LIMIT 1 OFFSET 9")) {
+            if (!rs.next()) throw new IOException("the store at " + storeDir + " has fewer than 10 remote addresses");
+            host = rs.getString(1);
+        }
+        if (!host.matches("[0-9.]+")) throw new IOException("(q) needs an IPv4 host, the store's tenth is " + host);
+        List<String> nfCmd = List.of(nf, "-R", d.toString(), "host " + host, "-q", "-o", "csv");
+        List<String> byNumber = queryCommand(storeDir, "SELECT * FROM flows WHERE remote_v4 = ip4('" + host + "')");
+        List<String> byText = queryCommand(storeDir, "SELECT * FROM flows WHERE remote = '" + host + "'");
+        List<String> top = queryCommand(storeDir, "SELECT dst_port, count(*) AS flows FROM flows"
+                + " GROUP BY dst_port ORDER BY flows DESC, dst_port LIMIT 10");
+        List<Double> nfSecs = new ArrayList<>(), nfCpu = new ArrayList<>(), numSecs = new ArrayList<>(),
+                numCpu = new ArrayList<>(), textSecs = new ArrayList<>(), topSecs = new ArrayList<>(), topCpu = new ArrayList<>();
+        long nfRows = -1, numRows = -1, textRows = -1;
+        List<long[]> storeTop = null;
+        NfcapdBenchData.run(nfCmd, base.resolve("nfdump-host.log")); // page cache, not counted
+        for (int r = 0; r < runs; r++) {
+            double[] t = timed(nfCmd, base.resolve("nfdump-host.log"));
+            nfSecs.add(t[0]);
+            nfCpu.add(t[1]);
+            nfRows = lines(base.resolve("nfdump-host.log"));
+            t = timed(byNumber, base.resolve("keyhole-query-host.log"));
+            numSecs.add(t[0]);
+            numCpu.add(t[1]);
+            numRows = lines(base.resolve("keyhole-query-host.log")) - 1; // the header
+            t = timed(byText, base.resolve("keyhole-query-host-text.log"));
+            textSecs.add(t[0]);
+            textRows = lines(base.resolve("keyhole-query-host-text.log")) - 1;
+            t = timed(top, base.resolve("keyhole-query-top.log"));
+            topSecs.add(t[0]);
+            topCpu.add(t[1]);
+            storeTop = parseTop(Files.readString(base.resolve("keyhole-query-top.log")), 0, 1);
+        }
+        CollectorBenchmark.deleteTree(storeDir);
+        double nfm = median(nfSecs), num = median(numSecs), text = median(textSecs), tm = median(topSecs);
+        boolean topEqual = same(nfTop, storeTop), rowsEqual = nfRows == numRows && numRows == textRows;
+        System.out.printf("(q) from the store, new JVM each: top-10 destination ports %.2f s wall (%s), %.2f s CPU |"
+                        + " ratio to nfdump (a): wall %.2f, CPU %.2f | top-10 %s%n", tm, range(topSecs), median(topCpu),
+                tm / nfTopSecs, median(topCpu) / nfTopCpu, topEqual ? "identical" : "DIFFER: " + show(storeTop));
+        System.out.printf("(q) one host's flows as CSV (%s, the store's 10th busiest remote; %,d rows): nfdump 'host …'"
+                        + " %.2f s wall (%s), %.2f s CPU | keyhole query, remote_v4 = ip4(…): %.2f s wall (%s), %.2f s CPU,"
+                        + " ratio %.2f | remote = '…' (text): %.2f s wall (%s), ratio %.2f | rows %s%n",
+                host, nfRows, nfm, range(nfSecs), median(nfCpu), num, range(numSecs), median(numCpu), num / nfm, text,
+                range(textSecs), text / nfm, rowsEqual ? "equal" : "DIFFER: nfdump " + nfRows + ", query " + numRows
+                        + " / " + textRows);
+        return String.format(" | %.2f, %.2f | %.2f, %.2f, %.2f", tm, tm / nfTopSecs, nfm, num, num / nfm);
+    }
+
+    /** Runs a command to its log; wall and CPU seconds. */
+    private static double[] timed(List<String> cmd, Path log) throws IOException, InterruptedException {
+        long t = System.nanoTime();
+        double c = childCpu();
+        NfcapdBenchData.run(cmd, log);
+        return new double[] {(System.nanoTime() - t) / 1e9, childCpu() - c};
+    }
+
+    private static long lines(Path f) throws IOException {
+        try (java.util.stream.Stream<String> s = Files.lines(f)) {
+            return s.filter(l -> !l.isBlank()).count();
+        }
+    }
+
+    /** keyhole query in a new JVM with this JVM's options, CSV, every row. */
+    private List<String> queryCommand(Path storeDir, String sql) {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        cmd.addAll(launcherHeapOptions());
+        cmd.addAll(launcherCompilerOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "query",
+                "--store", storeDir.toString(), "--format", "csv", "--limit", "0", sql));
+        return cmd;
     }
 
     private static long treeBytes(Path dir) throws IOException {

@@ -54,8 +54,26 @@ public final class QueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        run(store, sql, format, limit, System.out, System.err);
+        // System.out flushes every 128 bytes; an export of a million rows would be a million writes.
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false, stdoutCharset());
+        try {
+            run(store, sql, format, limit, out, System.err);
+        } finally {
+            out.flush();
+        }
         return 0;
+    }
+
+    /** What System.out encodes with: the console's encoding on a terminal, else the default. */
+    private static java.nio.charset.Charset stdoutCharset() {
+        String enc = System.getProperty("sun.stdout.encoding");
+        try {
+            if (enc != null) return java.nio.charset.Charset.forName(enc);
+        } catch (RuntimeException e) {
+            // an unknown name: the default below, as System.out does
+        }
+        return java.nio.charset.Charset.defaultCharset();
     }
 
     /** Runs one statement and prints its rows; bad SQL is an {@link IllegalArgumentException} with DuckDB's message. */
@@ -79,7 +97,11 @@ public final class QueryCommand implements Callable<Integer> {
             try (st; ResultSet rs = st.getResultSet()) {
                 ResultSetMetaData md = rs.getMetaData();
                 List<String> names = new ArrayList<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) names.add(md.getColumnLabel(i));
+                int[] types = new int[md.getColumnCount()];
+                for (int i = 1; i <= types.length; i++) {
+                    names.add(md.getColumnLabel(i));
+                    types[i - 1] = md.getColumnType(i);
+                }
                 Printer p = switch (format) {
                     case table -> new TablePrinter(out, names);
                     case csv -> new CsvPrinter(out, names);
@@ -93,11 +115,12 @@ public final class QueryCommand implements Callable<Integer> {
                         break;
                     }
                     Object[] row = new Object[names.size()];
-                    for (int i = 0; i < row.length; i++) row[i] = value(rs, md, i + 1);
+                    for (int i = 0; i < row.length; i++) row[i] = value(rs, types[i], i + 1);
                     p.row(row);
                     n++;
                 }
                 p.end();
+                out.flush(); // the rows before the note, when both go to one terminal
                 if (more) err.println("note: printed the first " + limit + " rows; --limit 0 prints all");
             } catch (SQLException e) {
                 throw new IllegalArgumentException("query failed: " + firstLine(e.getMessage()));
@@ -115,13 +138,13 @@ public final class QueryCommand implements Callable<Integer> {
      * Numbers and booleans as they are; timestamps as {@code 2018-05-05 00:45:00[.123]}, read as
      * LocalDateTime so the JVM's time zone cannot shift them; anything else in DuckDB's text form.
      */
-    private static Object value(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
-        Object o = rs.getObject(i);
-        if (o == null || o instanceof Number || o instanceof Boolean) return o;
-        if (md.getColumnType(i) == Types.TIMESTAMP) {
+    private static Object value(ResultSet rs, int type, int i) throws SQLException {
+        if (type == Types.TIMESTAMP) {
             LocalDateTime t = rs.getObject(i, LocalDateTime.class);
-            if (t != null) return TIMESTAMP.format(t);
+            return t == null ? null : TIMESTAMP.format(t);
         }
+        Object o = rs.getObject(i);
+        if (o == null || o instanceof Number || o instanceof Boolean || o instanceof String) return o;
         return rs.getString(i);
     }
 
@@ -232,7 +255,13 @@ public final class QueryCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
                 if (i > 0) sb.append(',');
-                sb.append(CsvTables.cell(r[i]));
+                // NaN and infinities as the table and JSON formats print them, not empty like NULL.
+                Object v = r[i];
+                if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
+                    sb.append(v);
+                } else {
+                    sb.append(CsvTables.cell(v));
+                }
             }
             out.print(sb.append("\r\n"));
         }

@@ -159,6 +159,12 @@ public final class EmbeddedEngine {
     /** What reading one file gave: its report for findings.json and how many of its records were flows. */
     private record FileRead(InputInfo info, long flows) {}
 
+    /**
+     * A flow record whose packet or byte counter reaches 2^48 (281 TB in one record) is garbage, not
+     * traffic: such values, summed, would wrap the run's 64-bit totals. Every parser's flows pass here.
+     */
+    static final long MAX_COUNTER = 1L << 48;
+
     /** @param errorsShown null to read silently (the file's problems are reported by another pass) */
     private FileRead readFile(InputFile f, RecordSink sink, Progress progress, AtomicLong errorsShown) {
         Rejects rejects = new Rejects(f.path().toString(), errorsShown == null ? null : msg -> {
@@ -166,7 +172,7 @@ public final class EmbeddedEngine {
             if (n <= options.maxErrorsShown()) log.accept("error: " + msg);
             else if (n == options.maxErrorsShown() + 1) log.accept("error: more errors; see findings.json inputs[].errors");
         });
-        CountingSink counted = new CountingSink(sink);
+        CountingSink counted = new CountingSink(sink, rejects);
         long[] fileBytes = new long[1];
         try (InputStream raw = new CountingInputStream(Files.newInputStream(f.path()), n -> {
                  fileBytes[0] += n;
@@ -176,7 +182,8 @@ public final class EmbeddedEngine {
             Readers.forFormat(f.format()).read(in, counted, rejects);
         } catch (IOException e) {
             // The stream itself failed (e.g. a truncated gzip): what was read stays, the failure is reported.
-            rejects.atOffset(fileBytes[0], 0, "read failed" + (f.gzip() ? " (offset in the compressed file)" : "")
+            // The records after the failure are lost and cannot be counted: one rejected at least.
+            rejects.atOffset(fileBytes[0], 1, "read failed" + (f.gzip() ? " (offset in the compressed file)" : "")
                     + ": " + e.getMessage());
         }
         if (errorsShown != null && !rejects.skipped().isEmpty()) {
@@ -255,15 +262,25 @@ public final class EmbeddedEngine {
     /** Counts what a parser emitted, so a file that fails half-way still reports its records. */
     private static final class CountingSink implements RecordSink {
         private final RecordSink next;
+        private final Rejects rejects;
         long count;
         long flows;
+        private long rejected;
 
-        CountingSink(RecordSink next) {
+        CountingSink(RecordSink next, Rejects rejects) {
             this.next = next;
+            this.rejects = rejects;
         }
 
         @Override
         public void flow(FlowRecord f) {
+            if (((f.packets() | f.bytes() | f.reversePackets() | f.reverseBytes()) & ~(MAX_COUNTER - 1)) != 0) {
+                rejected++;
+                rejects.atRecord(count + rejected, "implausible counters (packets " + f.packets() + ", bytes " + f.bytes()
+                        + ", reverse " + f.reversePackets() + " / " + f.reverseBytes() + "; 2^48 or more, or negative);"
+                        + " record skipped");
+                return;
+            }
             count++;
             flows++;
             next.flow(f);

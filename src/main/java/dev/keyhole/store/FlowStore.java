@@ -88,10 +88,28 @@ public final class FlowStore implements AutoCloseable {
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) throw new IOException("--store " + dir + " is a file, not a directory");
             dir = dir.toRealPath(); // a symbolic link to a store: its files are found by walking the store itself
-            try (Stream<Path> s = Files.walk(dir)) {
-                if (s.anyMatch(p -> p.toString().endsWith(".parquet") || p.getFileName().toString().equals("store.json"))) {
+            // Only the store's own layout is looked at (--store ~ must not walk a home directory): the
+            // empty day directories a failed run leaves may stay; anything else is refused.
+            List<Path> entries;
+            try (Stream<Path> s = Files.list(dir)) {
+                entries = s.sorted().toList();
+            }
+            for (Path e : entries) {
+                String name = e.getFileName().toString();
+                boolean store = name.equals("store.json");
+                if (!store && name.startsWith("day=") && Files.isDirectory(e)) {
+                    try (Stream<Path> s = Files.list(e)) {
+                        store = s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));
+                    }
+                    if (!store) continue;
+                }
+                if (store) {
                     throw new IOException("--store " + dir + " already holds a store; give a new or empty directory, "
                             + "or --store-append to add to it");
+                }
+                if (!name.equals(".store.lock")) {
+                    throw new IOException("--store " + dir + " is not empty (it holds " + name
+                            + "); give a new or empty directory");
                 }
             }
         }

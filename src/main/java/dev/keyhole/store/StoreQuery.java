@@ -60,6 +60,7 @@ public final class StoreQuery {
         }
         Set<DayOfWeek> weekend = EnumSet.noneOf(DayOfWeek.class);
         for (JsonNode d : m.path("weekend")) weekend.add(DayOfWeek.of(d.asInt()));
+        checkNativeLibrary();
         try {
             Class.forName("org.duckdb.DuckDBDriver");
             Connection c = DriverManager.getConnection("jdbc:duckdb:");
@@ -75,6 +76,38 @@ public final class StoreQuery {
         } catch (ClassNotFoundException | SQLException e) {
             throw new IOException("cannot open the store " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Fails with a clear message when DuckDB's JNI library cannot be found where DuckDB looks for it:
+     * in its own jar (Maven's class path), in java.library.path, or beside the jar holding its
+     * classes. keyhole.jar does not carry it (DuckDB would inflate its 60 MB into a temporary file
+     * at every query); the build puts it beside the jar. Without this check DuckDB prints two stack
+     * traces and the JVM an ExceptionInInitializerError.
+     */
+    static void checkNativeLibrary() throws IOException {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+        String platform = os.startsWith("windows") ? "windows" : os.startsWith("mac") ? "osx" : "linux";
+        String cpu = platform.equals("osx") ? "universal"
+                : arch.equals("x86_64") || arch.equals("amd64") ? "amd64"
+                : arch.equals("aarch64") || arch.equals("arm64") ? "arm64" : arch;
+        String file = "libduckdb_java.so_" + platform + "_" + cpu; // the name DuckDBNative looks for
+        if (DuckDBFunctions.class.getResource("/" + file) != null) return;
+        for (String d : System.getProperty("java.library.path", "").split(java.io.File.pathSeparator)) {
+            if (!d.isEmpty() && Files.exists(Path.of(d, System.mapLibraryName("duckdb_java")))) return;
+        }
+        Path beside = null;
+        try {
+            java.security.CodeSource cs = DuckDBFunctions.class.getProtectionDomain().getCodeSource();
+            if (cs != null) beside = Path.of(cs.getLocation().toURI()).getParent().resolve(file);
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // an unusual class loader: no place to look beside the jar
+        }
+        if (beside != null && Files.exists(beside)) return;
+        throw new IOException("DuckDB's native library " + file + " was not found"
+                + (beside == null ? "" : " at " + beside) + "; keyhole query needs it. The build (mvn package) puts it"
+                + " beside target/keyhole.jar: keep the two together when copying the jar");
     }
 
     /** The runs store.json lists ({@code runIds}), or null for a store written before appends existed (one run: every file). */
@@ -105,8 +138,16 @@ public final class StoreQuery {
         try (Statement st = c.createStatement()) {
             for (String macro : StoreSchema.MACROS) st.execute(macro);
             st.execute("CREATE VIEW flows AS " + (weekend == null ? "SELECT * FROM " + files : StoreSchema.view(weekend, files)));
-            st.execute("CREATE MACRO ip4(t) AS (((split_part(t, '.', 1)::BIGINT << 24) + (split_part(t, '.', 2)::BIGINT << 16)"
-                    + " + (split_part(t, '.', 3)::BIGINT << 8) + split_part(t, '.', 4)::BIGINT)::UINTEGER)");
+            // A typo in an address must not become another address: four decimal octets 0-255, else an error.
+            st.execute("CREATE MACRO ip4(t) AS CASE WHEN t IS NULL THEN NULL"
+                    + " WHEN regexp_full_match(t, '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])[.]){3}"
+                    + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])')"
+                    + " THEN (((split_part(t, '.', 1)::BIGINT << 24) + (split_part(t, '.', 2)::BIGINT << 16)"
+                    + " + (split_part(t, '.', 3)::BIGINT << 8) + split_part(t, '.', 4)::BIGINT)::UINTEGER)"
+                    + " ELSE error(concat('ip4: not a dotted IPv4 address: ', t)) END");
+            // Casts to TIMESTAMPTZ and time-zone functions must not depend on the machine's zone.
+            st.execute("SET TimeZone = 'UTC'");
+
         }
         Map<String, Cidr> cidrs = new LinkedHashMap<>(16, 0.75f, true) {
             @Override

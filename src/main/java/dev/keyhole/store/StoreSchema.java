@@ -183,7 +183,7 @@ public final class StoreSchema {
                     + runs()
                     + " ELSE s END)",
             "CREATE MACRO ip_text(hi, lo) AS CASE WHEN hi = 0 AND lo >> 32 = 65535"
-                    + " THEN format('{}.{}.{}.{}', (lo >> 24) & 255, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255)"
+                    + " THEN concat_ws('.', (lo >> 24) & 255, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255)"
                     + " ELSE ip6_text(format(':{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:', hi >> 48, (hi >> 32) & 65535,"
                     + " (hi >> 16) & 65535, hi & 65535, lo >> 48, (lo >> 32) & 65535, (lo >> 16) & 65535, lo & 65535)) END");
 

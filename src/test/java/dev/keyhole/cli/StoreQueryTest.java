@@ -356,6 +356,31 @@ class StoreQueryTest {
     }
 
     @Test
+    void ip4TakesFourOctetsOrFails() throws IOException {
+        assertThat(query("SELECT ip4('0.0.0.0') AS a, ip4('255.255.255.255') AS b, ip4('203.0.113.7') AS c, ip4(NULL) AS d",
+                QueryCommand.Format.csv)).isEqualTo("a,b,c,d\r\n0,4294967295,3405803783,\r\n");
+        // Each of these once became another address (1.2.3.300 was 1.2.4.44).
+        for (String bad : List.of("1.2.3.300", "1.2.3.4.5", "1.2.3.-1", "1.2.3", "01.2.3.4", "1.2.3.4 ", "a.b.c.d", "")) {
+            assertThatThrownBy(() -> query("SELECT ip4('" + bad + "')", QueryCommand.Format.csv)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a dotted IPv4 address");
+        }
+    }
+
+    @Test
+    void theSessionIsInUtcAndSeveralStatementsPrintTheLast() throws IOException {
+        assertThat(query("SELECT current_setting('TimeZone') AS tz", QueryCommand.Format.csv)).isEqualTo("tz\r\nUTC\r\n");
+        assertThat(query("SELECT epoch(start_utc::TIMESTAMPTZ) AS e FROM flows WHERE uid = 'C1'", QueryCommand.Format.csv))
+                .isEqualTo("e\r\n1.5254451E9\r\n"); // 2018-05-04 14:45:00 UTC
+        assertThat(query("SET threads = 1; SELECT 2 AS x", QueryCommand.Format.csv)).isEqualTo("x\r\n2\r\n");
+    }
+
+    @Test
+    void csvPrintsNotANumberAndInfinityUnlikeNull() throws IOException {
+        assertThat(query("SELECT NULL AS n, 'nan'::DOUBLE AS x, 'inf'::DOUBLE AS y, '-inf'::DOUBLE AS z, 1.5::DOUBLE AS w",
+                QueryCommand.Format.csv)).isEqualTo("n,x,y,z,w\r\n,NaN,Infinity,-Infinity,1.5\r\n");
+    }
+
+    @Test
     void hostileNamesAreGuardedInCsvEscapedInTablesAndExactInJson() throws IOException {
         String csv = query("SELECT name FROM flows WHERE name LIKE '=%' OR name LIKE 'evil%' ORDER BY name",
                 QueryCommand.Format.csv);

@@ -78,4 +78,46 @@ class EveEngineTest {
         assertThat(log.stream().filter(m -> m.startsWith("error:"))).hasSize(1);
         assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (stats 1)");
     }
+
+    /**
+     * Counters of 2^48 or more are garbage that would wrap the run's 64-bit sums (two flows of 5e18
+     * bytes once made the totals negative): rejected with the record's number, the good flow kept.
+     * A hostile event_type is escaped in the note that counts skipped events.
+     */
+    @Test
+    void implausibleCountersAreRejectedAndSkippedKindsEscaped(@TempDir Path dir) throws Exception {
+        String flow = "{\"timestamp\":\"2018-05-04T14:45:00+0000\",\"flow_id\":%d,\"event_type\":\"flow\","
+                + "\"src_ip\":\"10.0.0.1\",\"src_port\":%d,\"dest_ip\":\"192.0.2.1\",\"dest_port\":443,\"proto\":\"TCP\","
+                + "\"flow\":{\"pkts_toserver\":2,\"pkts_toclient\":3,\"bytes_toserver\":%s,\"bytes_toclient\":200}}";
+        Path eve = dir.resolve("eve.json");
+        Files.write(eve, List.of(
+                String.format(flow, 1, 40001, "5000000000000000000"),
+                String.format(flow, 2, 40002, "500"),
+                String.format(flow, 3, 40003, String.valueOf(1L << 48)),
+                String.format(flow, 4, 40004, String.valueOf((1L << 48) - 1)),
+                "{\"timestamp\":\"2018-05-04T14:45:00+0000\",\"event_type\":\"\\u001b[31mX\\nfake: line\"}"));
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<InputFile> files = Inputs.resolve(List.of(eve), null, log::add);
+        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
+                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
+        List<FlowRecord> seen = Collections.synchronizedList(new ArrayList<>());
+        EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(1, false, Duration.ofHours(1), 1000, 20),
+                log::add);
+        EmbeddedEngine.Result r = engine.run(files, new AnalysisContext(p), () -> f -> {
+            seen.add(f);
+            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null, null,
+                    null, null, null, null, null, null);
+        });
+        assertThat(seen.stream().map(FlowRecord::bytes).sorted().toList()).containsExactly(500L, (1L << 48) - 1);
+        InputInfo info = r.inputs().get(0);
+        assertThat(info.records()).isEqualTo(2);
+        assertThat(info.rejected()).isEqualTo(2);
+        assertThat(info.errors()).containsExactly(
+                eve + ": record 1: implausible counters (packets 2, bytes 5000000000000000000, reverse 3 / 200; 2^48 or"
+                        + " more, or negative); record skipped",
+                eve + ": record 3: implausible counters (packets 2, bytes 281474976710656, reverse 3 / 200; 2^48 or"
+                        + " more, or negative); record skipped");
+        assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (\\x1b[31mX\\x0afake: line 1)");
+        assertThat(String.join("\n", log)).doesNotContain("\u001b");
+    }
 }

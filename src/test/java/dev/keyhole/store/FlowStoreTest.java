@@ -222,6 +222,21 @@ class FlowStoreTest {
         assertThat(om.readTree(store.resolve("store.json").toFile()).get("runIds").toString()).isEqualTo("[0,2,3]");
     }
 
+    /** --store needs a new or empty directory, as docs/store.md says; a directory of other files is refused. */
+    @Test
+    void aNewStoreNeedsANewOrEmptyDirectory(@TempDir Path dir) throws Exception {
+        Path other = Files.createDirectories(dir.resolve("notes"));
+        Files.writeString(other.resolve("todo.txt"), "x");
+        assertThatThrownBy(() -> FlowStore.create(other, PROFILE, 100)).hasMessageContaining("is not empty")
+                .hasMessageContaining("todo.txt");
+        assertThat(other.resolve("store.json")).doesNotExist();
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        try (FlowStore s = FlowStore.create(empty, PROFILE, 100)) {
+            write(s, 2, "a");
+        }
+        assertThat(count(empty, "SELECT count(*) FROM flows")).isEqualTo(2);
+    }
+
     /** A store reached through a symbolic link is the store: its leftovers go, its run numbers are seen. */
     @Test
     void aStoreThroughASymbolicLinkIsAppendedToAsItself(@TempDir Path dir) throws Exception {

@@ -139,9 +139,12 @@ final class EveLine {
                     continue;
                 }
                 if (v == JsonToken.START_ARRAY) {
+                    if (OBJECTS.contains(name)) throw new Bad(name + ": an array, not an object");
                     p.skipChildren();
                     continue;
                 }
+                // A section Keyhole reads given as a plain value: the line is not what it claims to be.
+                if (v != JsonToken.VALUE_NULL && OBJECTS.contains(name)) throw new Bad(name + ": not an object");
                 String s = scalar(p, v);
                 switch (name) {
                     case "timestamp":
@@ -182,6 +185,8 @@ final class EveLine {
             }
             if (t != JsonToken.END_OBJECT) throw new Bad("broken JSON: expected a field name or '}'");
             if (p.nextToken() != null) throw new Bad("broken JSON: text after the object");
+            String nested = nonScalar();
+            if (nested != null) throw new Bad(nested + ": an object or array, not a value");
         } catch (JsonProcessingException e) {
             throw new Bad("broken JSON: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
@@ -197,7 +202,28 @@ final class EveLine {
         return m.length() > 100 ? m.substring(0, 100) + "..." : m;
     }
 
-    /** The text of a scalar value, null for JSON null; objects and arrays are skipped and read as null. */
+    /** The sections read, which must be objects when present. */
+    private static final java.util.Set<String> OBJECTS = java.util.Set.of("flow", "netflow", "tcp", "http", "tls", "dns");
+
+    /** What {@link #scalar} gives for an object or array: compared by identity, never a real value. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    static final String NOT_SCALAR = new String("(object or array)");
+
+    /** The name of the first field Keyhole reads that held an object or array instead of a value, or null. */
+    private String nonScalar() {
+        String[] names = {"timestamp", "flow_id", "event_type", "src_ip", "dest_ip", "src_port", "dest_port", "proto",
+            "icmp_type", "icmp_code", "tcp.tcp_flags", "flow.start", "flow.end", "flow.pkts_toserver",
+            "flow.pkts_toclient", "flow.bytes_toserver", "flow.bytes_toclient", "netflow.pkts", "netflow.bytes",
+            "http.hostname", "http.url", "http.http_user_agent", "http.http_method", "http.status", "tls.sni",
+            "tls.version", "dns.type", "dns.id", "dns.rrname", "dns.rrtype", "dns.rdata"};
+        String[] values = {timestamp, flowId, eventType, srcIp, destIp, srcPort, destPort, proto, icmpType, icmpCode,
+            tcpFlags, start, end, pktsToServer, pktsToClient, bytesToServer, bytesToClient, pkts, bytes, hostname, url,
+            userAgent, method, status, sni, tlsVersion, dnsType, dnsId, rrname, rrtype, rdata};
+        for (int i = 0; i < values.length; i++) if (values[i] == NOT_SCALAR) return names[i];
+        return null;
+    }
+
+    /** The text of a scalar value, null for JSON null; objects and arrays are skipped and read as {@link #NOT_SCALAR}. */
     private static String scalar(JsonParser p, JsonToken v) throws IOException {
         switch (v) {
             case VALUE_STRING:
@@ -211,7 +237,7 @@ final class EveLine {
             case START_OBJECT:
             case START_ARRAY:
                 p.skipChildren();
-                return null;
+                return NOT_SCALAR;
             default:
                 return null;
         }
@@ -379,8 +405,9 @@ final class EveLine {
                 if (name.equals("rrtype")) type = s;
                 else if (name.equals("rdata")) data = s;
             }
-            answers.add(type);
-            answers.add(data);
+            // An answer of a shape Keyhole does not know is left out, not the whole event.
+            answers.add(type == NOT_SCALAR ? null : type);
+            answers.add(data == NOT_SCALAR ? null : data);
         }
     }
 
@@ -396,7 +423,7 @@ final class EveLine {
             while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
                 if (e == null) throw new IOException("unterminated array");
                 String s = scalar(p, e);
-                if (s != null) grouped.add(s);
+                if (s != null && s != NOT_SCALAR) grouped.add(s);
             }
         }
     }
@@ -417,8 +444,8 @@ final class EveLine {
                 else if (name.equals("rrtype")) t = s;
             }
             if (rrname == null) {
-                rrname = n;
-                rrtype = t;
+                rrname = n == NOT_SCALAR ? null : n;
+                rrtype = t == NOT_SCALAR ? null : t;
             }
         }
     }

@@ -414,6 +414,31 @@ class EveReaderTest {
                 assertThat(e).isEqualTo("eve.json: line 18: flow.start: not a time '2018-13-01T00:00:00+0000'"));
     }
 
+    /** Sections and values of the wrong JSON type were once read as empty (a flow of 0 bytes, no name). */
+    @Test
+    void sectionsThatAreNotObjectsAndValuesThatAreObjectsAreRejected() throws IOException {
+        String head = "{" + TS + ",\"flow_id\":1,\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"src_port\":1,"
+                + "\"dest_port\":2,\"proto\":\"TCP\",";
+        Got g = read(
+                head + "\"event_type\":\"flow\",\"flow\":\"notanobject\"}",                           // 1
+                head + "\"event_type\":\"flow\",\"flow\":[1]}",                                       // 2
+                head + "\"event_type\":\"tls\",\"tls\":\"str\"}",                                       // 3
+                head + "\"event_type\":\"tls\",\"tls\":{\"sni\":[\"x\"]}}",                             // 4
+                head + "\"event_type\":\"http\",\"http\":{\"hostname\":{\"a\":1}}}",                    // 5
+                head + "\"event_type\":\"flow\",\"flow\":{\"bytes_toserver\":{}}}",                     // 6
+                // Sections Keyhole does not read may hold anything; a DNS answer of unknown shape is left out.
+                head + "\"event_type\":\"tls\",\"tls\":{\"sni\":\"ok.example\",\"ja3\":{\"hash\":\"x\"}},\"x\":[1]}", // 7
+                head + "\"event_type\":\"flow\",\"flow\":null}");                                     // 8
+        assertThat(g.errors).containsExactly(
+                "eve.json: line 1: flow: not an object",
+                "eve.json: line 2: flow: an array, not an object",
+                "eve.json: line 3: tls: not an object",
+                "eve.json: line 4: tls.sni: an object or array, not a value",
+                "eve.json: line 5: http.hostname: an object or array, not a value",
+                "eve.json: line 6: flow.bytes_toserver: an object or array, not a value");
+        assertThat(g.flows).hasSize(1);
+    }
+
     @Test
     void controlCharactersInRejectMessagesAreEscaped() throws IOException {
         Got g = read("{" + TS + ",\"event_type\":\"flow\",\"src_ip\":\"\\u001b[31m\",\"dest_ip\":\"10.0.0.2\","
