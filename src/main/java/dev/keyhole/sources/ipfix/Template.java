@@ -18,8 +18,8 @@ final class Template {
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
             S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27,
-            IN_IF = 28, OUT_IF = 29;
-    private static final int KINDS = OUT_IF + 1;
+            IN_IF = 28, OUT_IF = 29, ICMP_TC = 30, ICMP_T = 31, ICMP_C = 32;
+    private static final int KINDS = ICMP_C + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -178,6 +178,11 @@ final class Template {
                     case IE_DST_V6 -> { kind = DST6; min = max = 16; }
                     case IE_SRC_PORT -> { kind = SPORT; max = 2; }
                     case IE_DST_PORT -> { kind = DPORT; max = 2; }
+                    // icmpTypeCodeIPv4/IPv6 (v9 ICMP_TYPE: type * 256 + code) and the separate type and
+                    // code IEs: an ICMP flow's "destination port", as nfdump keeps it (3.3 = 771).
+                    case 32, 139 -> { kind = ICMP_TC; max = 2; }
+                    case 176, 178 -> { kind = ICMP_T; max = 1; }
+                    case 177, 179 -> { kind = ICMP_C; max = 1; }
                     case IE_PROTOCOL -> { kind = PROTO; max = 1; }
                     case IE_TCP_FLAGS -> { kind = FLAGS; max = 2; }
                     case IE_OCTET_DELTA -> { kind = OCTETS; octetDelta = true; }

@@ -612,7 +612,7 @@ public final class TemplateDecoder {
     private void decode(Template t, int rec, int[] offs, int[] lens) {
         byte[] b = buf;
         int[] kinds = t.kinds;
-        int src4 = 0, dst4 = 0, srcPort = 0, dstPort = 0, proto = 0, flags = 0;
+        int src4 = 0, dst4 = 0, srcPort = 0, dstPort = 0, proto = 0, flags = 0, icmp = -1, icmpType = -1, icmpCode = 0;
         long s6hi = 0, s6lo = 0, d6hi = 0, d6lo = 0;
         long octets = 0, packets = 0, rOctets = 0, rPackets = 0, start = 0, end = 0, init = 0;
         long sampler = -1, inIf = 0, outIf = 0, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
@@ -634,6 +634,9 @@ public final class TemplateDecoder {
                 }
                 case SPORT -> srcPort = (int) uint(b, o, lens[i]);
                 case DPORT -> dstPort = (int) uint(b, o, lens[i]);
+                case ICMP_TC -> icmp = (int) uint(b, o, lens[i]);
+                case ICMP_T -> icmpType = b[o] & 0xff;
+                case ICMP_C -> icmpCode = b[o] & 0xff;
                 case PROTO -> proto = b[o] & 0xff;
                 case FLAGS -> flags |= (int) uint(b, o, lens[i]);
                 case R_FLAGS -> flags |= (int) uint(b, o, lens[i]); // a biflow's flags cover both directions
@@ -734,6 +737,12 @@ public final class TemplateDecoder {
         if (se == T_NONE) startMs = ee == T_NONE ? exportSeconds * 1000 : endMs;
         if (ee == T_NONE) endMs = startMs;
 
+        if ((proto == 1 || proto == 58 && !v9) && (icmp >= 0 || icmpType >= 0)) {
+            // ICMP type and code as nfdump 1.7 keeps them: in the destination port, the source port 0;
+            // for NetFlow v9 only ICMP's (nfdump leaves ICMPv6 flows of v9 at port 0).
+            dstPort = icmp >= 0 ? icmp : icmpType << 8 | icmpCode;
+            srcPort = 0;
+        }
         Ip src, dst;
         if (t.hasV4 && (!t.hasV6 || (src4 | dst4) != 0)) {
             src = Ip.ofV4(src4);

@@ -207,8 +207,13 @@ public final class PcapReader implements RecordReader {
             int version = u16(b, p);
             switch (version) {
                 case 5: {
+                    // Trailing bytes (softflowd sends its whole buffer) and a datagram cut short of its count
+                    // go to the decoder as they do in the collector, which reports them; the nanoseconds
+                    // field and whole records keep other UDP out.
                     int count = u16(b, p + 2);
-                    return count >= 1 && count <= 30 && wire == 24 + 48 * count;
+                    if (count < 1 || count > 30 || wire < 24 + 48 || have < 16) return false;
+                    long nsecs = u16(b, p + 12) * 65536L + u16(b, p + 14);
+                    return nsecs < 1_000_000_000L && (wire >= 24 + 48 * count || (wire - 24) % 48 == 0);
                 }
                 case 9: {
                     if (have < 24) return false;
@@ -216,8 +221,15 @@ public final class PcapReader implements RecordReader {
                     int sl = u16(b, p + 22);
                     return (sid <= 1 || sid >= 256) && sl >= 4 && sl <= wire - 20;
                 }
-                case 10:
-                    return u16(b, p + 2) == wire && wire >= 16;
+                case 10: {
+                    // The first message may be followed by more (the collector reads them all); its first
+                    // set must be a template (2), options template (3) or data set (256 and up).
+                    int len = u16(b, p + 2);
+                    if (len < 16 || len > wire) return false;
+                    if (len == wire || have < 20) return len == wire;
+                    int set = u16(b, p + 16);
+                    return set == 2 || set == 3 || set >= 256;
+                }
                 default:
                     return false;
             }

@@ -52,6 +52,29 @@ class IpfixReaderTest {
 
     // ---------------------------------------------------------------- time encodings
 
+    /**
+     * ICMP type and code (icmpTypeCodeIPv4 32, icmpTypeCodeIPv6 139, or the separate type and code
+     * IEs 176-179) are the flow's destination port, source port 0, as nfdump keeps them: softflowd's
+     * ICMP flows once all read as port 0.
+     */
+    @Test
+    void icmpTypeAndCodeBecomeTheDestinationPort() {
+        Field[] icmpTc = {f(8, 4), f(12, 4), f(7, 2), f(11, 2), f(4, 1), f(1, 8), f(2, 8), f(32, 2)};
+        Read r = read(message(EXPORT, 0, 1, set(2, template(256, icmpTc)),
+                set(256, rec().ip("10.0.0.1").ip("10.0.0.2").u16(0).u16(0).u8(1).u64(84).u64(1).u16(3 << 8 | 3).toBytes(),
+                        // a TCP flow with the same IE keeps its ports
+                        rec().ip("10.0.0.1").ip("10.0.0.2").u16(1234).u16(80).u8(6).u64(84).u64(1).u16(0x0800).toBytes())));
+        assertThat(r.flows()).extracting(FlowRecord::srcPort, FlowRecord::dstPort)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 771), org.assertj.core.groups.Tuple.tuple(1234, 80));
+        Field[] icmp6 = {f(27, 16), f(28, 16), f(4, 1), f(1, 8), f(2, 8), f(178, 1), f(179, 1)};
+        Read r6 = read(message(EXPORT, 0, 1, set(2, template(257, icmp6)),
+                set(257, rec().ip("2001:db8::1").ip("2001:db8::2").u8(58).u64(72).u64(1).u8(135).u8(0).toBytes())));
+        assertThat(r6.flows()).singleElement().satisfies(f -> {
+            assertThat(f.dstPort()).isEqualTo(135 << 8);
+            assertThat(f.srcPort()).isZero();
+        });
+    }
+
     @Test
     void flowStartSecondsAndEndSeconds() {
         FlowRecord f = single(message(EXPORT, 0, 1,

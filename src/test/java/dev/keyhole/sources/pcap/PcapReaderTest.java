@@ -170,6 +170,30 @@ class PcapReaderTest {
                 .containsExactly("10.20.0.1", "10.20.0.2", "2001:db8:10:20::3", "10.20.0.4", "192.168.0.1", "192.168.0.2");
     }
 
+    /**
+     * What the collector decodes, the capture path must too: a v5 datagram with trailing zeros
+     * (softflowd sends its whole buffer), one cut short of its count, and two IPFIX messages in one
+     * datagram were once all dropped as "not NetFlow".
+     */
+    @Test
+    void datagramsTheCollectorReadsAreReadFromCapturesToo() {
+        byte[] padded = Bytes.concat(v5(), new byte[100]);
+        byte[] full = v5();
+        byte[] cut = java.util.Arrays.copyOf(full, 24 + 48); // counts 2, holds 1
+        List<byte[]> ipfix = encoded(ExportEncoder.Protocol.IPFIX, flows("10.40.0", 4));
+        CaptureWriter w = new CaptureWriter(Format.PCAP_US_LE, ETHERNET);
+        w.packet(NANOS, CaptureWriter.udp(ETHERNET, V5_EXPORTER, 1, COLLECTOR, 2055, padded, 0));
+        w.packet(NANOS, CaptureWriter.udp(ETHERNET, V5_EXPORTER, 1, COLLECTOR, 2055, cut, 0));
+        w.packet(NANOS, CaptureWriter.udp(ETHERNET, IPFIX_EXPORTER, 9, COLLECTOR6, 4739,
+                Bytes.concat(ipfix.toArray(new byte[0][])), 0));
+        Read r = read(w.toBytes());
+        long ipfixFlows = 0;
+        for (byte[] d : ipfix) ipfixFlows += ExportEncoder.recordCount(d);
+        assertThat(r.flows()).hasSize((int) (2 + 1 + ipfixFlows));
+        assertThat(r.rejects().count()).isEqualTo(1); // the record the cut datagram's header counts but lacks
+        assertThat(r.messages()).noneMatch(m -> m.contains("not NetFlow"));
+    }
+
     @Test
     void theExporterAddressIsPartOfTheTemplateKey() {
         // Two exporters use template 256 with different layouts; exporter B's data must not be read with A's.
