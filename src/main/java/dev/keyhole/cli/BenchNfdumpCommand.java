@@ -346,12 +346,17 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
     /** keyhole query in a new JVM with this JVM's options, CSV, every row. */
     private List<String> queryCommand(Path storeDir, String sql) {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        List<String> cmd = keyholeInNewJvm("query");
+        cmd.addAll(List.of("--store", storeDir.toString(), "--format", "csv", "--limit", "0", sql));
+        return cmd;
+    }
+
+    /** {@code java <this JVM's heap, GC and compiler options> -cp … KeyholeCli <command>}, to add arguments to. */
+    private static List<String> keyholeInNewJvm(String command) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         cmd.addAll(launcherHeapOptions());
         cmd.addAll(launcherCompilerOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "query",
-                "--store", storeDir.toString(), "--format", "csv", "--limit", "0", sql));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), command));
         return cmd;
     }
 
@@ -410,12 +415,8 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
     /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */
     private List<String> analyzeCommand(Path d, Path out) {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin));
-        cmd.addAll(launcherHeapOptions());
-        cmd.addAll(launcherCompilerOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeyholeCli.class.getName(), "analyze",
-                "--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
+        List<String> cmd = keyholeInNewJvm("analyze");
+        cmd.addAll(List.of("--profile", "dprk", "--in", d.toString(), "--out", out.toString(), "--no-report", "--no-progress",
                 "--threads", String.valueOf(threads), "--cache", ref.cacheDir().toString()));
         // The same reference data as the warm run.
         for (Path g : ref.geo) cmd.addAll(List.of("--geo", g.toString()));

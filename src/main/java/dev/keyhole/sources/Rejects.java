@@ -52,7 +52,8 @@ public final class Rejects {
      * counted by kind, not rejected. A parser reports each kind once, at the end of the file.
      */
     public void skipped(String kind, long records) {
-        if (records > 0) skipped.merge(kind, records, Long::sum);
+        // A kind can be the input's own text (EVE event_type) and is printed: cut and escaped like error values.
+        if (records > 0) skipped.merge(dev.keyhole.sources.text.TextParse.snippet(kind), records, Long::sum);
     }
 
     /** What was skipped, by kind, in the order first reported. */

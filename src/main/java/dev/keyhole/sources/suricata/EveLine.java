@@ -80,6 +80,8 @@ final class EveLine {
     String rrtype;
     String rdata;
     boolean detailedAnswers;
+    /** Some value of the line was an object or array where a scalar was read ({@link #NOT_SCALAR}). */
+    private boolean sawNonScalar;
     boolean groupedAnswers;
     /** rrtype, rdata pairs of dns.answers[] (v2/v3 detailed form). */
     final List<String> answers = new ArrayList<>();
@@ -95,7 +97,7 @@ final class EveLine {
         tcpFlags = start = end = pktsToServer = pktsToClient = bytesToServer = bytesToClient = pkts = bytes = null;
         hostname = url = userAgent = method = status = sni = tlsVersion = null;
         dnsType = dnsId = rrname = rrtype = rdata = null;
-        detailedAnswers = groupedAnswers = false;
+        detailedAnswers = groupedAnswers = sawNonScalar = false;
         answers.clear();
         grouped.clear();
     }
@@ -185,7 +187,7 @@ final class EveLine {
             }
             if (t != JsonToken.END_OBJECT) throw new Bad("broken JSON: expected a field name or '}'");
             if (p.nextToken() != null) throw new Bad("broken JSON: text after the object");
-            String nested = nonScalar();
+            String nested = sawNonScalar ? nonScalar() : null; // the names are looked up only then
             if (nested != null) throw new Bad(nested + ": an object or array, not a value");
         } catch (JsonProcessingException e) {
             throw new Bad("broken JSON: " + firstLine(e.getOriginalMessage()));
@@ -224,7 +226,7 @@ final class EveLine {
     }
 
     /** The text of a scalar value, null for JSON null; objects and arrays are skipped and read as {@link #NOT_SCALAR}. */
-    private static String scalar(JsonParser p, JsonToken v) throws IOException {
+    private String scalar(JsonParser p, JsonToken v) throws IOException {
         switch (v) {
             case VALUE_STRING:
             case VALUE_NUMBER_INT:
@@ -237,6 +239,7 @@ final class EveLine {
             case START_OBJECT:
             case START_ARRAY:
                 p.skipChildren();
+                sawNonScalar = true;
                 return NOT_SCALAR;
             default:
                 return null;

@@ -149,8 +149,6 @@ public final class EveReader implements RecordReader {
             if (n == null) {
                 // event_type is the sender's text: cap the distinct kinds kept.
                 if (skipped.size() >= 32) kind = "other";
-                // The kind is the input's text: printed in a note, so cut and escaped like error values.
-                kind = dev.keyhole.sources.text.TextParse.snippet(kind);
                 n = skipped.computeIfAbsent(kind, k -> new long[1]);
             }
             n[0]++;
