@@ -49,6 +49,8 @@ public final class CollectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!format.equalsIgnoreCase("ipfix")) throw new IllegalArgumentException("--format: only 'ipfix' is supported");
+        // 0 or less would leave the kernel's default (often 208 KiB): a burst then drops datagrams.
+        if (receiveBuffer < 65_536) throw new IllegalArgumentException("--rcvbuf: at least 65536 bytes, got " + receiveBuffer);
         Duration period = parseDuration(rotate, "--rotate");
         InetSocketAddress address = parseListen(listen);
         Duration lifetime = parseLifetime(templateLifetime);

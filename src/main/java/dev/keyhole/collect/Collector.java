@@ -135,8 +135,12 @@ public final class Collector implements Closeable {
         DatagramChannel ch = v6 ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
         try {
             ch.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBuffer());
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            ch.bind(config.listen());
+            // No SO_REUSEADDR: on UDP it lets a second collector bind the same port and take part of the traffic.
+            try {
+                ch.bind(config.listen());
+            } catch (java.net.BindException e) {
+                throw new java.net.BindException("cannot listen on udp " + text(config.listen()) + ": " + e.getMessage());
+            }
             ch.configureBlocking(false);
             this.grantedReceiveBuffer = ch.getOption(StandardSocketOptions.SO_RCVBUF);
             this.selector = Selector.open();

@@ -39,4 +39,16 @@ class CollectCommandTest {
             assertThatThrownBy(() -> CollectCommand.parseListen(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void aReceiveBufferBelow64KiBIsRefusedBeforeBinding() {
+        for (String bad : new String[] {"0", "-1", "65535"}) {
+            CollectCommand cmd = new CollectCommand();
+            picocli.CommandLine cl = new picocli.CommandLine(cmd);
+            cl.parseArgs("--listen", "127.0.0.1:0", "--out", "unused-dir", "--rcvbuf", bad);
+            assertThatThrownBy(cmd::call).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("--rcvbuf: at least 65536 bytes, got " + bad);
+        }
+        assertThat(new java.io.File("unused-dir")).doesNotExist();
+    }
 }

@@ -202,6 +202,36 @@ class CollectToolsInteropTest {
     }
 
     /**
+     * softflowd -b exports each conversation as one RFC 5103 biflow. The collector's files must keep both
+     * directions: forward and reverse packets and bytes per conversation as the pcap holds them.
+     */
+    @org.junit.jupiter.api.Test
+    void biflowExportKeepsTheReverseCountersInTheCollectorsFiles() throws Exception {
+        List<byte[]> datagrams = FlowTools.softflowd(pcap, dir, "10", "-a", "-b");
+        Collector c = Collector.start(new Collector.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                Files.createDirectories(dir.resolve("biflow")), Duration.ofHours(1)));
+        try {
+            FlowTools.relay(datagrams, c.localAddress().getPort());
+        } finally {
+            c.close();
+        }
+        assertThat(c.rejectedRecords()).isZero();
+        List<FlowRecord> flows = Senders.read(c.completedFiles());
+        assertThat(flows).hasSize(CONVERSATIONS);
+        long reverseBytes = 0;
+        for (FlowRecord f : flows) {
+            String k = tuple(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol());
+            String r = tuple(f.dst(), f.dstPort(), f.src(), f.srcPort(), f.protocol());
+            long[] fwd = expected.getOrDefault(k, new long[2]), rev = expected.getOrDefault(r, new long[2]);
+            assertThat(f.biflow()).as("biflow %s", k).isTrue();
+            assertThat(new long[] {f.packets(), f.bytes(), f.reversePackets(), f.reverseBytes()}).as("counters of %s", k)
+                    .containsExactly(fwd[0], fwd[1], rev[0], rev[1]);
+            reverseBytes += f.reverseBytes();
+        }
+        assertThat(reverseBytes).isPositive();
+    }
+
+    /**
      * softflowd -s 4 keeps every 4th packet and announces it: in the v5 header, in v9 / IPFIX options
      * records. Each conversation here has 40 same-size packets in a row, so every flow keeps exactly 10;
      * scaled by 4, Keyhole must give back exactly what the pcap holds. nfdump 1.7.1 scales v5 the same way

@@ -71,6 +71,24 @@ class CollectorTest {
     }
 
     @Test
+    void aSecondCollectorOnTheSamePortFailsNamingTheAddress() throws Exception {
+        Collector first = start(Duration.ofHours(1), null);
+        try {
+            InetSocketAddress taken = first.localAddress();
+            Path other = java.nio.file.Files.createDirectories(dir.resolve("second"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Collector.start(new Collector.Config(taken, other,
+                            Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, log::add, null)))
+                    .isInstanceOf(java.net.BindException.class)
+                    .hasMessageStartingWith("cannot listen on udp " + Collector.text(taken) + ": ");
+            try (Stream<Path> left = java.nio.file.Files.list(other)) {
+                assertThat(left).as("nothing written by the collector that could not listen").isEmpty();
+            }
+        } finally {
+            first.close();
+        }
+    }
+
+    @Test
     void closeWritesEverySentFlowOfV5V9AndIpfixExporters() throws Exception {
         Collector c = start(Duration.ofHours(1), null);
         InetSocketAddress to = c.localAddress();

@@ -13,15 +13,20 @@ import java.io.OutputStream;
  * carries a template set with one IPv4 template (id 256) and one IPv6 template (id 257). Flows with AS
  * numbers use 258 / 259, the same plus bgpSource/DestinationAsNumber, defined in the message where the
  * first such flow is written: files without AS numbers stay as they were. Times are
- * dateTimeMilliseconds, counters 8 bytes.
- *
- * <p>Uni-directional only: reverse counters of biflow records are not written. Not thread-safe.
+ * dateTimeMilliseconds, counters 8 bytes. Biflow records (Zeek conn, IPFIX biflows: src is the
+ * originator) use 260 / 261, the AS template plus RFC 5103 reverseOctetDeltaCount and
+ * reversePacketDeltaCount (enterprise 29305), defined where the first biflow is written, so the reverse
+ * counters and the originator survive a round trip. Not thread-safe.
  */
 public final class IpfixWriter implements Closeable, Flushable {
     static final int TEMPLATE_V4 = 256;
     static final int TEMPLATE_V6 = 257;
     static final int TEMPLATE_V4_AS = 258;
     static final int TEMPLATE_V6_AS = 259;
+    static final int TEMPLATE_V4_BI = 260;
+    static final int TEMPLATE_V6_BI = 261;
+    /** Marks an enterprise-specific IE in the field lists below: RFC 5103's reverse PEN. */
+    private static final int REVERSE = 0x8000;
 
     /** {ie, length} pairs in record order; the v6 template swaps the address IEs. */
     private static final int[] FIELDS_V4 = {
@@ -43,10 +48,16 @@ public final class IpfixWriter implements Closeable, Flushable {
     private static final int[] AS_FIELDS = {16, 4, 17, 4};
     private static final int[] FIELDS_V4_AS = concat(FIELDS_V4, AS_FIELDS);
     private static final int[] FIELDS_V6_AS = concat(FIELDS_V6, AS_FIELDS);
+    /** reverseOctetDeltaCount, reversePacketDeltaCount, appended to the AS templates for biflows. */
+    private static final int[] REVERSE_FIELDS = {REVERSE | 1, 8, REVERSE | 2, 8};
+    private static final int[] FIELDS_V4_BI = concat(FIELDS_V4_AS, REVERSE_FIELDS);
+    private static final int[] FIELDS_V6_BI = concat(FIELDS_V6_AS, REVERSE_FIELDS);
     static final int RECORD_V4 = recordLength(FIELDS_V4);
     static final int RECORD_V6 = recordLength(FIELDS_V6);
     private static final int AS_LENGTH = recordLength(AS_FIELDS);
+    private static final int REVERSE_LENGTH = recordLength(REVERSE_FIELDS);
 
+    private static final int REVERSE_PEN = Template.REVERSE_PEN;
     private static final int MAX_MESSAGE = 65_535;
     private static final int HEADER = 16;
     private static final int SET_HEADER = 4;
@@ -60,7 +71,7 @@ public final class IpfixWriter implements Closeable, Flushable {
     private long records;       // data records written so far (also the next message's sequence base)
     private long sequence;      // records before the open message
     private long maxEndMillis;  // export time of the open message is derived from its newest flow
-    private boolean templatesSent, asTemplatesSent;
+    private boolean templatesSent, asTemplatesSent, biTemplatesSent;
     private boolean closed;
 
     public IpfixWriter(OutputStream out, long observationDomainId) {
@@ -80,17 +91,17 @@ public final class IpfixWriter implements Closeable, Flushable {
     public void write(FlowRecord f) throws IOException {
         if (closed) throw new IOException("writer closed");
         boolean v4 = f.src().isV4() && f.dst().isV4();
-        boolean as = (f.srcAs() | f.dstAs()) != 0;
-        int template = as ? (v4 ? TEMPLATE_V4_AS : TEMPLATE_V6_AS) : v4 ? TEMPLATE_V4 : TEMPLATE_V6;
-        int len = (v4 ? RECORD_V4 : RECORD_V6) + (as ? AS_LENGTH : 0);
+        boolean bi = f.biflow();
+        boolean as = bi || (f.srcAs() | f.dstAs()) != 0;
+        int template = bi ? (v4 ? TEMPLATE_V4_BI : TEMPLATE_V6_BI)
+                : as ? (v4 ? TEMPLATE_V4_AS : TEMPLATE_V6_AS) : v4 ? TEMPLATE_V4 : TEMPLATE_V6;
+        int len = (v4 ? RECORD_V4 : RECORD_V6) + (as ? AS_LENGTH : 0) + (bi ? REVERSE_LENGTH : 0);
         if (pos == 0) openMessage();
-        if (as && !asTemplatesSent) {
-            if (pos + templateSetLength(FIELDS_V4_AS, FIELDS_V6_AS) + SET_HEADER + len > MAX_MESSAGE) {
-                flushMessage();
-                openMessage();
-            }
-            closeSet();
-            writeTemplateSet(TEMPLATE_V4_AS, FIELDS_V4_AS, TEMPLATE_V6_AS, FIELDS_V6_AS);
+        if (bi && !biTemplatesSent) {
+            sendTemplates(TEMPLATE_V4_BI, FIELDS_V4_BI, TEMPLATE_V6_BI, FIELDS_V6_BI, len);
+            biTemplatesSent = true;
+        } else if (as && !bi && !asTemplatesSent) {
+            sendTemplates(TEMPLATE_V4_AS, FIELDS_V4_AS, TEMPLATE_V6_AS, FIELDS_V6_AS, len);
             asTemplatesSent = true;
         }
         if (setStart < 0 || setTemplate != template) {
@@ -128,6 +139,10 @@ public final class IpfixWriter implements Closeable, Flushable {
         if (as) {
             p = putInt(b, p, (int) f.srcAs());
             p = putInt(b, p, (int) f.dstAs());
+        }
+        if (bi) {
+            p = putLong(b, p, f.reverseBytes());
+            p = putLong(b, p, f.reversePackets());
         }
         pos = p;
         if (f.endMillis() > maxEndMillis) maxEndMillis = f.endMillis();
@@ -167,6 +182,16 @@ public final class IpfixWriter implements Closeable, Flushable {
         }
     }
 
+    /** Defines a pair of templates in the open message, or in a new one when it would not fit with the record. */
+    private void sendTemplates(int idV4, int[] v4, int idV6, int[] v6, int recordLength) throws IOException {
+        if (pos + templateSetLength(v4, v6) + SET_HEADER + recordLength > MAX_MESSAGE) {
+            flushMessage();
+            openMessage();
+        }
+        closeSet();
+        writeTemplateSet(idV4, v4, idV6, v6);
+    }
+
     private void writeTemplateSet(int idV4, int[] v4, int idV6, int[] v6) {
         int start = pos;
         pos += SET_HEADER;
@@ -177,7 +202,14 @@ public final class IpfixWriter implements Closeable, Flushable {
     }
 
     private static int templateSetLength(int[] v4, int[] v6) {
-        return SET_HEADER + 4 + 2 * v4.length + 4 + 2 * v6.length;
+        return SET_HEADER + templateLength(v4) + templateLength(v6);
+    }
+
+    /** Template header, 4 bytes a field, 4 more for each enterprise number. */
+    private static int templateLength(int[] fields) {
+        int n = 4 + 2 * fields.length;
+        for (int i = 0; i < fields.length; i += 2) if ((fields[i] & REVERSE) != 0) n += 4;
+        return n;
     }
 
     private static int putTemplate(byte[] b, int p, int id, int[] fields) {
@@ -186,6 +218,7 @@ public final class IpfixWriter implements Closeable, Flushable {
         for (int i = 0; i < fields.length; i += 2) {
             p = putShort(b, p, fields[i]);
             p = putShort(b, p, fields[i + 1]);
+            if ((fields[i] & REVERSE) != 0) p = putInt(b, p, REVERSE_PEN);
         }
         return p;
     }

@@ -47,7 +47,7 @@ public final class NfcapdReader implements RecordReader {
 
     /** True when {@code head} starts like an nfcapd file (magic 0xA50C, little-endian, layout 1 or 2). */
     public static boolean sniff(byte[] head) {
-        return head.length >= NfcapdDecoder.FILE_HEADER && (head[0] & 0xff) == 0x0C && (head[1] & 0xff) == 0xA5
+        return head.length >= 4 && (head[0] & 0xff) == 0x0C && (head[1] & 0xff) == 0xA5
                 && (head[2] == 1 || head[2] == 2) && head[3] == 0;
     }
 }

@@ -154,10 +154,22 @@ class IpfixWriterTest {
     }
 
     @Test
-    void reverseCountersOfBiflowsAreNotWritten() {
+    void biflowsKeepTheirReverseCountersAndOriginatorBesideUniFlows() {
         FlowRecord bi = new FlowRecord(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300,
-                4, 400, true, 0, 0, "C1", null, dev.keyhole.records.NameSource.NONE);
-        assertThat(read(write(1, List.of(bi))).flows()).containsExactly(
-                FlowRecord.uni(1_000, 2_000, Ip.parse("10.0.0.1"), Ip.parse("10.0.0.2"), 1, 2, 6, 2, 3, 300, 0, 0));
+                4, 400, true, 0, 0, null, null, dev.keyhole.records.NameSource.NONE);
+        FlowRecord bi6 = new FlowRecord(1_500, 2_500, Ip.parse("2001:db8::1"), Ip.parse("2001:db8::2"), 5, 443, 17, 0,
+                (1L << 40) + 1, 1L << 42, 7, 700, true, 64_500, 4_200_000_000L, null, null,
+                dev.keyhole.records.NameSource.NONE);
+        // A biflow with no reverse traffic stays a biflow: src is still the originator.
+        FlowRecord oneSided = new FlowRecord(3_000, 3_000, Ip.parse("10.0.0.3"), Ip.parse("10.0.0.4"), 9, 53, 17, 0, 1,
+                60, 0, 0, true, 0, 0, null, null, dev.keyhole.records.NameSource.NONE);
+        List<FlowRecord> flows = new ArrayList<>(randomFlows(9, 3_000));
+        flows.add(10, bi);
+        flows.add(2_000, bi6);
+        flows.add(oneSided);
+        Read r = read(write(1, flows));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows()).containsExactlyElementsOf(flows);
+        assertThat(r.flows().get(2_000).reverseBytes()).isEqualTo(700);
     }
 }

@@ -212,6 +212,24 @@ class NfcapdDamageTest {
                 "test.nfcapd: offset 2: unknown nfcapd file layout version 3");
     }
 
+    /** A file cut inside its header is still recognised by its magic, so the truncation is reported, not "format not recognised". */
+    @Test
+    void aFileCutInsideItsHeaderIsStillDetectedAsNfcapd(@TempDir Path dir) throws IOException {
+        byte[] whole = file(Compression.LZO);
+        for (int n : new int[] {4, 30, 39}) {
+            Path cut = Files.write(dir.resolve("cut-" + n), Arrays.copyOf(whole, n));
+            List<String> unreadable = new ArrayList<>();
+            List<dev.keyhole.sources.InputFile> found = dev.keyhole.sources.Inputs.resolveEach(List.of(cut), null,
+                    (file, why) -> unreadable.add(why));
+            assertThat(unreadable).as("%d bytes", n).isEmpty();
+            assertThat(found).extracting(dev.keyhole.sources.InputFile::format).as("%d bytes", n)
+                    .containsExactly(dev.keyhole.sources.InputFormat.NFCAPD);
+            assertThat(NfcapdFiles.read(Arrays.copyOf(whole, n)).messages()).containsExactly(
+                    "test.nfcapd: offset 0: file ends after " + n + " bytes, inside the 40-byte nfcapd file header");
+        }
+        assertThat(dev.keyhole.sources.Inputs.detect(new byte[] {0x0C, (byte) 0xA5, 2})).isEmpty();
+    }
+
     @Test
     void layout1RecordWithoutItsExtensionMapIsSkippedAndReported() {
         List<NfcapdFlow> some = FLOWS.subList(0, 30).stream().map(x -> {
