@@ -64,6 +64,7 @@ public final class CollectCommand implements Callable<Integer> {
             }
         }, "keyhole-collect-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        stopOnSignals(c);
         System.err.printf("keyhole collect: listening on udp %s, writing %s every %s; templates expire %s%n",
                 Collector.text(c.localAddress()), out, period,
                 lifetime.isZero() ? "never" : "after " + lifetime + " without a re-send");
@@ -72,13 +73,34 @@ public final class CollectCommand implements Callable<Integer> {
                 receiveBuffer >> 20, granted / 1048576.0, granted < receiveBuffer
                         ? " (raise it with: sysctl -w net.core.rmem_max=" + receiveBuffer + ")" : "");
         while (!c.awaitTermination(1, TimeUnit.HOURS)) {
-            // runs until SIGTERM / SIGINT (the hook closes the collector) or a failure
+            // runs until SIGTERM / SIGINT (their handler closes the collector) or a failure
         }
         if (c.failure() != null) {
             System.err.println("keyhole collect: stopped after a failure: " + c.failure());
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * SIGTERM and SIGINT close the collector and let {@link #call} return 0, as nfcapd does: the JVM's
+     * own handling would run the same close in the shutdown hook but exit 143 (130), which service
+     * managers read as a failure. The hook stays for any other way the JVM ends.
+     */
+    private static void stopOnSignals(Collector c) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        System.err.println("keyhole collect: " + e.getMessage());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // The signal is not ours to handle (java -Xrs, or ignored by the parent): the hook still closes.
+            }
+        }
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)");

@@ -32,6 +32,8 @@ import java.util.Map;
  */
 final class RotatingIpfixFiles {
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMddHHmm").withZone(ZoneOffset.UTC);
+    /** Periods that are not whole minutes name their files to the second, so two periods never share a name. */
+    private static final DateTimeFormatter NAME_SECONDS = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
@@ -77,7 +79,7 @@ final class RotatingIpfixFiles {
         if (writer != null) throw new IllegalStateException("a file is open");
         periodStart = Math.floorDiv(now, periodMillis) * periodMillis;
         openedAt = now;
-        String stem = "keyhole-" + NAME.format(Instant.ofEpochMilli(periodStart));
+        String stem = "keyhole-" + (periodMillis % 60_000 == 0 ? NAME : NAME_SECONDS).format(Instant.ofEpochMilli(periodStart));
         // A restart within the same period must not overwrite the earlier file.
         target = dir.resolve(stem + ".ipfix");
         for (int i = 1; Files.exists(target) || Files.exists(stats(target)); i++) {

@@ -49,8 +49,8 @@ class CollectSigtermTest {
             }
             p.destroy(); // SIGTERM, right after the last datagram
             if (!p.waitFor(30, TimeUnit.SECONDS)) fail("collector did not stop on SIGTERM:\n" + Files.readString(log));
-            // The JVM reports death by SIGTERM (143) even though the shutdown hook completed its work.
-            assertThat(p.exitValue()).as("exit code; output:%n%s", Files.readString(log)).isIn(0, 143);
+            // A clean stop is a success, as for nfcapd: not the JVM's 143 for death by SIGTERM.
+            assertThat(p.exitValue()).as("exit code; output:%n%s", Files.readString(log)).isZero();
             List<Path> files;
             try (Stream<Path> s = Files.list(out)) {
                 files = s.filter(f -> f.getFileName().toString().endsWith(".ipfix")).sorted().toList();

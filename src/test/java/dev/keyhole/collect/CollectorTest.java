@@ -182,6 +182,19 @@ class CollectorTest {
     }
 
     @Test
+    void periodsThatAreNotWholeMinutesAreNamedToTheSecond() throws Exception {
+        AtomicLong now = new AtomicLong(Instant.parse("2024-05-01T12:00:10Z").toEpochMilli());
+        Collector c = start(Duration.ofSeconds(30), clockAt(now));
+        Senders.waitFor(() -> c.completedFiles().isEmpty(), 1_000);
+        now.set(Instant.parse("2024-05-01T12:00:31Z").toEpochMilli());
+        Senders.waitFor(() -> c.completedFiles().size() == 1, 5_000);
+        c.close();
+        assertThat(c.completedFiles()).extracting(p -> p.getFileName().toString())
+                .containsExactly("keyhole-20240501120000.ipfix", "keyhole-20240501120030.ipfix");
+        assertThat(stats(c.completedFiles().get(1)).get("periodStart").asText()).isEqualTo("2024-05-01T12:00:30Z");
+    }
+
+    @Test
     void aFloodOfGarbageThenValidDatagrams() throws Exception {
         Collector c = start(Duration.ofHours(1), null);
         Random rnd = new Random(99);
