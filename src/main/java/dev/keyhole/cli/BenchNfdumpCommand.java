@@ -214,7 +214,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 + (noAnalyze ? "" : " | analyze s, new JVM, wall / CPU | ratio (b) wall / CPU | analyze s, warm, wall / CPU"
                 + " | ratio (b) warm wall / CPU | max live heap MiB | peak heap MiB"
                 + (store ? " | analyze --store s, new JVM, wall / CPU | warm, wall / CPU | store MiB"
-                + " | (q) top-10 from the store s, ratio | (q) one host: nfdump s, query s, ratio" : "")));
+                + " | (q) top-10 from the store s, ratio | (q) one host: nfdump s, query s, ratio | (q) host's ports: nfdump s, query s, ratio" : "")));
         rows.forEach(System.out::println);
         return 0;
     }
@@ -293,8 +293,14 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         List<String> byText = queryCommand(storeDir, "SELECT * FROM flows WHERE remote = '" + host + "'");
         List<String> top = queryCommand(storeDir, "SELECT dst_port, count(*) AS flows FROM flows"
                 + " GROUP BY dst_port ORDER BY flows DESC, dst_port LIMIT 10");
+        // An analyst's first question about one host: its busiest destination ports.
+        List<String> nfHostTop = List.of(nf, "-R", d.toString(), "host " + host, "-s", "dstport/flows", "-q", "-o", "csv");
+        List<String> hostTop = queryCommand(storeDir, "SELECT dst_port, count(*) AS flows FROM flows WHERE remote_v4 = ip4('"
+                + host + "') GROUP BY dst_port ORDER BY flows DESC, dst_port LIMIT 10");
         List<Double> nfSecs = new ArrayList<>(), nfCpu = new ArrayList<>(), numSecs = new ArrayList<>(),
-                numCpu = new ArrayList<>(), textSecs = new ArrayList<>(), topSecs = new ArrayList<>(), topCpu = new ArrayList<>();
+                numCpu = new ArrayList<>(), textSecs = new ArrayList<>(), topSecs = new ArrayList<>(), topCpu = new ArrayList<>(),
+                nfHostSecs = new ArrayList<>(), hostSecs = new ArrayList<>();
+        List<long[]> nfHostPorts = null, hostPorts = null;
         long nfRows = -1, numRows = -1, textRows = -1;
         List<long[]> storeTop = null;
         NfcapdBenchData.run(nfCmd, base.resolve("nfdump-host.log")); // page cache, not counted
@@ -314,6 +320,12 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             topSecs.add(t[0]);
             topCpu.add(t[1]);
             storeTop = parseTop(Files.readString(base.resolve("keyhole-query-top.log")), 0, 1);
+            t = timed(nfHostTop, base.resolve("nfdump-host-top.log"));
+            nfHostSecs.add(t[0]);
+            nfHostPorts = parseTop(Files.readString(base.resolve("nfdump-host-top.log")), 4, 5);
+            t = timed(hostTop, base.resolve("keyhole-query-host-top.log"));
+            hostSecs.add(t[0]);
+            hostPorts = parseTop(Files.readString(base.resolve("keyhole-query-host-top.log")), 0, 1);
         }
         CollectorBenchmark.deleteTree(storeDir);
         double nfm = median(nfSecs), num = median(numSecs), text = median(textSecs), tm = median(topSecs);
@@ -327,7 +339,13 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 host, nfRows, nfm, range(nfSecs), median(nfCpu), num, range(numSecs), median(numCpu), num / nfm, text,
                 range(textSecs), text / nfm, rowsEqual ? "equal" : "DIFFER: nfdump " + nfRows + ", query " + numRows
                         + " / " + textRows);
-        return String.format(" | %.2f, %.2f | %.2f, %.2f, %.2f", tm, tm / nfTopSecs, nfm, num, num / nfm);
+        double nfh = median(nfHostSecs), kh = median(hostSecs);
+        System.out.printf("(q) the same host's top-10 destination ports: nfdump 'host …' -s dstport/flows %.2f s wall (%s) |"
+                        + " keyhole query, remote_v4 = ip4(…) … GROUP BY dst_port: %.2f s wall (%s), ratio %.2f | top-10 %s%n",
+                nfh, range(nfHostSecs), kh, range(hostSecs), kh / nfh,
+                sameUpToTies(nfHostPorts, hostPorts) ? "identical" : "DIFFER: nfdump " + show(nfHostPorts) + ", query " + show(hostPorts));
+        return String.format(" | %.2f, %.2f | %.2f, %.2f, %.2f | %.2f, %.2f, %.2f", tm, tm / nfTopSecs, nfm, num, num / nfm,
+                nfh, kh, kh / nfh);
     }
 
     /** Runs a command to its log; wall and CPU seconds. */
@@ -445,6 +463,20 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         x.sort(null);
         y.sort(null);
         return x.equals(y);
+    }
+
+    /**
+     * As {@link #same}, except that ports tied with the last one's count may differ: a top-N cut
+     * through a tie keeps whichever of them the tool met first.
+     */
+    static boolean sameUpToTies(List<long[]> a, List<long[]> b) {
+        if (a == null || b == null || a.size() != b.size() || a.isEmpty()) return a != null && b != null && a.size() == b.size();
+        long last = Long.MAX_VALUE;
+        for (long[] r : a) last = Math.min(last, r[1]);
+        List<long[]> x = new ArrayList<>(), y = new ArrayList<>();
+        for (long[] r : a) x.add(r[1] > last ? r : new long[] {-1, r[1]});
+        for (long[] r : b) y.add(r[1] > last ? r : new long[] {-1, r[1]});
+        return same(x, y);
     }
 
     private static String show(List<long[]> rows) {
