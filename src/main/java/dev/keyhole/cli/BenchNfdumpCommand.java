@@ -467,10 +467,11 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
 
     /**
      * As {@link #same}, except that ports tied with the last one's count may differ: a top-N cut
-     * through a tie keeps whichever of them the tool met first.
+     * through a tie keeps whichever of them the tool met first. Empty lists never agree.
      */
     static boolean sameUpToTies(List<long[]> a, List<long[]> b) {
-        if (a == null || b == null || a.size() != b.size() || a.isEmpty()) return a != null && b != null && a.size() == b.size();
+        // Two empty answers are a failed question, not agreement.
+        if (a == null || b == null || a.size() != b.size() || a.isEmpty()) return false;
         long last = Long.MAX_VALUE;
         for (long[] r : a) last = Math.min(last, r[1]);
         List<long[]> x = new ArrayList<>(), y = new ArrayList<>();
