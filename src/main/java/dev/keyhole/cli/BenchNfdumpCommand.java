@@ -470,7 +470,6 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
      * through a tie keeps whichever of them the tool met first. Empty lists never agree.
      */
     static boolean sameUpToTies(List<long[]> a, List<long[]> b) {
-        // Two empty answers are a failed question, not agreement.
         if (a == null || b == null || a.size() != b.size() || a.isEmpty()) return false;
         long last = Long.MAX_VALUE;
         for (long[] r : a) last = Math.min(last, r[1]);

@@ -39,6 +39,7 @@ final class RotatingIpfixFiles {
     private final Path dir;
     private final long periodMillis;
     private final long domain;
+    private final DateTimeFormatter name;
 
     private long periodStart = Long.MIN_VALUE;
     private long openedAt;
@@ -51,6 +52,7 @@ final class RotatingIpfixFiles {
         this.dir = dir;
         this.periodMillis = period.toMillis();
         this.domain = domain;
+        this.name = periodMillis % 60_000 == 0 ? NAME : NAME_SECONDS;
         if (periodMillis < 1000) throw new IllegalArgumentException("rotation period must be at least 1s");
     }
 
@@ -79,7 +81,7 @@ final class RotatingIpfixFiles {
         if (writer != null) throw new IllegalStateException("a file is open");
         periodStart = Math.floorDiv(now, periodMillis) * periodMillis;
         openedAt = now;
-        String stem = "keyhole-" + (periodMillis % 60_000 == 0 ? NAME : NAME_SECONDS).format(Instant.ofEpochMilli(periodStart));
+        String stem = "keyhole-" + name.format(Instant.ofEpochMilli(periodStart));
         // A restart within the same period must not overwrite the earlier file.
         target = dir.resolve(stem + ".ipfix");
         for (int i = 1; Files.exists(target) || Files.exists(stats(target)); i++) {

@@ -51,17 +51,8 @@ class EveEngineTest {
         Path eve = dir.resolve("eve.json");
         Files.write(eve, lines);
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        List<InputFile> files = Inputs.resolve(List.of(eve), null, log::add);
-        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
-                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
         List<FlowRecord> seen = Collections.synchronizedList(new ArrayList<>());
-        EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(2, false, Duration.ofHours(1), 1000, 20),
-                log::add);
-        EmbeddedEngine.Result r = engine.run(files, new AnalysisContext(p), () -> f -> {
-            seen.add(f);
-            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null, null,
-                    null, null, null, null, null, null);
-        });
+        EmbeddedEngine.Result r = run(eve, 2, log, seen);
 
         Map<String, String> names = seen.stream().collect(Collectors.toMap(FlowRecord::uid,
                 f -> f.serverName() + "/" + f.nameSource()));
@@ -97,17 +88,8 @@ class EveEngineTest {
                 String.format(flow, 4, 40004, String.valueOf((1L << 48) - 1)),
                 "{\"timestamp\":\"2018-05-04T14:45:00+0000\",\"event_type\":\"\\u001b[31mX\\nfake: line\"}"));
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        List<InputFile> files = Inputs.resolve(List.of(eve), null, log::add);
-        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
-                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
         List<FlowRecord> seen = Collections.synchronizedList(new ArrayList<>());
-        EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(1, false, Duration.ofHours(1), 1000, 20),
-                log::add);
-        EmbeddedEngine.Result r = engine.run(files, new AnalysisContext(p), () -> f -> {
-            seen.add(f);
-            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null, null,
-                    null, null, null, null, null, null);
-        });
+        EmbeddedEngine.Result r = run(eve, 1, log, seen);
         assertThat(seen.stream().map(FlowRecord::bytes).sorted().toList()).containsExactly(500L, (1L << 48) - 1);
         InputInfo info = r.inputs().get(0);
         assertThat(info.records()).isEqualTo(2);
@@ -119,5 +101,19 @@ class EveEngineTest {
                         + " more, or negative); record skipped");
         assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (\\x1b[31mX\\x0afake: line 1)");
         assertThat(String.join("\n", log)).doesNotContain("\u001b");
+    }
+
+    /** Runs the engine over one EVE file with target 10.0.0.0/8, logging to {@code log}, every flow into {@code seen}. */
+    private static EmbeddedEngine.Result run(Path eve, int threads, List<String> log, List<FlowRecord> seen) throws Exception {
+        List<InputFile> files = Inputs.resolve(List.of(eve), null, log::add);
+        TargetProfile p = new TargetProfile("t", List.of("10.0.0.0/8"), List.of(), ZoneId.of("UTC"),
+                Set.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(), List.of());
+        EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(threads, false, Duration.ofHours(1), 1000, 20),
+                log::add);
+        return engine.run(files, new AnalysisContext(p), () -> f -> {
+            seen.add(f);
+            return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, null, null, 0, null, null,
+                    null, null, null, null, null, null);
+        });
     }
 }
