@@ -42,10 +42,18 @@ public final class AnalysisRun {
      * @param store directory for the columnar flow store, or null for none
      * @param storeCodec the store's page compression
      * @param storeAppend add to the complete store in {@code store} instead of creating one
+     * @param templateLifetime how long a capture's v9/IPFIX templates stay usable without a re-send (0: always)
      */
     public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                            boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
-                           Path store, ParquetWriter.Codec storeCodec, boolean storeAppend) {
+                           Path store, ParquetWriter.Codec storeCodec, boolean storeAppend, Duration templateLifetime) {
+        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
+                        Path store, ParquetWriter.Codec storeCodec, boolean storeAppend) {
+            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store, storeCodec,
+                    storeAppend, Duration.ofMillis(dev.keyhole.sources.pcap.PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS));
+        }
+
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
                         Path store) {
@@ -125,7 +133,7 @@ public final class AnalysisRun {
             scope.notes().forEach(n -> log.accept("note: " + n));
             AnalysisContext ctx = new AnalysisContext(s.profile());
             EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(s.threads(), s.progress(),
-                    s.dnsWindow(), s.maxNames(), 20), log);
+                    s.dnsWindow(), s.maxNames(), 20, s.templateLifetime()), log);
             FlowStore store = s.store() == null ? null
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());

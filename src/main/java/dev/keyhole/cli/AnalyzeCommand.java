@@ -54,6 +54,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "Cap on names kept from http/ssl/dns logs (bounds memory).")
     int maxNames;
 
+    @Option(names = "--template-lifetime", defaultValue = "90m", paramLabel = "DURATION",
+            description = "Captures (pcap/pcapng) of NetFlow v9 / IPFIX: a template not sent again within this much "
+                    + "capture time expires, as in keyhole collect (default 90m; 0 = never).")
+    String templateLifetime;
+
     @Option(names = "--no-progress", description = "Do not show the progress bar.")
     boolean noProgress;
 
@@ -99,6 +104,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (storeAppend && store == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--store-append needs --store");
         }
+        Duration lifetime;
+        try {
+            lifetime = CollectCommand.parseLifetime(templateLifetime);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         TargetProfile p = ProfileLoader.load(profile);
         if (!periods.isEmpty()) {
             List<Period> ps = new ArrayList<>();
@@ -106,7 +117,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             p = p.withPeriods(ps);
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
-                maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec, storeAppend);
+                maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec, storeAppend,
+                lifetime);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

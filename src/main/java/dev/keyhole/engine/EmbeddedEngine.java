@@ -36,7 +36,14 @@ import java.util.zip.GZIPInputStream;
  * reported from the flow pass only, so nothing is counted twice.
  */
 public final class EmbeddedEngine {
-    public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown) {
+    /** {@code templateLifetime}: how long a capture's v9/IPFIX templates stay usable without a re-send (0: always). */
+    public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown,
+                          Duration templateLifetime) {
+        public Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown) {
+            this(threads, progress, dnsWindow, maxNames, maxErrorsShown,
+                    Duration.ofMillis(dev.keyhole.sources.pcap.PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS));
+        }
+
         public static Options defaults() {
             return new Options(Runtime.getRuntime().availableProcessors(), true, Duration.ofHours(1), 5_000_000, 20);
         }
@@ -159,12 +166,6 @@ public final class EmbeddedEngine {
     /** What reading one file gave: its report for findings.json and how many of its records were flows. */
     private record FileRead(InputInfo info, long flows) {}
 
-    /**
-     * A flow record whose packet or byte counter reaches 2^48 (281 TB in one record) is garbage, not
-     * traffic: such values, summed, would wrap the run's 64-bit totals. Every parser's flows pass here.
-     */
-    static final long MAX_COUNTER = 1L << 48;
-
     /** @param errorsShown null to read silently (the file's problems are reported by another pass) */
     private FileRead readFile(InputFile f, RecordSink sink, Progress progress, AtomicLong errorsShown) {
         Rejects rejects = new Rejects(f.path().toString(), errorsShown == null ? null : msg -> {
@@ -172,14 +173,14 @@ public final class EmbeddedEngine {
             if (n <= options.maxErrorsShown()) log.accept("error: " + msg);
             else if (n == options.maxErrorsShown() + 1) log.accept("error: more errors; see findings.json inputs[].errors");
         });
-        CountingSink counted = new CountingSink(sink, rejects);
+        CountingSink counted = new CountingSink(sink);
         long[] fileBytes = new long[1];
         try (InputStream raw = new CountingInputStream(Files.newInputStream(f.path()), n -> {
                  fileBytes[0] += n;
                  progress.add(n);
              });
              InputStream in = f.gzip() ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
-            Readers.forFormat(f.format()).read(in, counted, rejects);
+            Readers.forFormat(f.format(), options.templateLifetime().toMillis()).read(in, counted, rejects);
         } catch (IOException e) {
             // The stream itself failed (e.g. a truncated gzip): what was read stays, the failure is reported.
             // The records after the failure are lost and cannot be counted: one rejected at least.
@@ -262,25 +263,15 @@ public final class EmbeddedEngine {
     /** Counts what a parser emitted, so a file that fails half-way still reports its records. */
     private static final class CountingSink implements RecordSink {
         private final RecordSink next;
-        private final Rejects rejects;
         long count;
         long flows;
-        private long rejected;
 
-        CountingSink(RecordSink next, Rejects rejects) {
+        CountingSink(RecordSink next) {
             this.next = next;
-            this.rejects = rejects;
         }
 
         @Override
         public void flow(FlowRecord f) {
-            if (((f.packets() | f.bytes() | f.reversePackets() | f.reverseBytes()) & ~(MAX_COUNTER - 1)) != 0) {
-                rejected++;
-                rejects.atRecord(count + rejected, "implausible counters (packets " + f.packets() + ", bytes " + f.bytes()
-                        + ", reverse " + f.reversePackets() + " / " + f.reverseBytes() + "; 2^48 or more, or negative);"
-                        + " record skipped");
-                return;
-            }
             count++;
             flows++;
             next.flow(f);

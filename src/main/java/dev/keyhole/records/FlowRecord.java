@@ -37,6 +37,23 @@ public record FlowRecord(
 
     public static final int TCP = 6;
     public static final int UDP = 17;
+    /**
+     * A packet or byte counter of 2^48 (281 TB in one record) or more is garbage, not traffic: summed,
+     * such values would wrap a run's 64-bit totals. Parsers reject those records where they read them.
+     */
+    public static final long MAX_COUNTER = 1L << 48;
+
+    /** Why counters read from an input cannot be a flow's (2^48 or more, or negative), or null when they can. */
+    public static String implausibleCounters(long packets, long bytes, long reversePackets, long reverseBytes) {
+        if (((packets | bytes | reversePackets | reverseBytes) & ~(MAX_COUNTER - 1)) == 0) return null;
+        return "implausible counters (packets " + packets + ", bytes " + bytes + ", reverse " + reversePackets
+                + " / " + reverseBytes + "; 2^48 or more, or negative)";
+    }
+
+    /** {@link #implausibleCounters(long, long, long, long)} of this record's counters. */
+    public String implausibleCounters() {
+        return implausibleCounters(packets, bytes, reversePackets, reverseBytes);
+    }
 
     public long totalBytes() {
         return bytes + reverseBytes;

@@ -32,4 +32,16 @@ public final class Readers {
     public static RecordReader forFormat(InputFormat f) {
         return READERS.get(f);
     }
+
+    /**
+     * The parser of {@code f}; captures of flow export age their templates by {@code templateLifetimeMillis}
+     * of capture time (0: never) as {@code keyhole collect} does.
+     */
+    public static RecordReader forFormat(InputFormat f, long templateLifetimeMillis) {
+        if ((f == InputFormat.PCAP || f == InputFormat.PCAPNG)
+                && templateLifetimeMillis != PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS) {
+            return new PcapReader(templateLifetimeMillis);
+        }
+        return READERS.get(f);
+    }
 }

@@ -36,11 +36,6 @@ public final class Rejects {
         add(file + ": line " + line + ": " + reason, 1);
     }
 
-    /** A problem with the n-th record of the input (1-based, in the order read), where no offset is known. */
-    public void atRecord(long record, String reason) {
-        add(file + ": record " + record + ": " + reason, 1);
-    }
-
     private void add(String msg, long records) {
         count += records;
         if (messages.size() < KEEP) messages.add(msg);

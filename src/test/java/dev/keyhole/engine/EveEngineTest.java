@@ -72,7 +72,7 @@ class EveEngineTest {
 
     /**
      * Counters of 2^48 or more are garbage that would wrap the run's 64-bit sums (two flows of 5e18
-     * bytes once made the totals negative): rejected with the record's number, the good flow kept.
+     * bytes once made the totals negative): rejected with the line they are on, the good flows kept.
      * A hostile event_type is escaped in the note that counts skipped events.
      */
     @Test
@@ -95,10 +95,10 @@ class EveEngineTest {
         assertThat(info.records()).isEqualTo(2);
         assertThat(info.rejected()).isEqualTo(2);
         assertThat(info.errors()).containsExactly(
-                eve + ": record 1: implausible counters (packets 2, bytes 5000000000000000000, reverse 3 / 200; 2^48 or"
-                        + " more, or negative); record skipped",
-                eve + ": record 3: implausible counters (packets 2, bytes 281474976710656, reverse 3 / 200; 2^48 or"
-                        + " more, or negative); record skipped");
+                eve + ": line 1: implausible counters (packets 2, bytes 5000000000000000000, reverse 3 / 200; 2^48 or"
+                        + " more, or negative)",
+                eve + ": line 3: implausible counters (packets 2, bytes 281474976710656, reverse 3 / 200; 2^48 or"
+                        + " more, or negative)");
         assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (\\x1b[31mX\\x0afake: line 1)");
         assertThat(String.join("\n", log)).doesNotContain("\u001b");
     }

@@ -17,10 +17,18 @@ public final class CaptureWriter {
 
     private final Format format;
     private final ByteOrder order;
+    /** pcapng: the if_tsresol of the interfaces this writer describes (9: nanoseconds; top bit set: 2^-n). */
+    private final int tsresol;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     public CaptureWriter(Format format, int linkType) {
+        this(format, linkType, 9);
+    }
+
+    /** pcapng with time stamps in units of {@code tsresol} (if_tsresol: 10^-n, or 2^-n when the top bit is set). */
+    public CaptureWriter(Format format, int linkType, int tsresol) {
         this.format = format;
+        this.tsresol = tsresol;
         this.order = format.name().endsWith("LE") ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
         if (pcapng()) {
             section();
@@ -49,11 +57,11 @@ public final class CaptureWriter {
         return this;
     }
 
-    /** pcapng: another interface (with an if_tsresol option of 9 = nanoseconds, to exercise options). */
+    /** pcapng: another interface (with an if_tsresol option, 9 = nanoseconds by default, to exercise options). */
     public CaptureWriter interfaceBlock(int linkType, int snap) {
         ByteBuffer b = buf(32);
         b.putInt(1).putInt(32).putShort((short) linkType).putShort((short) 0).putInt(snap)
-                .putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3]) // if_tsresol
+                .putShort((short) 9).putShort((short) 1).put((byte) tsresol).put(new byte[3]) // if_tsresol
                 .putShort((short) 0).putShort((short) 0) // opt_endofopt
                 .putInt(32);
         out.writeBytes(b.array());
@@ -71,7 +79,10 @@ public final class CaptureWriter {
             int padded = (captured + 3) & ~3;
             int total = 32 + padded;
             ByteBuffer b = buf(total);
-            long ts = nanos;
+            long ts = (tsresol & 0x80) != 0
+                    ? java.math.BigInteger.valueOf(nanos).shiftLeft(tsresol & 0x7f)
+                            .divide(java.math.BigInteger.valueOf(1_000_000_000L)).longValue()
+                    : nanos / java.math.BigInteger.TEN.pow(9 - tsresol).longValue();
             b.putInt(6).putInt(total).putInt(iface).putInt((int) (ts >>> 32)).putInt((int) ts).putInt(captured)
                     .putInt(frame.length).put(frame, 0, captured).position(28 + padded);
             b.putInt(total);

@@ -76,6 +76,7 @@ public final class CsvFlowReader implements RecordReader {
             if (problem == null) {
                 try {
                     f = row.flow(colOf);
+                    problem = f.implausibleCounters();
                 } catch (BadValue bad) {
                     problem = bad.getMessage();
                 } catch (RuntimeException ex) {

@@ -18,8 +18,8 @@ final class Template {
             OCTETS = 9, PACKETS = 10, R_OCTETS = 11, R_PACKETS = 12, R_FLAGS = 13, START = 14, END = 15,
             INIT = 16, SAMPLER = 17, S_INTERVAL = 18, S_PKT_INTERVAL = 19, S_PKT_SPACE = 20, S_SIZE = 21,
             S_POPULATION = 22, OUT_OCTETS = 23, OUT_PACKETS = 24, DIRECTION = 25, SRC_AS = 26, DST_AS = 27,
-            IN_IF = 28, OUT_IF = 29, ICMP_TC = 30, ICMP_T = 31, ICMP_C = 32;
-    private static final int KINDS = ICMP_C + 1;
+            IN_IF = 28, OUT_IF = 29, ICMP_TC = 30, ICMP_T = 31, ICMP_C = 32, SECTION_L2 = 33, SECTION_IP = 34;
+    private static final int KINDS = SECTION_IP + 1;
 
     // How START / END are encoded.
     static final int T_NONE = 0, T_SEC = 1, T_MILLI = 2, T_MICRO_NTP = 3, T_NANO_NTP = 4, T_DELTA_MICRO = 5,
@@ -36,7 +36,8 @@ final class Template {
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
             IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
             IE_DIRECTION = 61, IE_SRC_AS = 16, IE_DST_AS = 17, IE_INGRESS_INTERFACE = 10,
-            IE_EGRESS_INTERFACE = 14;
+            IE_EGRESS_INTERFACE = 14, IE_L2_PACKET_SECTION = 104, IE_IP_HEADER_SECTION = 313,
+            IE_DATA_LINK_FRAME_SECTION = 315;
     /** RFC 3954 §6.1 options scope type "Interface". */
     static final int V9_SCOPE_INTERFACE = 2;
 
@@ -54,6 +55,8 @@ final class Template {
     final int[] kinds, fieldIndex, offsets, planLengths;
     final int startEncoding, endEncoding;
     final boolean flow, biflow, hasV4, hasV6, hasInit;
+    /** Records are packet samples: their addresses and ports are in a packet section (no address fields). */
+    final boolean packetSample;
     /** The record carries a sampler id, or a sampling rate of its own (options: announces one). */
     final boolean hasSampler, hasRate;
     /**
@@ -92,7 +95,8 @@ final class Template {
         this.endEncoding = b.endEncoding;
         this.hasV4 = b.hasV4;
         this.hasV6 = b.hasV6;
-        this.flow = !b.options && (hasV4 || hasV6);
+        this.packetSample = !b.options && !hasV4 && !hasV6 && (b.seen[SECTION_L2] || b.seen[SECTION_IP]);
+        this.flow = !b.options && (hasV4 || hasV6 || packetSample);
         this.biflow = b.biflow;
         this.hasInit = b.seen[INIT];
         this.hasSampler = b.seen[SAMPLER];
@@ -211,6 +215,9 @@ final class Template {
                     // Flows only, for the interface's rate; a length we cannot read just loses that (no reject).
                     case IE_INGRESS_INTERFACE -> kind = !options && len != VARIABLE && len >= 1 && len <= 8 ? IN_IF : 0;
                     case IE_EGRESS_INTERFACE -> kind = !options && len != VARIABLE && len >= 1 && len <= 8 ? OUT_IF : 0;
+                    // A sampled packet's first bytes, from its Ethernet or IP header (variable length allowed).
+                    case IE_DATA_LINK_FRAME_SECTION, IE_L2_PACKET_SECTION -> { kind = options ? 0 : SECTION_L2; max = VARIABLE; }
+                    case IE_IP_HEADER_SECTION -> { kind = options ? 0 : SECTION_IP; max = VARIABLE; }
                     default -> kind = 0;
                 }
             } else if (pen == YAF_PEN) {
@@ -232,7 +239,7 @@ final class Template {
                 if (len == 0) b.note("field " + ieName(ie, pen) + " has length 0 and is ignored");
                 continue;
             }
-            if (len == VARIABLE || len < min || len > max) {
+            if ((len == VARIABLE && max != VARIABLE) || len < min || len > max) {
                 b.fail("field " + ieName(ie, pen) + " has length " + (len == VARIABLE ? "variable" : len)
                         + ", expected " + (min == max ? String.valueOf(min) : min + ".." + max));
                 continue;

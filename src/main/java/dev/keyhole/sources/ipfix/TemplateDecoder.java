@@ -79,18 +79,23 @@ public final class TemplateDecoder {
     private long setInit;
 
     // Per-record scratch for variable-length templates.
-    private int[] fieldOff = new int[32];
-    private int[] planOff = new int[16];
+    private int[] fieldOff = new int[32], fieldLen = new int[32];
+    private int[] planOff = new int[16], planLen = new int[16];
+    private final PacketSection section = new PacketSection();
+    /** Offset in {@link #buf} of the data record being decoded, for reports. */
+    private int recordAt;
 
     private long emitted;
     private long unknownSamplerNotes;
 
     /** How long a template received over UDP stays usable without being re-sent; 0: forever. */
     private long lifetimeMillis;
-    /** When the message being read arrived, or {@link #NO_TIME} (files, captures: one stream, no expiry). */
+    /** When the message being read arrived, or {@link #NO_TIME} (IPFIX files: one stream, no expiry). */
     private long now = NO_TIME;
     public static final long NO_TIME = Long.MIN_VALUE;
     private long expired;
+    /** How packet samples (data link frame sections) that hold no IP header are counted. */
+    static final String NOT_IP_SAMPLES = "packet samples without an IP header";
 
     public TemplateDecoder(RecordSink sink) {
         this.sink = sink;
@@ -506,7 +511,10 @@ public final class TemplateDecoder {
             if (!t.flow && !t.hasInit && !t.hasRate) return;
             int[] offs = t.offsets;
             int[] lens = t.planLengths;
-            for (int rec = from; rec < pad; rec += len) decode(t, rec, offs, lens);
+            for (int rec = from; rec < pad; rec += len) {
+                recordAt = rec;
+                decode(t, rec, offs, lens);
+            }
             return;
         }
         // Variable-length records: check the whole set before emitting any of it.
@@ -551,7 +559,10 @@ public final class TemplateDecoder {
             if ((sl - SET_HEADER) % len >= 8) return Math.max(1, (sl - SET_HEADER) / len);
             int n = Math.max(0, (limit - from) / len);
             if (t.flow || t.hasInit || t.hasRate) {
-                for (int i = 0, rec = from; i < n; i++, rec += len) decode(t, rec, t.offsets, t.planLengths);
+                for (int i = 0, rec = from; i < n; i++, rec += len) {
+                    recordAt = rec;
+                    decode(t, rec, t.offsets, t.planLengths);
+                }
             }
             return (sl - SET_HEADER) / len - n;
         }
@@ -568,13 +579,20 @@ public final class TemplateDecoder {
     private void decodeVariable(Template t, int from, int to, int n) {
         if (!t.flow && !t.hasInit && !t.hasRate) return;
         int[] idx = t.fieldIndex;
-        if (planOff.length < idx.length) planOff = new int[idx.length];
-        int[] po = planOff;
+        if (planOff.length < idx.length) {
+            planOff = new int[idx.length];
+            planLen = new int[idx.length];
+        }
+        int[] po = planOff, pl = planLen;
         int r = from;
         for (int i = 0; i < n; i++) {
             int e = walk(t, r, to);
-            for (int k = 0; k < idx.length; k++) po[k] = fieldOff[idx[k]];
-            decode(t, 0, po, t.planLengths);
+            for (int k = 0; k < idx.length; k++) {
+                po[k] = fieldOff[idx[k]];
+                pl[k] = fieldLen[idx[k]];
+            }
+            recordAt = r;
+            decode(t, 0, po, pl);
             r = e;
         }
     }
@@ -582,8 +600,11 @@ public final class TemplateDecoder {
     /** Locates every field of the record at {@code r} into {@link #fieldOff}; returns its end, or -1 if it overruns. */
     private int walk(Template t, int r, int to) {
         int[] lens = t.lengths;
-        if (fieldOff.length < lens.length) fieldOff = new int[lens.length];
-        int[] fo = fieldOff;
+        if (fieldOff.length < lens.length) {
+            fieldOff = new int[lens.length];
+            fieldLen = new int[lens.length];
+        }
+        int[] fo = fieldOff, fl = fieldLen;
         for (int i = 0; i < lens.length; i++) {
             int len = lens[i];
             if (len == VARIABLE) {
@@ -597,6 +618,7 @@ public final class TemplateDecoder {
             }
             if (to - r < len) return -1;
             fo[i] = r;
+            fl[i] = len;
             r += len;
         }
         return r;
@@ -618,7 +640,8 @@ public final class TemplateDecoder {
         long sampler = -1, inIf = 0, outIf = 0, interval = 0, pktInterval = 0, pktSpace = 0, size = 0, population = 0;
         long outOctets = 0, outPackets = 0, srcAs = 0, dstAs = 0;
         int direction = 0;
-        boolean hasInit = false;
+        int sectionAt = -1, sectionLen = 0, sectionLayer = 0;
+        boolean hasInit = false, hasOctets = false, hasPackets = false;
         for (int i = 0; i < kinds.length; i++) {
             int o = rec + offs[i];
             switch (kinds[i]) {
@@ -640,8 +663,21 @@ public final class TemplateDecoder {
                 case PROTO -> proto = b[o] & 0xff;
                 case FLAGS -> flags |= (int) uint(b, o, lens[i]);
                 case R_FLAGS -> flags |= (int) uint(b, o, lens[i]); // a biflow's flags cover both directions
-                case OCTETS -> octets = uint(b, o, lens[i]);
-                case PACKETS -> packets = uint(b, o, lens[i]);
+                case OCTETS -> {
+                    octets = uint(b, o, lens[i]);
+                    hasOctets = true;
+                }
+                case PACKETS -> {
+                    packets = uint(b, o, lens[i]);
+                    hasPackets = true;
+                }
+                case SECTION_L2, SECTION_IP -> {
+                    if (sectionAt < 0) {
+                        sectionAt = o;
+                        sectionLen = lens[i];
+                        sectionLayer = kinds[i] == SECTION_L2 ? PacketSection.ETHERNET : PacketSection.IP;
+                    }
+                }
                 case R_OCTETS -> rOctets = uint(b, o, lens[i]);
                 case R_PACKETS -> rPackets = uint(b, o, lens[i]);
                 case START -> start = uint(b, o, lens[i]);
@@ -694,6 +730,18 @@ public final class TemplateDecoder {
             }
             return;
         }
+        PacketSection ps = null;
+        if (t.packetSample) {
+            // One sampled packet: its headers are the flow's; it counts as one packet of its IP length.
+            if (!section.read(b, sectionAt, sectionLen, sectionLayer)) {
+                // ARP, LLDP, IS-IS... sampled too: real traffic, not damage, but no flow of any address.
+                rejects.skipped(NOT_IP_SAMPLES, 1);
+                return;
+            }
+            ps = section;
+            if (!hasOctets) octets = ps.ipLength;
+            if (!hasPackets) packets = 1;
+        }
         if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
             octets = outOctets;
             packets = outPackets;
@@ -744,12 +792,24 @@ public final class TemplateDecoder {
             srcPort = 0;
         }
         Ip src, dst;
-        if (t.hasV4 && (!t.hasV6 || (src4 | dst4) != 0)) {
+        if (ps != null) {
+            src = ps.v6 ? Ip.ofV6(ps.src6hi, ps.src6lo) : Ip.ofV4(ps.src4);
+            dst = ps.v6 ? Ip.ofV6(ps.dst6hi, ps.dst6lo) : Ip.ofV4(ps.dst4);
+            proto = ps.proto;
+            srcPort = ps.srcPort;
+            dstPort = ps.dstPort;
+            flags = ps.flags;
+        } else if (t.hasV4 && (!t.hasV6 || (src4 | dst4) != 0)) {
             src = Ip.ofV4(src4);
             dst = Ip.ofV4(dst4);
         } else {
             src = Ip.ofV6(s6hi, s6lo);
             dst = Ip.ofV6(d6hi, d6lo);
+        }
+        String implausible = FlowRecord.implausibleCounters(packets, octets, rPackets, rOctets);
+        if (implausible != null) {
+            reject(recordAt, 1, "data record of template " + t.id + ": " + implausible);
+            return;
         }
         FlowRecord f = t.biflow
                 ? new FlowRecord(startMs, endMs, src, dst, srcPort, dstPort, proto, flags, packets, octets,

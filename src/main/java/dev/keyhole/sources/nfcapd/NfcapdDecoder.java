@@ -1,5 +1,7 @@
 package dev.keyhole.sources.nfcapd;
 
+import dev.keyhole.records.FlowRecord;
+
 import dev.keyhole.sources.Rejects;
 
 import java.io.IOException;
@@ -449,6 +451,7 @@ final class NfcapdDecoder {
             f.startMillis = event;
             f.endMillis = event;
         }
+        if (((f.packets | f.bytes | f.outPackets | f.outBytes) & ~(FlowRecord.MAX_COUNTER - 1)) != 0) return IMPLAUSIBLE;
         visitor.flow(f);
         emitted++;
         return 1;
@@ -456,7 +459,7 @@ final class NfcapdDecoder {
 
     // ---------------------------------------------------------------- layout 1 (nfdump 1.6)
 
-    static final int BAD_ELEMENT = -1, NO_MAP = -2, SHORT_FOR_MAP = -3, BAD_MAP = -4;
+    static final int BAD_ELEMENT = -1, NO_MAP = -2, SHORT_FOR_MAP = -3, BAD_MAP = -4, IMPLAUSIBLE = -5;
 
     private String malformed(int code, byte[] b, int r, int rsize) {
         switch (code) {
@@ -467,6 +470,8 @@ final class NfcapdDecoder {
             case SHORT_FOR_MAP:
                 return "nfdump 1.6 record of " + rsize + " bytes is shorter than its extension map "
                         + u16(b, r + 6) + " says";
+            case IMPLAUSIBLE:
+                return FlowRecord.implausibleCounters(flow.packets, flow.bytes, flow.outPackets, flow.outBytes);
             default:
                 return "extension map record of " + rsize + " bytes is malformed (unknown extension id or"
                         + " size mismatch); records using it will be skipped";
@@ -589,6 +594,7 @@ final class NfcapdDecoder {
         if (m.event >= 0 && f.startMillis == 0 && f.endMillis == 0) {
             f.startMillis = f.endMillis = (long) I64.get(b, d + m.event);
         }
+        if (((f.packets | f.bytes | f.outPackets | f.outBytes) & ~(FlowRecord.MAX_COUNTER - 1)) != 0) return IMPLAUSIBLE;
         visitor.flow(f);
         emitted++;
         return 1;

@@ -17,14 +17,17 @@ final class CaptureFile {
     static final int PCAPNG_SHB = 0x0a0d0d0a, PCAPNG_BOM = 0x1a2b3c4d;
     /** Largest packet or block accepted; larger ones are damage, not packets. */
     static final int MAX_BLOCK = 16 << 20;
+    /** A packet without a time stamp (the decoder's "unknown": its templates do not age). */
+    static final long NO_TIME = dev.keyhole.sources.ipfix.TemplateDecoder.NO_TIME;
 
     interface Handler {
         /**
          * @param linkType LINKTYPE_* of the packet's interface
          * @param at       file offset of {@code b[off]}
          * @param origLen  the packet's length on the wire (more than {@code len} if the capture cut it)
+         * @param millis   when it was captured (Unix milliseconds), or {@link #NO_TIME} (a pcapng simple packet block)
          */
-        void packet(int linkType, byte[] b, int off, int len, int origLen, long at);
+        void packet(int linkType, byte[] b, int off, int len, int origLen, long at, long millis);
     }
 
     private final InputStream in;
@@ -96,8 +99,10 @@ final class CaptureFile {
                 return;
             }
             int data = pos + 16 + extra;
+            long sec = i32(pos) & 0xffff_ffffL, frac = i32(pos + 4) & 0xffff_ffffL;
+            long millis = sec * 1000 + (magic == PCAP_NS ? frac / 1_000_000 : frac / 1000);
             packets++;
-            h.packet(linkType, buf, data, incl, Math.max(orig, incl), base + data);
+            h.packet(linkType, buf, data, incl, Math.max(orig, incl), base + data, millis);
             pos = data + incl;
         }
     }
@@ -106,6 +111,9 @@ final class CaptureFile {
 
     private int[] ifLinkType = new int[4];
     private int[] ifSnap = new int[4];
+    /** Each interface's time stamp unit (if_tsresol: 10^-n, or 2^-n when the top bit is set) and if_tsoffset (s). */
+    private int[] ifTsResol = new int[4];
+    private long[] ifTsOffset = new long[4];
     private int interfaces;
 
     private void pcapng(Handler h) throws IOException {
@@ -171,16 +179,59 @@ final class CaptureFile {
             return;
         }
         addInterface(u16(body), i32(body + 4));
+        // Options: code, length, value padded to 4 bytes; the time stamp unit and offset matter here.
+        int p = body + 8, end = body + len;
+        while (end - p >= 4) {
+            int code = u16(p), olen = u16(p + 2);
+            if (code == 0 || olen > end - p - 4) break;
+            if (code == 9 && olen >= 1) ifTsResol[interfaces - 1] = buf[p + 4] & 0xff;
+            if (code == 14 && olen >= 8) {
+                long a = i32(p + 4) & 0xffff_ffffL, b = i32(p + 8) & 0xffff_ffffL;
+                ifTsOffset[interfaces - 1] = little ? (b << 32) | a : (a << 32) | b;
+            }
+            p += 4 + ((olen + 3) & ~3);
+        }
     }
 
     private void addInterface(int linkType, int snap) {
         if (interfaces == ifLinkType.length) {
             ifLinkType = java.util.Arrays.copyOf(ifLinkType, interfaces * 2);
             ifSnap = java.util.Arrays.copyOf(ifSnap, interfaces * 2);
+            ifTsResol = java.util.Arrays.copyOf(ifTsResol, interfaces * 2);
+            ifTsOffset = java.util.Arrays.copyOf(ifTsOffset, interfaces * 2);
         }
         ifLinkType[interfaces] = linkType;
         ifSnap[interfaces] = snap;
+        ifTsResol[interfaces] = 6; // the default unit: microseconds
+        ifTsOffset[interfaces] = 0;
         interfaces++;
+    }
+
+    /** An (enhanced) packet block's 64-bit time stamp at {@code p} (high word first) in Unix milliseconds. */
+    private long millis(long iface, int p) {
+        if (iface < 0 || iface >= interfaces) return NO_TIME;
+        long ts = ((i32(p) & 0xffff_ffffL) << 32) | (i32(p + 4) & 0xffff_ffffL);
+        int r = ifTsResol[(int) iface];
+        long ms;
+        if ((r & 0x80) != 0) {
+            ms = (long) (unsigned(ts) / Math.scalb(1.0, r & 0x7f) * 1000);
+        } else if (r >= 3) {
+            ms = r - 3 > 18 ? 0 : Long.divideUnsigned(ts, POW10[r - 3]);
+        } else {
+            ms = ts * POW10[3 - r];
+        }
+        return ms + ifTsOffset[(int) iface] * 1000;
+    }
+
+    private static double unsigned(long v) {
+        return v >= 0 ? v : (v >>> 1) * 2.0 + (v & 1);
+    }
+
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) POW10[i] = POW10[i - 1] * 10;
     }
 
     private int linkType(long iface, long at) {
@@ -207,7 +258,7 @@ final class CaptureFile {
         }
         int lt = linkType(iface, at);
         packets++;
-        if (lt >= 0) h.packet(lt, buf, body + 20, cap, Math.max(orig, cap), base + body + 20);
+        if (lt >= 0) h.packet(lt, buf, body + 20, cap, Math.max(orig, cap), base + body + 20, millis(iface, body + 4));
     }
 
     private void spb(Handler h, int body, int len, long at) {
@@ -222,7 +273,7 @@ final class CaptureFile {
         if (orig >= 0 && orig < cap) cap = orig;
         if (interfaces > 0 && ifSnap[0] > 0 && ifSnap[0] < cap) cap = ifSnap[0];
         packets++;
-        if (lt >= 0) h.packet(lt, buf, body + 4, cap, Math.max(orig, cap), base + body + 4);
+        if (lt >= 0) h.packet(lt, buf, body + 4, cap, Math.max(orig, cap), base + body + 4, NO_TIME);
     }
 
     private void pb(Handler h, int body, int len, long at) {
@@ -240,7 +291,7 @@ final class CaptureFile {
         }
         int lt = linkType(iface, at);
         packets++;
-        if (lt >= 0) h.packet(lt, buf, body + 20, cap, Math.max(orig, cap), base + body + 20);
+        if (lt >= 0) h.packet(lt, buf, body + 20, cap, Math.max(orig, cap), base + body + 20, millis(iface, body + 4));
     }
 
     // ---------------------------------------------------------------- buffer

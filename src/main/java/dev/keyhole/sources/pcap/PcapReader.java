@@ -21,15 +21,32 @@ import java.util.TreeSet;
  * exporter and domain). Link layers: Ethernet (with 802.1Q / 802.1ad VLAN tags), Linux cooked (SLL,
  * SLL2), raw IP, BSD loopback. Everything else (other link types, non-IP, non-UDP, IP fragments, UDP
  * that is not flow export) is skipped and counted in one note at the end of the file.
+ *
+ * <p>Each datagram is decoded at its packet's capture time, so a template that the exporter did not
+ * send again within the template lifetime expires as it would in {@code keyhole collect}.
  */
 public final class PcapReader implements RecordReader {
+    /** The default template lifetime, as {@code keyhole collect}'s: 90 minutes. */
+    public static final long DEFAULT_TEMPLATE_LIFETIME_MILLIS = 90 * 60_000L;
     static final int LINKTYPE_NULL = 0, LINKTYPE_ETHERNET = 1, LINKTYPE_RAW = 101, LINKTYPE_LOOP = 108,
             LINKTYPE_LINUX_SLL = 113, LINKTYPE_IPV4 = 228, LINKTYPE_IPV6 = 229, LINKTYPE_LINUX_SLL2 = 276,
             DLT_RAW_12 = 12, DLT_RAW_14 = 14;
 
+    private final long templateLifetimeMillis;
+
+    public PcapReader() {
+        this(DEFAULT_TEMPLATE_LIFETIME_MILLIS);
+    }
+
+    /** @param templateLifetimeMillis 0: templates never expire */
+    public PcapReader(long templateLifetimeMillis) {
+        if (templateLifetimeMillis < 0) throw new IllegalArgumentException("negative template lifetime");
+        this.templateLifetimeMillis = templateLifetimeMillis;
+    }
+
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
-        Run run = new Run(sink, rejects);
+        Run run = new Run(sink, rejects, templateLifetimeMillis);
         CaptureFile file = new CaptureFile(in, rejects);
         file.read(run);
         run.finish(file.packets);
@@ -44,15 +61,18 @@ public final class PcapReader implements RecordReader {
         final TreeSet<Integer> unsupportedLinks = new TreeSet<>();
         long unsupportedPackets;
         long lastOffset;
+        /** The capture time of the packet being read, or {@link CaptureFile#NO_TIME}. */
+        private long millis = CaptureFile.NO_TIME;
 
-        Run(RecordSink sink, Rejects rejects) {
-            this.decoder = new ExportDecoder(sink);
+        Run(RecordSink sink, Rejects rejects, long templateLifetimeMillis) {
+            this.decoder = new ExportDecoder(sink, templateLifetimeMillis);
             this.rejects = rejects;
         }
 
         @Override
-        public void packet(int linkType, byte[] b, int off, int len, int origLen, long at) {
+        public void packet(int linkType, byte[] b, int off, int len, int origLen, long at, long millis) {
             lastOffset = at + len;
+            this.millis = millis;
             int end = off + len;
             int p;
             int etherType;
@@ -195,7 +215,7 @@ public final class PcapReader implements RecordReader {
             }
             if (have < wire || ipCut) cutExport++;
             exportDatagrams++;
-            decoder.datagram(b, data, have, src, srcPort, fileBase + data, rejects);
+            decoder.datagram(b, data, have, src, srcPort, fileBase + data, rejects, millis);
         }
 
         /**

@@ -224,14 +224,16 @@ public final class EveReader implements RecordReader {
                 }
                 if (flags < 0 || flags > 255) throw bad("tcp.tcp_flags", "not a hex flag byte", ev.tcpFlags);
             }
-            if (netflow) {
-                return new FlowRecord(start, end, src, dst, sport, dport, proto, flags, count("netflow.pkts", ev.pkts),
-                        count("netflow.bytes", ev.bytes), 0, 0, false, 0, 0, ev.flowId, null, NameSource.NONE);
-            }
-            return new FlowRecord(start, end, src, dst, sport, dport, proto, flags,
-                    count("flow.pkts_toserver", ev.pktsToServer), count("flow.bytes_toserver", ev.bytesToServer),
-                    count("flow.pkts_toclient", ev.pktsToClient), count("flow.bytes_toclient", ev.bytesToClient),
-                    true, 0, 0, ev.flowId, null, NameSource.NONE); // EVE has no AS numbers
+            FlowRecord f = netflow
+                    ? new FlowRecord(start, end, src, dst, sport, dport, proto, flags, count("netflow.pkts", ev.pkts),
+                            count("netflow.bytes", ev.bytes), 0, 0, false, 0, 0, ev.flowId, null, NameSource.NONE)
+                    : new FlowRecord(start, end, src, dst, sport, dport, proto, flags,
+                            count("flow.pkts_toserver", ev.pktsToServer), count("flow.bytes_toserver", ev.bytesToServer),
+                            count("flow.pkts_toclient", ev.pktsToClient), count("flow.bytes_toclient", ev.bytesToClient),
+                            true, 0, 0, ev.flowId, null, NameSource.NONE); // EVE has no AS numbers
+            String implausible = f.implausibleCounters();
+            if (implausible != null) throw new EveLine.Bad(implausible);
+            return f;
         }
 
         private HttpRecord http() throws EveLine.Bad {

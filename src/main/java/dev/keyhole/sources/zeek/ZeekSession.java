@@ -277,7 +277,10 @@ final class ZeekSession {
         try {
             switch (schema) {
                 case CONN:
-                    rec = conn(f);
+                    FlowRecord c = conn(f);
+                    String implausible = c.implausibleCounters();
+                    if (implausible != null) throw new Fields.Bad(implausible);
+                    rec = c;
                     break;
                 case HTTP:
                     rec = http(f);

@@ -45,6 +45,17 @@ class CsvFlowReaderTest {
         return r;
     }
 
+    /** Counters of 2^48 or more would wrap a run's sums: the line is rejected and named, the others kept. */
+    @Test
+    void implausibleCountersAreRejectedWithTheirLine() {
+        var r = read(REQUIRED + "1700000000,1700000001,10.0.0.1,192.0.2.7,51000,443,6,12,3400\n"
+                + "1700000000,1700000001,10.0.0.1,192.0.2.7,51001,443,6,12,281474976710656\n"
+                + "1700000000,1700000001,10.0.0.1,192.0.2.7,51002,443,6,12,281474976710655\n");
+        assertThat(r.flows).extracting(FlowRecord::srcPort).containsExactly(51000, 51002);
+        assertThat(r.rejects.messages()).containsExactly("f.csv: line 3: implausible counters (packets 12, bytes"
+                + " 281474976710656, reverse 0 / 0; 2^48 or more, or negative)");
+    }
+
     @Test
     void requiredColumnsOnly() {
         var r = read(REQUIRED + "1700000000,1700000001.25,10.0.0.1,192.0.2.7,51000,443,6,12,3400\n");

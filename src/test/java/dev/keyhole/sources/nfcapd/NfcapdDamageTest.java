@@ -86,6 +86,28 @@ class NfcapdDamageTest {
         }
     }
 
+    /**
+     * Counters of 2^48 or more (which would wrap a run's sums) are rejected where they are read: the
+     * block's offset and the record's number in it; the records around them are kept.
+     */
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void implausibleCountersAreRejectedWithTheirBlockAndRecord(Compression c) throws IOException {
+        Path f = dir.resolve("huge-" + c);
+        List<NfcapdFlow> in = new ArrayList<>(FLOWS.subList(0, 3));
+        in.set(1, new NfcapdFlow().set(FlowRecord.uni(1_650_000_000_000L, 1_650_000_000_500L, Ip.ofV4(1), Ip.ofV4(2),
+                1, 2, 17, 0, 5, 1L << 48, 0, 0)));
+        try (NfcapdWriter w = new NfcapdWriter(f, c, "test", BLOCK_BYTES)) {
+            for (NfcapdFlow x : in) w.write(x);
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        NfcapdFiles.Read r = NfcapdFiles.read(bytes, false);
+        assertThat(r.rows()).containsExactly(ROWS.get(0), ROWS.get(2));
+        assertThat(r.messages()).containsExactly("test.nfcapd: offset " + NfcapdFiles.blockOffsets(bytes).get(0)
+                + ": record 2 of the block: implausible counters (packets 5, bytes 281474976710656, reverse 0 / 0;"
+                + " 2^48 or more, or negative); record skipped");
+    }
+
     @Test
     void truncatedUncompressedFileKeepsEveryWholeRecordBeforeTheCut() {
         byte[] f = file(Compression.NONE);

@@ -53,10 +53,14 @@ class PcapReaderTest {
     }
 
     static Read read(byte[] capture) {
+        return read(capture, new PcapReader());
+    }
+
+    static Read read(byte[] capture, PcapReader reader) {
         List<FlowRecord> flows = new ArrayList<>();
         Rejects rejects = new Rejects("cap", null);
         try {
-            long n = new PcapReader().read(new ByteArrayInputStream(capture), new RecordSink() {
+            long n = reader.read(new ByteArrayInputStream(capture), new RecordSink() {
                 @Override
                 public void flow(FlowRecord f) {
                     flows.add(f);
@@ -192,6 +196,55 @@ class PcapReaderTest {
         assertThat(r.flows()).hasSize((int) (2 + 1 + ipfixFlows));
         assertThat(r.rejects().count()).isEqualTo(1); // the record the cut datagram's header counts but lacks
         assertThat(r.messages()).noneMatch(m -> m.contains("not NetFlow"));
+    }
+
+    /**
+     * A capture ages templates by the packets' capture times, as the collector by arrival: data 89
+     * minutes after the template's only send is read, 91 minutes after it is lost, and read again
+     * after the template is re-sent. Every time stamp form: pcap µs and ns, pcapng in ns, µs (the
+     * default unit), ms and 2^-20 s.
+     */
+    @Test
+    void templatesExpireByCaptureTimeAsInTheCollector() {
+        record Case(Format format, int tsresol) {}
+        List<Case> cases = new ArrayList<>();
+        for (Format f : Format.values()) cases.add(new Case(f, 9));
+        for (int res : new int[] {6, 3, 0x80 | 20}) cases.add(new Case(Format.PCAPNG_LE, res));
+        long min = 60_000_000_000L;
+        for (Case c : cases) {
+            ExportEncoder e = new ExportEncoder(ExportEncoder.Protocol.IPFIX, 7, 1400, MS - 3_600_000L);
+            byte[] template = e.templates(MS);
+            List<byte[]> data = new ArrayList<>();
+            for (int i = 0; i < 3; i++) data.addAll(e.encode(flows("10.5" + i + ".0", 2), MS));
+            assertThat(data).hasSize(3);
+            CaptureWriter w = new CaptureWriter(c.format(), ETHERNET, c.tsresol());
+            w.packet(NANOS, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
+            w.packet(NANOS + 89 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(0), 0));
+            w.packet(NANOS + 91 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(1), 0));
+            w.packet(NANOS + 100 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
+            w.packet(NANOS + 189 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(2), 0));
+            byte[] capture = w.toBytes();
+
+            Read r = read(capture);
+            assertThat(r.flows()).as(c.toString()).extracting(f -> f.src().toString())
+                    .containsExactly("10.50.0.1", "10.50.0.2", "10.52.0.1", "10.52.0.2");
+            assertThat(r.messages()).as(c.toString()).anySatisfy(m -> assertThat(m)
+                    .contains("which expired: not re-sent for 5460 s, more than the template lifetime of 5400 s")
+                    .contains("records lost: 2"));
+            assertThat(r.rejects().count()).as(c.toString()).isEqualTo(2);
+
+            Read never = read(capture, new PcapReader(0));
+            assertThat(never.flows()).as(c.toString()).hasSize(6);
+            assertThat(never.rejects().count()).isZero();
+            assertThat(read(capture, new PcapReader(120 * 60_000L)).flows()).as(c.toString()).hasSize(6);
+        }
+        // A simple packet block has no time: its templates do not age.
+        ExportEncoder e = new ExportEncoder(ExportEncoder.Protocol.IPFIX, 7, 1400, MS - 3_600_000L);
+        CaptureWriter w = new CaptureWriter(Format.PCAPNG_BE, ETHERNET);
+        w.packet(NANOS, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, e.templates(MS), 0));
+        w.simplePacket(CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739,
+                e.encode(flows("10.60.0", 2), MS).get(0), 0));
+        assertThat(read(w.toBytes()).flows()).hasSize(2);
     }
 
     @Test

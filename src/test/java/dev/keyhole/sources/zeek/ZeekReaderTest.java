@@ -47,6 +47,18 @@ class ZeekReaderTest {
         assertThat(f.reverseBytes()).isEqualTo(300);
     }
 
+    /** Counters of 2^48 or more would wrap a run's sums: the line is rejected and named, the others kept. */
+    @Test
+    void implausibleCountersAreRejectedWithTheirLine() {
+        String log = CONN + connLine(1) + connLine(2).replace("\t2\t200\t2\t300\n", "\t2\t200\t2\t281474976710656\n")
+                + connLine(3);
+        var r = read(InputFormat.ZEEK_CONN, log);
+
+        assertThat(uids(r)).isEqualTo("Cuid1,Cuid3");
+        assertThat(r.messages()).containsExactly("t.log: line 10: implausible counters (packets 2, bytes 200, reverse 2"
+                + " / 281474976710656; 2^48 or more, or negative)");
+    }
+
     @Test
     void wrongFieldCountIsRejected() {
         String log = CONN + connLine(1) + connLine(2).replace("\ttcp\t", "\ttcp\textra\t") + connLine(3);

@@ -1,0 +1,157 @@
+package dev.keyhole.sources.ipfix;
+
+/**
+ * Reads the headers of one sampled packet that an exporter sent as bytes instead of as flow fields:
+ * IPFIX dataLinkFrameSection (IE 315, also NetFlow v9 / IPFIX layer2packetSectionData, 104) from the
+ * Ethernet header, or ipHeaderPacketSection (IE 313) from the IP header. Juniper inline monitoring,
+ * Cisco and others export packet samples this way. The headers give the flow's addresses, ports,
+ * protocol and TCP flags, and its length on the wire at the IP layer.
+ *
+ * <p>Ethernet with any number of 802.1Q / 802.1ad tags, MPLS label stacks (then IPv4, IPv6, or a
+ * pseudowire control word and Ethernet again, as EVPN and Ethernet over MPLS carry it), IPv4 and
+ * IPv6 with extension headers. Tunnels are not opened: an IP-in-IP, GRE or SRv6 packet is the outer
+ * header's flow, with the outer protocol (4, 41, 47, …), as other collectors report it by default.
+ * A section cut before the transport header (exporters send the first 64–128 bytes) still gives
+ * addresses and protocol, with ports 0. Not thread-safe: one per decoder.
+ */
+final class PacketSection {
+    static final int ETHERNET = 1, IP = 2;
+    private static final int MAX_ETHERNET_NESTING = 2;
+
+    boolean v6;
+    int src4, dst4;
+    long src6hi, src6lo, dst6hi, dst6lo;
+    int proto, srcPort, dstPort, flags;
+    /** The packet's IP length (IPv4 total length, IPv6 40 + payload length), 0 when the header says none. */
+    long ipLength;
+    /** Why the section held no IP packet, when {@link #read} returned false. */
+    String why;
+
+    private byte[] b;
+
+    /** Reads {@code b[from, from + len)} starting at the given layer; false when it holds no IP header. */
+    boolean read(byte[] b, int from, int len, int layer) {
+        this.b = b;
+        v6 = false;
+        src4 = dst4 = proto = srcPort = dstPort = flags = 0;
+        src6hi = src6lo = dst6hi = dst6lo = ipLength = 0;
+        why = null;
+        int end = from + len;
+        return layer == ETHERNET ? ethernet(from, end, 0) : ip(from, end);
+    }
+
+    private boolean ethernet(int p, int end, int depth) {
+        if (end - p < 14) return fail("Ethernet header cut at " + (end - p) + " bytes");
+        int type = u16(p + 12);
+        p += 14;
+        while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+            if (end - p < 4) return fail("VLAN tag cut");
+            type = u16(p + 2);
+            p += 4;
+        }
+        if (type == 0x8847 || type == 0x8848) {
+            // MPLS: labels up to the one with the bottom-of-stack bit; then the payload's first nibble.
+            while (true) {
+                if (end - p < 4) return fail("MPLS label stack cut");
+                boolean bottom = (b[p + 2] & 1) != 0;
+                p += 4;
+                if (bottom) break;
+            }
+            if (end - p < 1) return fail("MPLS payload missing");
+            int nibble = (b[p] & 0xff) >>> 4;
+            if (nibble == 4 || nibble == 6) return ip(p, end);
+            if (nibble == 0 && depth < MAX_ETHERNET_NESTING) return ethernet(p + 4, end, depth + 1); // control word
+            return fail("MPLS payload that is not IP (first nibble " + nibble + ")");
+        }
+        if (type == 0x0800 || type == 0x86dd) return ip(p, end);
+        return fail(String.format("ethertype 0x%04x", type));
+    }
+
+    private boolean ip(int p, int end) {
+        if (end - p < 1) return fail("IP header missing");
+        int version = (b[p] & 0xff) >>> 4;
+        if (version == 4) return ipv4(p, end);
+        if (version == 6) return ipv6(p, end);
+        return fail("IP version " + version);
+    }
+
+    private boolean ipv4(int p, int end) {
+        if (end - p < 20) return fail("IPv4 header cut at " + (end - p) + " bytes");
+        int ihl = (b[p] & 0x0f) * 4;
+        if (ihl < 20) return fail("IPv4 header length " + ihl);
+        ipLength = u16(p + 2);
+        proto = b[p + 9] & 0xff;
+        src4 = i32(p + 12);
+        dst4 = i32(p + 16);
+        // Only a packet's first fragment holds the transport header.
+        if ((u16(p + 6) & 0x1fff) == 0) transport(p + ihl, end);
+        return true;
+    }
+
+    private boolean ipv6(int p, int end) {
+        if (end - p < 40) return fail("IPv6 header cut at " + (end - p) + " bytes");
+        v6 = true;
+        int payload = u16(p + 4);
+        ipLength = payload == 0 ? 0 : 40L + payload; // 0: a jumbogram
+        src6hi = i64(p + 8);
+        src6lo = i64(p + 16);
+        dst6hi = i64(p + 24);
+        dst6lo = i64(p + 32);
+        int next = b[p + 6] & 0xff;
+        int q = p + 40;
+        // Hop-by-hop, routing, destination options, AH, fragment: the protocol is the header after them.
+        while (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
+            if (end - q < 8) {
+                proto = next; // cut inside the extension headers: the first one we cannot pass
+                return true;
+            }
+            int h = next;
+            next = b[q] & 0xff;
+            if (h == 44) {
+                if ((u16(q + 2) & 0xfff8) != 0) { // not the first fragment: no transport header
+                    proto = next;
+                    return true;
+                }
+                q += 8;
+            } else {
+                q += h == 51 ? ((b[q + 1] & 0xff) + 2) * 4 : ((b[q + 1] & 0xff) + 1) * 8;
+            }
+        }
+        proto = next;
+        transport(q, end);
+        return true;
+    }
+
+    private void transport(int p, int end) {
+        switch (proto) {
+            case 6, 17, 132, 136 -> { // TCP, UDP, SCTP, UDP-Lite
+                if (end - p < 4) return;
+                srcPort = u16(p);
+                dstPort = u16(p + 2);
+                if (proto == 6 && end - p >= 14) flags = b[p + 13] & 0xff;
+            }
+            case 1, 58 -> { // ICMP: type and code in the destination port, as nfdump keeps them
+                if (end - p < 2) return;
+                dstPort = (b[p] & 0xff) << 8 | (b[p + 1] & 0xff);
+            }
+            default -> { }
+        }
+    }
+
+    private boolean fail(String reason) {
+        why = reason;
+        return false;
+    }
+
+    private int u16(int p) {
+        return ((b[p] & 0xff) << 8) | (b[p + 1] & 0xff);
+    }
+
+    private int i32(int p) {
+        return (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
+    }
+
+    private long i64(int p) {
+        return (long) i32(p) << 32 | (i32(p + 4) & 0xffff_ffffL);
+    }
+}
