@@ -80,6 +80,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "instead of requiring a new directory.")
     boolean storeAppend;
 
+    /** {@code --template-lifetime} of analyze and top, in milliseconds; a bad value is a usage error. */
+    static long lifetimeMillis(picocli.CommandLine.Model.CommandSpec spec, String value) {
+        try {
+            return CollectCommand.parseLifetime(value).toMillis();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     static final class StoreCodecConverter implements picocli.CommandLine.ITypeConverter<ParquetWriter.Codec> {
         @Override
         public ParquetWriter.Codec convert(String v) {
@@ -104,12 +113,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (storeAppend && store == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--store-append needs --store");
         }
-        Duration lifetime;
-        try {
-            lifetime = CollectCommand.parseLifetime(templateLifetime);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        Duration lifetime = Duration.ofMillis(lifetimeMillis(spec, templateLifetime));
         TargetProfile p = ProfileLoader.load(profile);
         if (!periods.isEmpty()) {
             List<Period> ps = new ArrayList<>();

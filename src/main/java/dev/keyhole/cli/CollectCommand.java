@@ -103,11 +103,14 @@ public final class CollectCommand implements Callable<Integer> {
         }
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(s|m|h|d)");
+    /** 100 years: longer makes no sense for a rotation or a template lifetime, and milliseconds must fit a long. */
+    private static final long MAX_DURATION_SECONDS = 100L * 366 * 86_400;
 
     /** {@code --template-lifetime}: a duration as for {@code --rotate}, or 0 for none. */
     static Duration parseLifetime(String s) {
-        return s.trim().equals("0") ? Duration.ZERO : parseDuration(s, "--template-lifetime");
+        // 0 in any unit (0, 0s, 0m, PT0S) means never.
+        return s.trim().matches("(?i)0+[smhd]?|PT0+S") ? Duration.ZERO : parseDuration(s, "--template-lifetime");
     }
 
     static Duration parseDuration(String s) {
@@ -138,8 +141,9 @@ public final class CollectCommand implements Callable<Integer> {
             });
             at = m.end();
         }
-        if (at != t.length() || d.isNegative() || d.toMillis() < 1000) {
-            throw new IllegalArgumentException(option + ": not a duration of at least 1s: " + s + " (examples: 30s, 5m, 1h)");
+        if (at != t.length() || d.isNegative() || d.getSeconds() < 1 || d.getSeconds() > MAX_DURATION_SECONDS) {
+            throw new IllegalArgumentException(option + ": not a duration from 1s to 100 years: " + s
+                    + " (examples: 30s, 5m, 1h)");
         }
         return d;
     }

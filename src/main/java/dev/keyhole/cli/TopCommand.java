@@ -60,16 +60,25 @@ public final class TopCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--template-lifetime", defaultValue = "90m", paramLabel = "DURATION",
+            description = "Captures (pcap/pcapng) of NetFlow v9 / IPFIX: a template not sent again within this much "
+                    + "capture time expires, as in keyhole collect (default 90m; 0 = never).")
+    String templateLifetime;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     ReferenceOptions ref = new ReferenceOptions();
 
     @Override
     public Integer call() throws Exception {
+        long lifetime = AnalyzeCommand.lifetimeMillis(spec, templateLifetime);
         TargetProfile p = ProfileLoader.load(profile);
         List<InputFile> files = Inputs.resolve(inputs, format, m -> System.err.println("warning: " + m));
         if (files.isEmpty()) throw new IOException("no readable input in " + inputs);
         TargetScope scope = scope(p, cidrsOnly, ref);
-        TopQuery.Result r = TopQuery.run(files, scope, by, order, threads, System.err::println);
+        TopQuery.Result r = TopQuery.run(files, scope, by, order, threads, System.err::println, lifetime);
         print(r, p, by, order, n, csv, System.out);
         return 0;
     }

@@ -446,6 +446,8 @@ public final class Collector implements Closeable {
         r.put("records", rejects.count());
         r.put("messages", rejects.messages());
         m.put("rejects", r);
+        // What exporters sent on purpose that is not a flow (packet samples of ARP, LLDP...), by kind.
+        m.put("skipped", new LinkedHashMap<>(rejects.skipped()));
         periodDatagrams = 0;
         periodBytes = 0;
         periodNotExport = export.notExport();

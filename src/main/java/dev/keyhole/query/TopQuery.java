@@ -97,6 +97,13 @@ public final class TopQuery {
 
     public static Result run(List<InputFile> files, TargetScope scope, Key key, Order order, int threads,
                              Consumer<String> log) throws InterruptedException {
+        return run(files, scope, key, order, threads, log,
+                dev.keyhole.sources.pcap.PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS);
+    }
+
+    /** @param templateLifetimeMillis captures: how long a template lives without a re-send (0: always) */
+    public static Result run(List<InputFile> files, TargetScope scope, Key key, Order order, int threads,
+                             Consumer<String> log, long templateLifetimeMillis) throws InterruptedException {
         long t0 = System.nanoTime();
         List<InputFile> sorted = new ArrayList<>(files);
         sorted.sort(Comparator.comparingLong(InputFile::size).reversed());
@@ -117,7 +124,7 @@ public final class TopQuery {
                         if (shown.incrementAndGet() <= 20) log.accept("error: " + m);
                     });
                     try (InputStream in = new BufferedInputStream(Inputs.open(f), 1 << 16)) {
-                        count(f, in, local.get(), scope, key, rejects);
+                        count(f, in, local.get(), scope, key, rejects, templateLifetimeMillis);
                     } catch (IOException e) {
                         rejects.atOffset(0, 0, "read failed: " + e.getMessage());
                     }
@@ -148,8 +155,8 @@ public final class TopQuery {
         return new Result(rows, sum.read, sum.matched, packets, bytes, rejected.get(), System.nanoTime() - t0);
     }
 
-    private static void count(InputFile f, InputStream in, Counters c, TargetScope scope, Key key, Rejects rejects)
-            throws IOException {
+    private static void count(InputFile f, InputStream in, Counters c, TargetScope scope, Key key, Rejects rejects,
+                              long templateLifetimeMillis) throws IOException {
         if (f.format() == InputFormat.NFCAPD) {
             NfcapdReader.visit(in, r -> {
                 c.read += r.aggregatedFlows;
@@ -163,7 +170,7 @@ public final class TopQuery {
             return;
         }
         if (!f.format().carriesFlows()) return;
-        Readers.forFormat(f.format()).read(in, new RecordSink() {
+        Readers.forFormat(f.format(), templateLifetimeMillis).read(in, new RecordSink() {
             @Override
             public void flow(FlowRecord r) {
                 c.read++;

@@ -23,8 +23,12 @@ class CollectCommandTest {
     @Test
     void templateLifetimes() {
         assertThat(CollectCommand.parseLifetime("90m")).isEqualTo(Duration.ofMinutes(90));
-        assertThat(CollectCommand.parseLifetime(" 0 ")).isZero();
-        for (String bad : new String[] {"-5m", "0s", "PT0S", "PT0.5S", "PT-5M"}) {
+        for (String never : new String[] {" 0 ", "0s", "0m", "PT0S"}) {
+            assertThat(CollectCommand.parseLifetime(never)).as(never).isZero();
+        }
+        // Too large for milliseconds in a long once failed with "long overflow" and a stack trace.
+        for (String bad : new String[] {"-5m", "PT0.5S", "PT-5M", "5x", "200000000000d", "99999999999999999999d",
+                "PT9999999999999999H"}) {
             assertThatThrownBy(() -> CollectCommand.parseLifetime(bad)).as(bad).hasMessageStartingWith("--template-lifetime: ");
         }
     }

@@ -246,6 +246,29 @@ class CollectorTest {
         }
     }
 
+    /** Packet samples (v9 layer2packetSectionData) become flows; an ARP sample is counted as skipped in the stats. */
+    @Test
+    void packetSamplesBecomeFlowsAndTheirNonIpSamplesAreCountedInTheStats() throws Exception {
+        Collector c = start(Duration.ofHours(1), null);
+        byte[] tpl = Bytes.of().u16(0).u16(16).u16(256).u16(2).u16(10).u16(4).u16(104).u16(48).toBytes();
+        byte[] mac = Bytes.of().u32(0x02000000).u16(1).u32(0x02000000).u16(2).toBytes();
+        byte[] udp = Bytes.of().bytes(mac).u16(0x0800).u8(0x45).u8(0).u16(60).u32(0).u8(64).u8(17).u16(0)
+                .ip("10.0.0.1").ip("10.0.0.2").u16(5353).u16(53).zeros(10).toBytes();
+        byte[] arp = Bytes.of().bytes(mac).u16(0x0806).zeros(34).toBytes();
+        byte[] data = Bytes.of().u16(256).u16(4 + 2 * 52).u32(7).bytes(udp).u32(7).bytes(arp).toBytes();
+        byte[] v9 = Bytes.of().u16(9).u16(3).u32(1000).u32(MS / 1000).u32(0).u32(0).bytes(tpl).bytes(data).toBytes();
+        try (DatagramChannel a = Senders.exporter(2)) {
+            Senders.send(a, c.localAddress(), List.of(v9), c);
+        }
+        c.close();
+        assertThat(Senders.read(c.completedFiles())).singleElement()
+                .extracting(f -> f.src() + ":" + f.srcPort() + ">" + f.dst() + ":" + f.dstPort() + " " + f.bytes())
+                .isEqualTo("10.0.0.1:5353>10.0.0.2:53 60");
+        var st = stats(c.completedFiles().get(0));
+        assertThat(st.get("rejects").get("records").asLong()).isZero();
+        assertThat(st.get("skipped").get("packet samples without an IP header").asLong()).isEqualTo(1);
+    }
+
     @Test
     void samplingIsAppliedBeforeWriting() throws Exception {
         Collector c = start(Duration.ofHours(1), null);

@@ -204,26 +204,52 @@ class PcapReaderTest {
      * after the template is re-sent. Every time stamp form: pcap µs and ns, pcapng in ns, µs (the
      * default unit), ms and 2^-20 s.
      */
+    /**
+     * An IPFIX template sent once; its data 89 minutes later, 91 minutes later, and after the template
+     * is sent again at 100 minutes, at 189 minutes: flows from 10.50.0.x, 10.51.0.x, 10.52.0.x.
+     */
+    static byte[] agingCapture(Format format, int tsresol) {
+        long min = 60_000_000_000L;
+        ExportEncoder e = new ExportEncoder(ExportEncoder.Protocol.IPFIX, 7, 1400, MS - 3_600_000L);
+        byte[] template = e.templates(MS);
+        List<byte[]> data = new ArrayList<>();
+        for (int i = 0; i < 3; i++) data.addAll(e.encode(flows("10.5" + i + ".0", 2), MS));
+        assertThat(data).hasSize(3);
+        CaptureWriter w = new CaptureWriter(format, ETHERNET, tsresol);
+        w.packet(NANOS, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
+        w.packet(NANOS + 89 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(0), 0));
+        w.packet(NANOS + 91 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(1), 0));
+        w.packet(NANOS + 100 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
+        w.packet(NANOS + 189 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(2), 0));
+        return w.toBytes();
+    }
+
+    /** keyhole top reads captures with the same lifetime, and its --template-lifetime changes it. */
+    @Test
+    void topAgesCaptureTemplatesToo() throws Exception {
+        Path cap = dir.resolve("aging.pcap");
+        Files.write(cap, agingCapture(Format.PCAP_US_LE, 9));
+        List<InputFile> in = Inputs.resolve(List.of(cap), null, m -> { });
+        dev.keyhole.enrichment.scope.TargetScope scope = dev.keyhole.enrichment.scope.TargetScope.ofCidrs(
+                List.of("10.0.0.0/8"));
+        var aged = dev.keyhole.query.TopQuery.run(in, scope, dev.keyhole.query.TopQuery.Key.DSTPORT,
+                dev.keyhole.query.TopQuery.Order.FLOWS, 1, m -> { });
+        assertThat(aged.flowsMatched()).isEqualTo(4);
+        assertThat(aged.rejected()).isEqualTo(2);
+        var never = dev.keyhole.query.TopQuery.run(in, scope, dev.keyhole.query.TopQuery.Key.DSTPORT,
+                dev.keyhole.query.TopQuery.Order.FLOWS, 1, m -> { }, 0);
+        assertThat(never.flowsMatched()).isEqualTo(6);
+        assertThat(never.rejected()).isZero();
+    }
+
     @Test
     void templatesExpireByCaptureTimeAsInTheCollector() {
         record Case(Format format, int tsresol) {}
         List<Case> cases = new ArrayList<>();
         for (Format f : Format.values()) cases.add(new Case(f, 9));
         for (int res : new int[] {6, 3, 0x80 | 20}) cases.add(new Case(Format.PCAPNG_LE, res));
-        long min = 60_000_000_000L;
         for (Case c : cases) {
-            ExportEncoder e = new ExportEncoder(ExportEncoder.Protocol.IPFIX, 7, 1400, MS - 3_600_000L);
-            byte[] template = e.templates(MS);
-            List<byte[]> data = new ArrayList<>();
-            for (int i = 0; i < 3; i++) data.addAll(e.encode(flows("10.5" + i + ".0", 2), MS));
-            assertThat(data).hasSize(3);
-            CaptureWriter w = new CaptureWriter(c.format(), ETHERNET, c.tsresol());
-            w.packet(NANOS, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
-            w.packet(NANOS + 89 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(0), 0));
-            w.packet(NANOS + 91 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(1), 0));
-            w.packet(NANOS + 100 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, template, 0));
-            w.packet(NANOS + 189 * min, CaptureWriter.udp(ETHERNET, V9_EXPORTER, 9, COLLECTOR, 4739, data.get(2), 0));
-            byte[] capture = w.toBytes();
+            byte[] capture = agingCapture(c.format(), c.tsresol());
 
             Read r = read(capture);
             assertThat(r.flows()).as(c.toString()).extracting(f -> f.src().toString())
