@@ -43,9 +43,14 @@ public record FlowRecord(
      */
     public static final long MAX_COUNTER = 1L << 48;
 
+    /** True when each counter is below {@link #MAX_COUNTER} and not negative. */
+    public static boolean plausibleCounters(long packets, long bytes, long reversePackets, long reverseBytes) {
+        return ((packets | bytes | reversePackets | reverseBytes) & ~(MAX_COUNTER - 1)) == 0;
+    }
+
     /** Why counters read from an input cannot be a flow's (2^48 or more, or negative), or null when they can. */
     public static String implausibleCounters(long packets, long bytes, long reversePackets, long reverseBytes) {
-        if (((packets | bytes | reversePackets | reverseBytes) & ~(MAX_COUNTER - 1)) == 0) return null;
+        if (plausibleCounters(packets, bytes, reversePackets, reverseBytes)) return null;
         return "implausible counters (packets " + packets + ", bytes " + bytes + ", reverse " + reversePackets
                 + " / " + reverseBytes + "; 2^48 or more, or negative)";
     }

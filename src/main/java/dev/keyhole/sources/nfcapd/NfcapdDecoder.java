@@ -451,7 +451,7 @@ final class NfcapdDecoder {
             f.startMillis = event;
             f.endMillis = event;
         }
-        if (((f.packets | f.bytes | f.outPackets | f.outBytes) & ~(FlowRecord.MAX_COUNTER - 1)) != 0) return IMPLAUSIBLE;
+        if (!FlowRecord.plausibleCounters(f.packets, f.bytes, f.outPackets, f.outBytes)) return IMPLAUSIBLE;
         visitor.flow(f);
         emitted++;
         return 1;
@@ -594,7 +594,7 @@ final class NfcapdDecoder {
         if (m.event >= 0 && f.startMillis == 0 && f.endMillis == 0) {
             f.startMillis = f.endMillis = (long) I64.get(b, d + m.event);
         }
-        if (((f.packets | f.bytes | f.outPackets | f.outBytes) & ~(FlowRecord.MAX_COUNTER - 1)) != 0) return IMPLAUSIBLE;
+        if (!FlowRecord.plausibleCounters(f.packets, f.bytes, f.outPackets, f.outBytes)) return IMPLAUSIBLE;
         visitor.flow(f);
         emitted++;
         return 1;

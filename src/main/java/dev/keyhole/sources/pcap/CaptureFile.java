@@ -207,9 +207,11 @@ final class CaptureFile {
         interfaces++;
     }
 
-    /** An (enhanced) packet block's 64-bit time stamp at {@code p} (high word first) in Unix milliseconds. */
+    /**
+     * An (enhanced) packet block's 64-bit time stamp at {@code p} (high word first) in Unix milliseconds;
+     * {@code iface} is one {@link #linkType} accepted.
+     */
     private long millis(long iface, int p) {
-        if (iface < 0 || iface >= interfaces) return NO_TIME;
         long ts = ((i32(p) & 0xffff_ffffL) << 32) | (i32(p + 4) & 0xffff_ffffL);
         int r = ifTsResol[(int) iface];
         long ms;
