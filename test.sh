@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs Keyhole's test suite. The parser tests compare against real tools (softflowd, nfdump/nfcapd),
-# so this installs their Debian packages first when they are missing.
+# Runs Keyhole's test suite. The parser tests compare against real tools (softflowd, nfdump/nfcapd,
+# pmacct's pmacctd as an sFlow agent), so this installs their Debian packages first when they are missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 need=()
 command -v softflowd >/dev/null 2>&1 || [ -x /usr/sbin/softflowd ] || need+=(softflowd)
 command -v nfdump >/dev/null 2>&1 || need+=(nfdump)
+command -v pmacctd >/dev/null 2>&1 || [ -x /usr/sbin/pmacctd ] || need+=(pmacct)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${need[*]}" >&2
   sudo_cmd=""

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code keyhole collect}: a NetFlow v5/v9 and IPFIX UDP collector writing rotating IPFIX files. */
+/** {@code keyhole collect}: a NetFlow v5/v9, IPFIX and sFlow v5 UDP collector writing rotating IPFIX files. */
 @Command(name = "collect", mixinStandardHelpOptions = true,
-        description = {"Receives NetFlow v5, NetFlow v9 and IPFIX over UDP and writes rotating IPFIX files "
+        description = {"Receives NetFlow v5, NetFlow v9, IPFIX and sFlow v5 over UDP and writes rotating IPFIX files "
                 + "(keyhole-YYYYMMDDHHMM.ipfix, read by 'keyhole analyze') with a .stats.json per file. "
                 + "Stops cleanly on SIGTERM / SIGINT: everything received is written."})
 public final class CollectCommand implements Callable<Integer> {

@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * A UDP flow collector: NetFlow v5, NetFlow v9 and IPFIX in, rotating IPFIX files out.
+ * A UDP flow collector: NetFlow v5, NetFlow v9, IPFIX and sFlow v5 in, rotating IPFIX files out.
  *
  * <p>Two threads. The receiving thread does nothing but move datagrams from a socket with a large
  * receive buffer into batches (big byte arrays plus offsets) and hand full batches over a bounded queue;
@@ -357,7 +357,7 @@ public final class Collector implements Closeable {
                 long ticks = config.ticks().getAsLong();
                 for (int i = 0; i < b.count; i++) {
                     // Decoded within milliseconds of arriving: the batch's time stands for each datagram's.
-                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects, ticks);
+                    export.datagram(b.data, b.offsets[i], b.lengths[i], b.sources[i], b.ports[i], 0, rejects, ticks, now);
                     periodBytes += b.lengths[i];
                 }
                 periodDatagrams += b.count;
@@ -429,9 +429,14 @@ public final class Collector implements Closeable {
         for (ExportDecoder.SourceStats s : export.stats(true)) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("exporter", s.exporter());
-            e.put("version", s.version());
-            e.put(s.version() == 5 ? "engine" : s.version() == 9 ? "sourceId" : "observationDomain",
-                    s.version() == 5 ? (s.domain() >>> 8) + "/" + (s.domain() & 0xff) : s.domain());
+            e.put("protocol", s.protocol());
+            e.put("version", s.protocolVersion());
+            e.put(switch (s.version()) {
+                case 5 -> "engine";
+                case 9 -> "sourceId";
+                case ExportDecoder.SFLOW -> "subAgent";
+                default -> "observationDomain";
+            }, s.version() == 5 ? (s.domain() >>> 8) + "/" + (s.domain() & 0xff) : s.domain());
             e.put("datagrams", s.datagrams());
             e.put("flows", s.flows());
             e.put("rejectedRecords", s.rejectedRecords());

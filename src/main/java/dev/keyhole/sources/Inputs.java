@@ -69,7 +69,7 @@ public final class Inputs {
             if (fmt == null) {
                 Optional<InputFormat> d = detect(head);
                 if (d.isEmpty()) {
-                    unreadable.accept(f, "format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
+                    unreadable.accept(f, "format not recognised (not IPFIX, nfcapd, NetFlow/IPFIX/sFlow capture, Zeek conn/http/ssl/dns, Suricata EVE, or Keyhole CSV); skipped");
                     continue;
                 }
                 fmt = d.get();

@@ -8,6 +8,7 @@ import dev.keyhole.sources.InputFile;
 import dev.keyhole.sources.InputFormat;
 import dev.keyhole.sources.Inputs;
 import dev.keyhole.testing.Bytes;
+import dev.keyhole.testing.SflowDatagrams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -267,6 +268,38 @@ class CollectorTest {
         var st = stats(c.completedFiles().get(0));
         assertThat(st.get("rejects").get("records").asLong()).isZero();
         assertThat(st.get("skipped").get("packet samples without an IP header").asLong()).isEqualTo(1);
+    }
+
+    /** sFlow agents send packet samples to the same port: flows at their arrival time, losses in datagrams. */
+    @Test
+    void sflowSamplesBecomeFlowsAtTheirArrivalTimeWithLostDatagramsCounted() throws Exception {
+        AtomicLong now = new AtomicLong(MS + 5_000);
+        Collector c = start(Duration.ofHours(1), clockAt(now));
+        byte[] udp = SflowDatagrams.ipv4(SflowDatagrams.ethernet(7).u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 60)
+                .u16(5353).u16(53).u16(40).u16(0).zeros(32).toBytes();
+        List<byte[]> datagrams = new ArrayList<>();
+        for (long seq : new long[] {1, 2, 4}) { // 3 lost on the way
+            datagrams.add(SflowDatagrams.datagram("172.16.0.3", 2, seq, 60_000 + seq,
+                    SflowDatagrams.flowSample(512, SflowDatagrams.header(1, 82, udp))));
+        }
+        try (DatagramChannel a = Senders.exporter(2)) {
+            Senders.send(a, c.localAddress(), datagrams, c);
+        }
+        c.close();
+        assertThat(Senders.read(c.completedFiles()))
+                .extracting(f -> f.src() + ":" + f.srcPort() + ">" + f.dst() + ":" + f.dstPort() + " " + f.packets() + "/"
+                        + f.bytes() + " " + f.startMillis())
+                .containsExactly("10.0.0.1:5353>10.0.0.2:53 512/30720 " + (MS + 5_000),
+                        "10.0.0.1:5353>10.0.0.2:53 512/30720 " + (MS + 5_000),
+                        "10.0.0.1:5353>10.0.0.2:53 512/30720 " + (MS + 5_000));
+        JsonNode ex = stats(c.completedFiles().get(0)).get("exporters").get(0);
+        assertThat(ex.get("exporter").asText()).startsWith("172.16.0.3:");
+        assertThat(ex.get("protocol").asText()).isEqualTo("sflow-v5");
+        assertThat(ex.get("version").asInt()).isEqualTo(5);
+        assertThat(ex.get("subAgent").asLong()).isEqualTo(2);
+        assertThat(ex.get("flows").asLong()).isEqualTo(3);
+        assertThat(ex.get("lost").asLong()).isEqualTo(1);
+        assertThat(ex.get("lostUnit").asText()).isEqualTo("datagrams");
     }
 
     @Test

@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The real flow tools the interop tests compare Keyhole with: softflowd (exporter, reading a pcap) and
- * nfcapd / nfdump (collector and reader). Missing tools fail the test with a pointer to ./test.sh.
+ * The real flow tools the interop tests compare Keyhole with: softflowd (exporter, reading a pcap),
+ * nfcapd / nfdump (collector and reader) and pmacct's pmacctd (an sFlow agent replaying a pcap). Missing
+ * tools fail the test with a pointer to ./test.sh.
  */
 public final class FlowTools {
     private FlowTools() {}
@@ -37,7 +38,7 @@ public final class FlowTools {
             Path p = Path.of(d, name);
             if (Files.isExecutable(p)) return p;
         }
-        return fail(name + " is not installed; this test needs softflowd, nfcapd and nfdump: run ./test.sh"
+        return fail(name + " is not installed; this test needs softflowd, nfcapd, nfdump or pmacctd: run ./test.sh"
                 + " (it installs them)");
     }
 

@@ -5,6 +5,7 @@ import dev.keyhole.records.Ip;
 import dev.keyhole.records.NameSource;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.sources.Rejects;
+import dev.keyhole.sources.packet.PacketSection;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

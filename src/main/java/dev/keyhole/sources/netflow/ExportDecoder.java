@@ -5,6 +5,7 @@ import dev.keyhole.records.Ip;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.sources.Rejects;
 import dev.keyhole.sources.ipfix.TemplateDecoder;
+import dev.keyhole.sources.sflow.SflowDecoder;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,11 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decodes flow export datagrams as they arrive over UDP: NetFlow v5, NetFlow v9 (RFC 3954) and IPFIX
- * (RFC 7011), dispatched by the version field. Everything learnt from a datagram (templates, options,
- * sampling rates, sequence numbers) belongs to its <em>source</em>: exporter address, version, and
- * observation domain (IPFIX) / source id (v9) / engine type and id (v5). Two exporters never share a
- * template even when they use the same ids.
+ * Decodes flow export datagrams as they arrive over UDP: NetFlow v5, NetFlow v9 (RFC 3954), IPFIX
+ * (RFC 7011) and sFlow v5, dispatched by the version field (sFlow's is a 32-bit 5, so its first two
+ * bytes are 0). Everything learnt from a datagram (templates, options, sampling rates, sequence
+ * numbers) belongs to its <em>source</em>: exporter address, version, and observation domain (IPFIX) /
+ * source id (v9) / engine type and id (v5); for sFlow the agent address the datagram names and its
+ * sub-agent id. Two exporters never share a template even when they use the same ids.
  *
  * <p>Bad datagrams are reported to the {@link Rejects} given with them (exporter, offset, reason) and
  * whatever valid sets they hold is still decoded. Not thread-safe: one decoder per receiving thread.
@@ -31,6 +33,9 @@ public final class ExportDecoder {
     private final RecordSink sink;
     private final Counting counting;
     private final TemplateDecoder sets;
+    private final SflowDecoder sflow = new SflowDecoder();
+    /** The source version code of sFlow v5 (its own version number, 5, is NetFlow v5's). */
+    public static final int SFLOW = 0x10005;
     private final Map<Key, Source> sources = new HashMap<>();
     private long nextScope = 1;
     private Source last;
@@ -96,18 +101,34 @@ public final class ExportDecoder {
             this.scope = scope;
             this.who = "exporter " + hostPort(exporter, port) + " (" + describe(version, domain) + "): ";
             // Late datagrams are tolerated up to roughly a few hundred datagrams behind.
-            this.sequence = new Sequence(version == 9 ? 256 : 1 << 16);
+            this.sequence = new Sequence(version == 9 || version == SFLOW ? 256 : 1 << 16);
         }
     }
 
     /** One source's counters (since the last {@link #stats(boolean)} that cleared them). */
     public record SourceStats(String exporter, int version, long domain, long datagrams, long flows,
-                              long rejectedRecords, long lost, String lossUnit, long late, long resets) {}
+                              long rejectedRecords, long lost, String lossUnit, long late, long resets) {
+        /** netflow-v5, netflow-v9, ipfix or sflow-v5. */
+        public String protocol() {
+            return switch (version) {
+                case 5 -> "netflow-v5";
+                case 9 -> "netflow-v9";
+                case SFLOW -> "sflow-v5";
+                default -> "ipfix";
+            };
+        }
+
+        /** The version number the protocol's datagrams carry. */
+        public int protocolVersion() {
+            return version == SFLOW ? SflowDecoder.VERSION : version;
+        }
+    }
 
     static String describe(int version, long domain) {
         return switch (version) {
             case 5 -> "NetFlow v5 engine " + (domain >>> 8) + "/" + (domain & 0xff);
             case 9 -> "NetFlow v9 source id " + domain;
+            case SFLOW -> "sFlow v5 sub-agent " + domain;
             default -> "IPFIX observation domain " + domain;
         };
     }
@@ -120,6 +141,7 @@ public final class ExportDecoder {
         return switch (version) {
             case 5 -> "flows";
             case 9 -> "packets";
+            case SFLOW -> "datagrams";
             default -> "records";
         };
     }
@@ -129,7 +151,7 @@ public final class ExportDecoder {
         return datagrams;
     }
 
-    /** Datagrams that were not NetFlow v5/v9 or IPFIX at all. */
+    /** Datagrams that were not NetFlow v5/v9, IPFIX or sFlow v5 at all. */
     public long notExport() {
         return notExport;
     }
@@ -155,6 +177,15 @@ public final class ExportDecoder {
      */
     public void datagram(byte[] b, int off, int len, Ip exporter, int port, long base, Rejects rejects,
                          long receivedMillis) {
+        datagram(b, off, len, exporter, port, base, rejects, receivedMillis, receivedMillis);
+    }
+
+    /**
+     * As above, with the datagram's arrival on the wall clock too ({@code wallMillis}, epoch ms, or
+     * {@link TemplateDecoder#NO_TIME}): sFlow samples carry no time of their own, so a flow's is that.
+     */
+    public void datagram(byte[] b, int off, int len, Ip exporter, int port, long base, Rejects rejects,
+                         long receivedMillis, long wallMillis) {
         sets.receivedAt(receivedMillis);
         datagrams++;
         int version = len >= 2 ? u16(b, off) : -1;
@@ -162,13 +193,16 @@ public final class ExportDecoder {
             case 5 -> v5(b, off, len, exporter, port, base, rejects);
             case 9 -> v9(b, off, len, exporter, port, base, rejects);
             case 10 -> ipfix(b, off, len, exporter, port, base, rejects);
-            default -> {
-                notExport++;
-                rejects.atOffset(base, 0, "exporter " + hostPort(exporter, port) + ": datagram of " + len
-                        + " bytes is not NetFlow v5/v9 or IPFIX (" + (len < 2 ? "too short" : "version field " + version)
-                        + "); ignored");
-            }
+            case 0 -> sflow(b, off, len, exporter, port, base, rejects, wallMillis);
+            default -> notExport(b, off, len, exporter, port, base, rejects, version);
         }
+    }
+
+    private void notExport(byte[] b, int off, int len, Ip exporter, int port, long base, Rejects rejects, int version) {
+        notExport++;
+        rejects.atOffset(base, 0, "exporter " + hostPort(exporter, port) + ": datagram of " + len
+                + " bytes is not NetFlow v5/v9, IPFIX or sFlow v5 (" + (len < 2 ? "too short" : "version field "
+                + (version == 0 && len >= 4 ? u32(b, off) : version)) + "); ignored");
     }
 
     /** Per-source counters, sorted by exporter then domain; {@code clear} zeroes them for the next period. */
@@ -358,6 +392,30 @@ public final class ExportDecoder {
                     + " bytes) is skipped; records lost: unknown, counted as 1");
         }
         s.sequence.observe(seq, 1, restarted(s, uptime));
+        done(s, flowsBefore, rejectsBefore, rejects);
+    }
+
+    // ---------------------------------------------------------------- sFlow v5
+
+    /**
+     * The agent named in the datagram is its exporter (a relay may forward several agents' datagrams),
+     * its sub-agent id the domain; the datagram sequence number counts lost datagrams.
+     */
+    private void sflow(byte[] b, int off, int len, Ip sender, int port, long base, Rejects rejects, long wallMillis) {
+        if (len < 4 || u32(b, off) != SflowDecoder.VERSION) {
+            notExport(b, off, len, sender, port, base, rejects, 0);
+            return;
+        }
+        String bad = sflow.header(b, off, len);
+        if (bad != null) {
+            rejects.atOffset(base, 0, "exporter " + hostPort(sender, port) + ": " + bad + "; datagram ignored");
+            return;
+        }
+        Source s = source(sflow.agent(), port, SFLOW, sflow.subAgent(), base, rejects);
+        if (s == null) return;
+        long flowsBefore = counting.flows, rejectsBefore = rejects.count();
+        sflow.samples(b, counting, rejects, s.who, base, wallMillis); // NO_TIME is the decoder's unknown too
+        s.sequence.observe(sflow.sequence(), 1, restarted(s, sflow.uptime()));
         done(s, flowsBefore, rejectsBefore, rejects);
     }
 

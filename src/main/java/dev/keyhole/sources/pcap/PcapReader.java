@@ -250,6 +250,8 @@ public final class PcapReader implements RecordReader {
                     int set = u16(b, p + 16);
                     return set == 2 || set == 3 || set >= 256;
                 }
+                case 0:
+                    return dev.keyhole.sources.sflow.SflowDecoder.looksLikeSflow(b, p, have);
                 default:
                     return false;
             }
@@ -258,7 +260,7 @@ public final class PcapReader implements RecordReader {
         void finish(long packets) {
             decoder.reportLoss(rejects, lastOffset);
             List<String> skipped = new ArrayList<>();
-            if (notExport > 0) skipped.add(notExport + " UDP datagrams that are not NetFlow v5/v9 or IPFIX");
+            if (notExport > 0) skipped.add(notExport + " UDP datagrams that are not NetFlow v5/v9, IPFIX or sFlow v5");
             if (notUdp > 0) skipped.add(notUdp + " IP packets that are not UDP");
             if (notIp > 0) skipped.add(notIp + " frames that are not IPv4/IPv6");
             if (fragments > 0) skipped.add(fragments + " IP fragments (not reassembled)");

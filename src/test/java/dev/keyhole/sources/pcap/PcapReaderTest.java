@@ -135,7 +135,7 @@ class PcapReaderTest {
         assertThat(r.flows().get(0).startMillis()).isEqualTo(MS - 10_000);
         assertThat(r.flows().get(0).endMillis()).isEqualTo(MS - 1_000);
         assertThat(r.messages()).singleElement().asString().endsWith("of 8 packets, 5 were flow export datagrams;"
-                + " skipped: 1 UDP datagrams that are not NetFlow v5/v9 or IPFIX, 1 IP packets that are not UDP,"
+                + " skipped: 1 UDP datagrams that are not NetFlow v5/v9, IPFIX or sFlow v5, 1 IP packets that are not UDP,"
                 + " 1 IP fragments (not reassembled)");
         assertThat(r.rejects().count()).isZero();
     }

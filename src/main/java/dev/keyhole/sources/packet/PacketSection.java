@@ -1,9 +1,10 @@
-package dev.keyhole.sources.ipfix;
+package dev.keyhole.sources.packet;
 
 /**
  * Reads the headers of one sampled packet that an exporter sent as bytes instead of as flow fields:
- * IPFIX dataLinkFrameSection (IE 315, also NetFlow v9 / IPFIX layer2packetSectionData, 104) from the
- * Ethernet header, or ipHeaderPacketSection (IE 313) from the IP header. Juniper inline monitoring,
+ * sFlow's raw packet header records, IPFIX dataLinkFrameSection (IE 315, also NetFlow v9 / IPFIX
+ * layer2packetSectionData, 104) from the Ethernet header, or ipHeaderPacketSection (IE 313) and
+ * sFlow's IPv4/IPv6 headers from the IP header. Switches (sFlow), Juniper inline monitoring,
  * Cisco and others export packet samples this way. The headers give the flow's addresses, ports,
  * protocol and TCP flags, and its length on the wire at the IP layer.
  *
@@ -14,23 +15,23 @@ package dev.keyhole.sources.ipfix;
  * A section cut before the transport header (exporters send the first 64–128 bytes) still gives
  * addresses and protocol, with ports 0. Not thread-safe: one per decoder.
  */
-final class PacketSection {
-    static final int ETHERNET = 1, IP = 2;
+public final class PacketSection {
+    public static final int ETHERNET = 1, IP = 2;
     private static final int MAX_ETHERNET_NESTING = 2;
 
-    boolean v6;
-    int src4, dst4;
-    long src6hi, src6lo, dst6hi, dst6lo;
-    int proto, srcPort, dstPort, flags;
+    public boolean v6;
+    public int src4, dst4;
+    public long src6hi, src6lo, dst6hi, dst6lo;
+    public int proto, srcPort, dstPort, flags;
     /** The packet's IP length (IPv4 total length, IPv6 40 + payload length), 0 when the header says none. */
-    long ipLength;
+    public long ipLength;
     /** Why the section held no IP packet, when {@link #read} returned false. */
-    String why;
+    public String why;
 
     private byte[] b;
 
     /** Reads {@code b[from, from + len)} starting at the given layer; false when it holds no IP header. */
-    boolean read(byte[] b, int from, int len, int layer) {
+    public boolean read(byte[] b, int from, int len, int layer) {
         this.b = b;
         v6 = false;
         src4 = dst4 = proto = srcPort = dstPort = flags = 0;

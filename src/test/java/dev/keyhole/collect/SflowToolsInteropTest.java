@@ -1,0 +1,110 @@
+package dev.keyhole.collect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyhole.records.FlowRecord;
+import dev.keyhole.records.Ip;
+import dev.keyhole.testing.FlowTools;
+import dev.keyhole.testing.TestPcap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * pmacct's pmacctd replays a pcap built here through its sfprobe plugin, sampling 1 in 1, as a real
+ * sFlow v5 agent to Keyhole's collector. Every packet is one sample: per 5-tuple, the flows the collector
+ * wrote must hold exactly the pcap's packets and IP bytes, timed by their arrival, and the stats must
+ * name the agent and sub-agent pmacctd was given, with nothing lost.
+ */
+class SflowToolsInteropTest {
+    private static final int PACKETS = 400;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pmacctdSfprobeSamplesEqualThePcapPerFiveTuple() throws Exception {
+        Path pmacctd = FlowTools.tool("pmacctd");
+        Random rnd = new Random(11);
+        TestPcap cap = new TestPcap();
+        Map<String, long[]> expected = new TreeMap<>();
+        long t = 1_700_000_000_000_000L;
+        for (int i = 0; i < PACKETS; i++) {
+            boolean v4 = rnd.nextInt(4) > 0;
+            int c = rnd.nextInt(40);
+            Ip client = v4 ? Ip.ofV4(0x0a01_0000 | (c + 1)) : Ip.ofV6(0x2001_0db8_0001_0000L, c + 1);
+            Ip server = v4 ? Ip.ofV4(0xc633_6400 | (c % 7)) : Ip.ofV6(0x2001_0db8_ffff_0000L, c % 7);
+            int proto = c % 3 == 0 ? 17 : 6;
+            int sp = 40_000 + c, dp = proto == 6 ? 443 : 53;
+            boolean back = rnd.nextBoolean();
+            int len = back ? cap.packet(t, server, client, proto, dp, sp, proto == 6 ? 0x18 : 0, rnd.nextInt(1200))
+                    : cap.packet(t, client, server, proto, sp, dp, proto == 6 ? 0x10 : 0, rnd.nextInt(1200));
+            String k = back ? server + ":" + dp + ">" + client + ":" + sp + "/" + proto
+                    : client + ":" + sp + ">" + server + ":" + dp + "/" + proto;
+            long[] pb = expected.computeIfAbsent(k, x -> new long[2]);
+            pb[0]++;
+            pb[1] += len;
+            t += 1_000 + rnd.nextInt(50_000);
+        }
+        Path pcap = dir.resolve("traffic.pcap");
+        Files.write(pcap, cap.toBytes());
+
+        Path out = dir.resolve("flows");
+        long before = System.currentTimeMillis();
+        Collector c = Collector.start(new Collector.Config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), out,
+                Duration.ofHours(1), Collector.DEFAULT_RECEIVE_BUFFER, m -> { }, null));
+        Path conf = dir.resolve("sfprobe.conf");
+        // The plugin sends a partly filled datagram only on its once-a-second timer and is stopped 2 s after
+        // the file ends: a buffer that holds the whole replay makes it arrive in one piece, before that.
+        Files.writeString(conf, String.join("\n", "daemonize: false", "pcap_savefile: " + pcap, "plugins: sfprobe",
+                "sfprobe_receiver: 127.0.0.1:" + c.localAddress().getPort(), "sfprobe_agentip: 192.0.2.1",
+                "sfprobe_agentsubid: 7", "sampling_rate: 1", "plugin_buffer_size: 1048576",
+                "plugin_pipe_size: 8388608", ""));
+        Path log = dir.resolve("pmacctd.log");
+        Process p = new ProcessBuilder(pmacctd.toString(), "-f", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("pmacctd did not finish in 60 s: " + Files.readString(log));
+        }
+        assertThat(p.exitValue()).as("pmacctd exit; its log: %s", Files.readString(log)).isZero();
+        // pmacctd has sent everything when it exits; the collector may still be decoding the last datagrams.
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); c.flows() < PACKETS && System.nanoTime() < end; ) {
+            Thread.sleep(20);
+        }
+        c.close();
+        long after = System.currentTimeMillis();
+
+        Map<String, long[]> got = new TreeMap<>();
+        for (FlowRecord f : Senders.read(c.completedFiles())) {
+            long[] pb = got.computeIfAbsent(f.src() + ":" + f.srcPort() + ">" + f.dst() + ":" + f.dstPort() + "/"
+                    + f.protocol(), x -> new long[2]);
+            pb[0] += f.packets();
+            pb[1] += f.bytes();
+            assertThat(f.startMillis()).isBetween(before, after);
+        }
+        assertThat(got.keySet()).containsExactlyElementsOf(expected.keySet());
+        for (String k : expected.keySet()) {
+            assertThat(got.get(k)).as(k).containsExactly(expected.get(k));
+        }
+        JsonNode st = new ObjectMapper().readTree(RotatingIpfixFiles.stats(c.completedFiles().get(0)).toFile());
+        JsonNode ex = st.get("exporters").get(0);
+        assertThat(ex.get("exporter").asText()).startsWith("192.0.2.1:");
+        assertThat(ex.get("protocol").asText()).isEqualTo("sflow-v5");
+        assertThat(ex.get("subAgent").asLong()).isEqualTo(7);
+        assertThat(ex.get("flows").asLong()).isEqualTo(PACKETS);
+        assertThat(ex.get("lost").asLong()).isZero();
+        assertThat(st.get("rejects").get("records").asLong()).isZero();
+    }
+}
