@@ -32,6 +32,7 @@ final class Template {
             IE_START_SEC = 150, IE_END_SEC = 151, IE_START_MILLI = 152, IE_END_MILLI = 153,
             IE_START_MICRO = 154, IE_END_MICRO = 155, IE_START_NANO = 156, IE_END_NANO = 157,
             IE_START_DELTA_MICRO = 158, IE_END_DELTA_MICRO = 159, IE_SYS_INIT_MILLI = 160,
+            IE_OBS_SEC = 322, IE_OBS_MILLI = 323, IE_OBS_MICRO = 324, IE_OBS_NANO = 325,
             IE_OUT_OCTETS = 23, IE_OUT_PACKETS = 24, IE_SAMPLING_INTERVAL = 34, IE_SAMPLER_ID = 48,
             IE_SAMPLER_RANDOM_INTERVAL = 50, IE_SELECTOR_ID = 302, IE_SAMPLING_PACKET_INTERVAL = 305,
             IE_SAMPLING_PACKET_SPACE = 306, IE_SAMPLING_SIZE = 309, IE_SAMPLING_POPULATION = 310,
@@ -130,8 +131,11 @@ final class Template {
         // Candidate positions of each time encoding; the best one present is planned.
         int[] startAt = new int[T_UPTIME + 1];
         int[] endAt = new int[T_UPTIME + 1];
+        // observationTime* (322-325): one instant, a packet sample's time when there is no flow start or end.
+        int[] obsAt = new int[T_UPTIME + 1];
         Arrays.fill(startAt, -1);
         Arrays.fill(endAt, -1);
+        Arrays.fill(obsAt, -1);
         int octetTotalAt = -1, packetTotalAt = -1, rOctetTotalAt = -1, rPacketTotalAt = -1;
         int outOctetsAt = -1, outPacketsAt = -1;
         boolean octetDelta = false, packetDelta = false, rOctetDelta = false, rPacketDelta = false;
@@ -159,7 +163,7 @@ final class Template {
                 minLength += len;
             }
             int kind = 0, min = 1, max = 8, enc = T_NONE;
-            boolean start = false;
+            boolean start = false, observed = false;
             if (options && i < scopeCount) {
                 // Scope fields only say what the options describe; an IPFIX sampler id scope names the sampler,
                 // an interface scope (v9 type 2, IPFIX ingressInterface) makes a rate that interface's, an
@@ -199,6 +203,10 @@ final class Template {
                     case IE_START_DELTA_MICRO, IE_END_DELTA_MICRO -> { kind = START; max = 4; enc = T_DELTA_MICRO; start = ie == IE_START_DELTA_MICRO; }
                     case IE_START_UPTIME, IE_END_UPTIME -> { kind = START; max = 4; enc = T_UPTIME; start = ie == IE_START_UPTIME; }
                     case IE_SYS_INIT_MILLI -> { kind = INIT; min = max = 8; }
+                    case IE_OBS_SEC -> { kind = START; min = max = 4; enc = T_SEC; observed = true; }
+                    case IE_OBS_MILLI -> { kind = START; min = max = 8; enc = T_MILLI; observed = true; }
+                    case IE_OBS_MICRO -> { kind = START; min = max = 8; enc = T_MICRO_NTP; observed = true; }
+                    case IE_OBS_NANO -> { kind = START; min = max = 8; enc = T_NANO_NTP; observed = true; }
                     case IE_OUT_OCTETS, IE_OUT_PACKETS -> kind = -3; // planned below
                     // v9 DIRECTION and IPFIX flowDirection: 0 ingress, 1 egress (IPFIX: only to pick an
                     // interface's sampling rate, so an odd length is ignored rather than failing the template)
@@ -260,7 +268,7 @@ final class Template {
                 continue;
             }
             if (kind == START) {
-                int[] at = start ? startAt : endAt;
+                int[] at = observed ? obsAt : start ? startAt : endAt;
                 if (at[enc] < 0) at[enc] = i;
                 continue;
             }
@@ -288,6 +296,7 @@ final class Template {
         }
         b.startEncoding = b.planTime(START, startAt);
         b.endEncoding = b.planTime(END, endAt);
+        if (b.startEncoding == T_NONE && b.endEncoding == T_NONE) b.startEncoding = b.planTime(START, obsAt); // end = start
         b.fixedLength = variable ? -1 : offset;
         b.minLength = minLength;
         if (!variable && offset == 0) b.fail("records would be zero bytes long");

@@ -113,18 +113,20 @@ public final class SflowDecoder {
         int p = samplesAt;
         long skippedCounters = 0;
         for (long i = 0; i < samples; i++) {
+            // A garbage count must not inflate the run's rejects: no more samples than a datagram can hold.
+            long missing = Math.min(samples - i, MAX_SAMPLES);
             if (end - p < 8) {
-                rejects.atOffset(base + p - off, samples - i, who + "datagram ends after " + i + " of its " + samples
-                        + " samples; records lost: " + (samples - i));
+                rejects.atOffset(base + p - off, missing, who + "datagram ends after " + i + " of its " + samples
+                        + " samples; records lost: " + missing);
                 break;
             }
             long format = u32(b, p);
             long length = u32(b, p + 4);
             int body = p + 8;
             if (length > end - body) {
-                rejects.atOffset(base + p - off, samples - i, who + "sample " + (i + 1) + " of " + samples + " is "
+                rejects.atOffset(base + p - off, missing, who + "sample " + (i + 1) + " of " + samples + " is "
                         + length + " bytes long, more than the " + (end - body) + " left in the datagram; records lost: "
-                        + (samples - i));
+                        + missing);
                 break;
             }
             int next = body + (int) length;

@@ -132,6 +132,33 @@ class IpfixPacketSampleTest {
     }
 
     /**
+     * A packet sample's own time (observationTimeSeconds / Milliseconds / Microseconds / Nanoseconds,
+     * IE 322-325) is the flow's start and end; without one it is the export time. A flow start field
+     * still wins where both are sent.
+     */
+    @Test
+    void observationTimesGivePacketSamplesTheirTime() {
+        byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28, 0).u16(1).u16(2).u16(8).u16(0)
+                .toBytes();
+        long ms = T * 1000 - 61_234; // a minute before the export
+        long ntpSeconds = ms / 1000 + 2_208_988_800L;
+        long ntpMillis = (ntpSeconds << 32) | ((ms % 1000) * (1L << 32) / 1000 + 1);
+        IpfixBytes.Read r = read(message(T, 0, 1,
+                set(2, template(400, f(323, 8), f(315, VARIABLE)), template(401, f(322, 4), f(315, VARIABLE)),
+                        template(402, f(324, 8), f(315, VARIABLE)), template(403, f(152, 8), f(323, 8), f(315, VARIABLE)),
+                        template(404, f(315, VARIABLE))),
+                set(400, rec().u64(ms).varlen(udp, false).toBytes()),
+                set(401, rec().u32(ms / 1000).varlen(udp, false).toBytes()),
+                set(402, rec().u64(ntpMillis).varlen(udp, false).toBytes()),
+                set(403, rec().u64(ms - 5_000).u64(ms).varlen(udp, false).toBytes()),
+                set(404, rec().varlen(udp, false).toBytes())));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.flows()).extracting(f -> f.startMillis() + "/" + f.endMillis()).containsExactly(
+                ms + "/" + ms, (ms / 1000 * 1000) + "/" + (ms / 1000 * 1000), ms + "/" + ms,
+                (ms - 5_000) + "/" + (ms - 5_000), (T * 1000) + "/" + (T * 1000));
+    }
+
+    /**
      * Counters of 2^48 or more, sent or reached by the sampling rate, would wrap a run's sums: the
      * record is rejected at its offset, the records around it kept.
      */

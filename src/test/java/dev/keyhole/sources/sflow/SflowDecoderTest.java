@@ -132,6 +132,15 @@ class SflowDecoderTest {
         assertThat(flows).hasSize(1);
         assertThat(rejects.messages()).last().asString().endsWith("datagram ends after 1 of its 2 samples; records lost: 1");
 
+        // A garbage sample count: the loss is bounded by what a datagram can hold.
+        long rejectedBefore = rejects.count();
+        byte[] huge = datagram("172.16.0.3", 0, 2, 60_000);
+        Arrays.fill(huge, 24, 28, (byte) 0xff);
+        send(huge);
+        assertThat(rejects.messages()).last().asString()
+                .endsWith("datagram ends after 0 of its 4294967295 samples; records lost: 8192");
+        assertThat(rejects.count() - rejectedBefore).isEqualTo(8192);
+
         // A header that is not sFlow v5, and one cut inside the agent address.
         send(Bytes.of().u32(4).u32(1).toBytes());
         send(Arrays.copyOf(d, 10));
