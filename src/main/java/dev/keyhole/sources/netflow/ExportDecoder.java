@@ -402,11 +402,12 @@ public final class ExportDecoder {
      * its sub-agent id the domain; the datagram sequence number counts lost datagrams.
      */
     private void sflow(byte[] b, int off, int len, Ip sender, int port, long base, Rejects rejects, long wallMillis) {
-        if (len < 4 || u32(b, off) != SflowDecoder.VERSION) {
+        long v = len < 4 ? -1 : u32(b, off);
+        if (v != 2 && v != 4 && v != SflowDecoder.VERSION) {
             notExport(b, off, len, sender, port, base, rejects, 0);
             return;
         }
-        String bad = sflow.header(b, off, len);
+        String bad = sflow.header(b, off, len, sender); // sFlow v2 / v4 are named as such
         if (bad != null) {
             rejects.atOffset(base, 0, "exporter " + hostPort(sender, port) + ": " + bad + "; datagram ignored");
             return;

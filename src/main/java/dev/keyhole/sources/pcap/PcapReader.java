@@ -251,7 +251,7 @@ public final class PcapReader implements RecordReader {
                     return set == 2 || set == 3 || set >= 256;
                 }
                 case 0:
-                    return dev.keyhole.sources.sflow.SflowDecoder.looksLikeSflow(b, p, have);
+                    return dev.keyhole.sources.sflow.SflowDecoder.looksLikeSflow(b, p, have, wire);
                 default:
                     return false;
             }

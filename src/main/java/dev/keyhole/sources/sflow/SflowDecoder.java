@@ -29,6 +29,7 @@ public final class SflowDecoder {
     public static final String NO_PACKET = "sFlow samples without a packet record";
     public static final String NO_TIME = "sFlow samples without a capture time";
     public static final String COUNTERS = "sFlow counter samples (not flows)";
+    public static final String DISCARDED = "sFlow samples of discarded packets";
 
     private static final int FLOW_SAMPLE = 1, COUNTER_SAMPLE = 2, FLOW_SAMPLE_EXPANDED = 3, COUNTER_SAMPLE_EXPANDED = 4;
     private static final int RAW_HEADER = 1, SAMPLED_IPV4 = 3, SAMPLED_IPV6 = 4, EXTENDED_GATEWAY = 1003;
@@ -43,21 +44,24 @@ public final class SflowDecoder {
     private long subAgent, sequence, uptime, samples;
     private int off, end, samplesAt;
 
-    /** Whether {@code b[off, off + len)} starts like an sFlow v5 datagram (a capture holds other UDP too). */
-    public static boolean looksLikeSflow(byte[] b, int off, int len) {
-        if (len < 28 || u32(b, off) != VERSION) return false;
+    /**
+     * Whether {@code b[off, off + have)}, the captured part of a UDP payload of {@code wire} bytes, starts
+     * like an sFlow v5 datagram (a capture holds other UDP too): its samples must fit the whole payload.
+     */
+    public static boolean looksLikeSflow(byte[] b, int off, int have, int wire) {
+        if (have < 12 || u32(b, off) != VERSION) return false;
         long type = u32(b, off + 4);
-        int at = type == 1 ? 4 : type == 2 ? 16 : -1;
-        if (at < 0 || len < 8 + at + 16) return false;
+        int at = type == 1 ? 4 : type == 2 ? 16 : type == 0 ? 0 : -1;
+        if (at < 0 || have < 8 + at + 16) return false;
         long n = u32(b, off + 8 + at + 12);
-        return n <= MAX_SAMPLES && n * 8 <= len - (8 + at + 16);
+        return n <= MAX_SAMPLES && n * 8 <= wire - (8 + at + 16);
     }
 
     /**
      * Reads the datagram header: version 5, agent address (IPv4 or IPv6), sub-agent id, sequence number,
      * uptime (ms), number of samples. Null when it is one, else why not (the caller reports it).
      */
-    public String header(byte[] b, int off, int len) {
+    public String header(byte[] b, int off, int len, Ip sender) {
         this.off = off;
         this.end = off + len;
         if (len < 8) return "sFlow datagram of " + len + " bytes is too short for its header";
@@ -65,7 +69,9 @@ public final class SflowDecoder {
         if (version != VERSION) return "sFlow version " + version + " (only version 5 is read)";
         long type = u32(b, off + 4);
         int p = off + 8;
-        if (type == 1) {
+        if (type == 0) { // "unknown": the agent sends no address; the sender stands for it
+            agent = sender;
+        } else if (type == 1) {
             if (end - p < 4) return "sFlow header cut inside the agent address";
             agent = Ip.ofV4((int) u32(b, p));
             p += 4;
@@ -76,6 +82,8 @@ public final class SflowDecoder {
         } else {
             return "sFlow agent address type " + type + " (1 IPv4, 2 IPv6)";
         }
+        // An agent configured without an address (0.0.0.0) is told apart by the sender, not merged with others.
+        if (agent.isV4() ? agent.v4() == 0 : agent.hi() == 0 && agent.lo() == 0) agent = sender;
         if (end - p < 16) return "sFlow header cut after the agent address (" + len + " bytes)";
         subAgent = u32(b, p);
         sequence = u32(b, p + 4);
@@ -113,23 +121,22 @@ public final class SflowDecoder {
         int p = samplesAt;
         long skippedCounters = 0;
         for (long i = 0; i < samples; i++) {
-            // A garbage count must not inflate the run's rejects: no more samples than a datagram can hold.
-            long missing = Math.min(samples - i, MAX_SAMPLES);
+            // What is missing cannot be known (a garbage count, counter samples among them): counted as 1.
             if (end - p < 8) {
-                rejects.atOffset(base + p - off, missing, who + "datagram ends after " + i + " of its " + samples
-                        + " samples; records lost: " + missing);
+                rejects.atOffset(base + p - off, 1, who + "datagram ends after " + i + " of its " + samples
+                        + " samples; records lost: unknown, counted as 1");
                 break;
             }
             long format = u32(b, p);
             long length = u32(b, p + 4);
             int body = p + 8;
             if (length > end - body) {
-                rejects.atOffset(base + p - off, missing, who + "sample " + (i + 1) + " of " + samples + " is "
-                        + length + " bytes long, more than the " + (end - body) + " left in the datagram; records lost: "
-                        + missing);
+                rejects.atOffset(base + p - off, 1, who + "sample " + (i + 1) + " of " + samples + " is " + length
+                        + " bytes long, more than the " + (end - body) + " left in the datagram; the rest is skipped;"
+                        + " records lost: unknown, counted as 1");
                 break;
             }
-            int next = body + (int) length;
+            int next = padded(body, length, end);
             if (format >>> 12 == 0) { // enterprise 0: the standard formats
                 int f = (int) (format & 0xfff);
                 if (f == FLOW_SAMPLE || f == FLOW_SAMPLE_EXPANDED) {
@@ -148,12 +155,14 @@ public final class SflowDecoder {
         // sequence, source id (1 or 2 words), sampling rate, sample pool, drops, input, output (1 or 2 words each)
         int fixed = expanded ? 44 : 32;
         if (sampleEnd - p < fixed) {
-            rejects.atOffset(base + p - off, 1, who + (expanded ? "expanded " : "") + "flow sample of "
+            rejects.atOffset(base + p - 8 - off, 1, who + (expanded ? "expanded " : "") + "flow sample of "
                     + (sampleEnd - p) + " bytes is shorter than its " + fixed + "-byte header; records lost: 1");
             return;
         }
         long rate = u32(b, p + (expanded ? 12 : 8));
         if (rate == 0) rate = 1; // "1 in 0" means no sampling to some agents
+        // Output interface format 1: the packet was dropped (ACL, no route…), it never left: not traffic.
+        boolean discarded = expanded ? u32(b, p + 32) == 1 : u32(b, p + 24) >>> 30 == 1;
         long records = u32(b, p + fixed - 4);
         int q = p + fixed;
         int headerAt = -1, headerLen = 0, headerLayer = 0;
@@ -161,31 +170,41 @@ public final class SflowDecoder {
         boolean otherHeader = false;
         int ipAt = -1, ipKind = 0;
         long srcAs = 0, dstAs = 0;
+        // Where a damaged record was: if the sample then gives no flow, it is rejected there, not skipped.
+        int damagedAt = -1;
+        String damage = null;
         for (long r = 0; r < records; r++) {
             if (sampleEnd - q < 8 || u32(b, q + 4) > sampleEnd - q - 8) {
-                rejects.atOffset(base + q - off, 0, who + "flow record " + (r + 1) + " of " + records + " overflows its"
-                        + " sample; the sample is read from the records before it");
+                damagedAt = q;
+                damage = "flow record " + (r + 1) + " of " + records + " overflows its sample";
                 break;
             }
             long format = u32(b, q);
             int len = (int) u32(b, q + 4);
             int body = q + 8;
-            if (format == RAW_HEADER && len >= 16) {
-                long proto = u32(b, body);
-                long hl = u32(b, body + 12);
-                if (hl <= len - 16) {
-                    if (proto == HEADER_ETHERNET || proto == HEADER_IPV4 || proto == HEADER_IPV6) {
-                        headerAt = body + 16;
-                        headerLen = (int) hl;
-                        headerLayer = proto == HEADER_ETHERNET ? PacketSection.ETHERNET : PacketSection.IP;
-                        frameLength = u32(b, body + 4);
-                    } else {
-                        otherHeader = true;
-                    }
+            if (format == RAW_HEADER) {
+                long proto = len < 16 ? 0 : u32(b, body);
+                long hl = len < 16 ? 0 : u32(b, body + 12);
+                if (len < 16 || hl > len - 16) {
+                    damagedAt = q;
+                    damage = "raw packet header record of " + len + " bytes " + (len < 16 ? "is shorter than its"
+                            + " 16-byte header" : "says its header is " + hl + " bytes");
+                } else if (proto == HEADER_ETHERNET || proto == HEADER_IPV4 || proto == HEADER_IPV6) {
+                    headerAt = body + 16;
+                    headerLen = (int) hl;
+                    headerLayer = proto == HEADER_ETHERNET ? PacketSection.ETHERNET : PacketSection.IP;
+                    frameLength = Math.max(0, u32(b, body + 4) - u32(b, body + 8)); // less what was stripped (FCS)
+                } else {
+                    otherHeader = true;
                 }
-            } else if (format == SAMPLED_IPV4 && len >= 32 || format == SAMPLED_IPV6 && len >= 56) {
-                ipAt = body;
-                ipKind = (int) format;
+            } else if (format == SAMPLED_IPV4 || format == SAMPLED_IPV6) {
+                if (len >= (format == SAMPLED_IPV4 ? 32 : 56)) {
+                    ipAt = body;
+                    ipKind = (int) format;
+                } else {
+                    damagedAt = q;
+                    damage = "sampled IPv" + (format == SAMPLED_IPV4 ? 4 : 6) + " record of " + len + " bytes is too short";
+                }
             } else if (format == EXTENDED_GATEWAY) {
                 long[] as = gatewayAs(b, body, body + len);
                 if (as != null) {
@@ -193,7 +212,11 @@ public final class SflowDecoder {
                     dstAs = as[1];
                 }
             }
-            q = body + len;
+            q = padded(body, len, sampleEnd);
+        }
+        if (discarded) {
+            rejects.skipped(DISCARDED, 1);
+            return;
         }
         if (timeMillis == Long.MIN_VALUE) {
             rejects.skipped(NO_TIME, 1);
@@ -226,6 +249,9 @@ public final class SflowDecoder {
                 dstPort = (srcPort & 0xff) << 8 | dstPort & 0xff;
                 srcPort = 0;
             }
+        } else if (damage != null) {
+            rejects.atOffset(base + damagedAt - off, 1, who + damage + "; the flow sample gives no flow; records lost: 1");
+            return;
         } else {
             // ARP, LLDP, STP… are sampled too: real traffic, not damage, but no flow of any address.
             rejects.skipped(headerAt >= 0 ? NOT_IP : otherHeader ? OTHER_HEADER : NO_PACKET, 1);
@@ -234,7 +260,7 @@ public final class SflowDecoder {
         long packets = rate, bytes = length > Long.MAX_VALUE / rate ? Long.MAX_VALUE : length * rate;
         String implausible = FlowRecord.implausibleCounters(packets, bytes, 0, 0);
         if (implausible != null) {
-            rejects.atOffset(base + p - off, 1, who + "flow sample with sampling rate " + rate + ": " + implausible);
+            rejects.atOffset(base + p - 8 - off, 1, who + "flow sample with sampling rate " + rate + ": " + implausible);
             return;
         }
         sink.flow(FlowRecord.uni(timeMillis, timeMillis, src, dst, srcPort, dstPort, proto, flags, packets, bytes,
@@ -250,6 +276,7 @@ public final class SflowDecoder {
     private static long[] gatewayAs(byte[] b, int p, int end) {
         if (end - p < 4) return null;
         long type = u32(b, p);
+        if (type > 2) return null; // an address type we cannot step over
         p += 4 + (type == 1 ? 4 : type == 2 ? 16 : 0);
         if (end - p < 16) return null;
         long own = u32(b, p);
@@ -265,6 +292,14 @@ public final class SflowDecoder {
             p += 8 + (int) n * 4;
         }
         return new long[] {srcAs != 0 ? srcAs : own, dstAs != 0 ? dstAs : own};
+    }
+
+    /**
+     * Where the next sample or record starts: lengths include XDR's padding to 4 bytes, but an agent that
+     * leaves it out still stays aligned (as sflowtool and pmacct read them); never past {@code limit}.
+     */
+    private static int padded(int body, long length, int limit) {
+        return (int) Math.min(limit, body + ((length + 3) & ~3L));
     }
 
     static long u32(byte[] b, int p) {

@@ -5,12 +5,15 @@ import dev.keyhole.records.Ip;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.sources.Rejects;
 import dev.keyhole.sources.netflow.ExportDecoder;
+import dev.keyhole.sources.pcap.PcapReader;
 import dev.keyhole.testing.Bytes;
+import dev.keyhole.testing.CaptureWriter;
 import dev.keyhole.testing.Mutations;
 
 import static dev.keyhole.testing.SflowDatagrams.*;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -123,23 +126,36 @@ class SflowDecoderTest {
         assertThat(flows).extracting(SflowDecoderTest::text).containsExactly("10.0.0.1:1 > 10.0.0.2:2 p17 f0 2/56 as0/0");
         assertThat(rejects.messages()).containsExactly("udp datagram: offset " + second + ": exporter 172.16.0.3:6343"
                 + " (sFlow v5 sub-agent 0): sample 2 of 2 is 4000 bytes long, more than the " + (d.length - second - 8)
-                + " left in the datagram; records lost: 1");
+                + " left in the datagram; the rest is skipped; records lost: unknown, counted as 1");
         assertThat(rejects.count()).isEqualTo(1);
 
         // Cut after the first sample: the count says two.
         flows.clear();
         send(Arrays.copyOf(d, second));
         assertThat(flows).hasSize(1);
-        assertThat(rejects.messages()).last().asString().endsWith("datagram ends after 1 of its 2 samples; records lost: 1");
+        assertThat(rejects.messages()).last().asString()
+                .endsWith("datagram ends after 1 of its 2 samples; records lost: unknown, counted as 1");
 
-        // A garbage sample count: the loss is bounded by what a datagram can hold.
+        // A garbage sample count does not inflate the rejects: what is missing is unknown, counted as 1.
         long rejectedBefore = rejects.count();
         byte[] huge = datagram("172.16.0.3", 0, 2, 60_000);
         Arrays.fill(huge, 24, 28, (byte) 0xff);
         send(huge);
         assertThat(rejects.messages()).last().asString()
-                .endsWith("datagram ends after 0 of its 4294967295 samples; records lost: 8192");
-        assertThat(rejects.count() - rejectedBefore).isEqualTo(8192);
+                .endsWith("datagram ends after 0 of its 4294967295 samples; records lost: unknown, counted as 1");
+        assertThat(rejects.count() - rejectedBefore).isEqualTo(1);
+
+        // A raw header record that says its header is longer than the record: rejected at the record (after
+        // the 28-byte datagram header, the sample's tag and its 32-byte header).
+        flows.clear();
+        byte[] rec = header(1, 46, udp);
+        rec[8 + 15] = (byte) 200; // header length 200 in a record of 16 + 44 bytes
+        byte[] badHeader = datagram("172.16.0.3", 0, 3, 60_000, flowSample(1, rec));
+        send(badHeader);
+        assertThat(flows).isEmpty();
+        assertThat(rejects.messages()).last().asString().isEqualTo("udp datagram: offset 68: exporter 172.16.0.3:6343"
+                + " (sFlow v5 sub-agent 0): raw packet header record of 60 bytes says its header is 200 bytes; the flow"
+                + " sample gives no flow; records lost: 1");
 
         // A header that is not sFlow v5, and one cut inside the agent address.
         send(Bytes.of().u32(4).u32(1).toBytes());
@@ -147,7 +163,7 @@ class SflowDecoderTest {
         assertThat(rejects.messages()).last().asString()
                 .isEqualTo("udp datagram: offset 0: exporter 198.51.100.9:6343: sFlow header cut inside the agent address;"
                         + " datagram ignored");
-        assertThat(rejects.messages()).anySatisfy(m -> assertThat(m).contains("version field 4"));
+        assertThat(rejects.messages()).anySatisfy(m -> assertThat(m).contains("sFlow version 4 (only version 5 is read)"));
     }
 
     @Test
@@ -163,14 +179,89 @@ class SflowDecoderTest {
     void looksLikeSflowTellsItFromOtherUdp() {
         byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28).u16(1).u16(2).u16(8).u16(0).toBytes();
         byte[] d = datagram("172.16.0.3", 0, 1, 60_000, flowSample(1, header(1, 46, udp)));
-        assertThat(SflowDecoder.looksLikeSflow(d, 0, d.length)).isTrue();
+        assertThat(SflowDecoder.looksLikeSflow(d, 0, d.length, d.length)).isTrue();
         byte[] v6agent = datagram("2001:db8::3", 0, 1, 60_000, flowSample(1, header(1, 46, udp)));
-        assertThat(SflowDecoder.looksLikeSflow(v6agent, 0, v6agent.length)).isTrue();
+        assertThat(SflowDecoder.looksLikeSflow(v6agent, 0, v6agent.length, v6agent.length)).isTrue();
+        // Cut by a snaplen after the header: the samples fit the datagram on the wire, so it is sFlow (cut).
+        assertThat(SflowDecoder.looksLikeSflow(d, 0, 40, d.length)).isTrue();
         byte[] many = d.clone();
         many[27] = 100; // 100 samples cannot fit
-        assertThat(SflowDecoder.looksLikeSflow(many, 0, many.length)).isFalse();
-        byte[] dns = Bytes.of().u16(0).u16(0x0100).u16(1).u16(0).u32(0).u32(0).u32(0).u32(0).u32(0).toBytes();
-        assertThat(SflowDecoder.looksLikeSflow(dns, 0, dns.length)).isFalse();
+        assertThat(SflowDecoder.looksLikeSflow(many, 0, many.length, many.length)).isFalse();
+        byte[] type3 = d.clone();
+        type3[7] = 3; // no such agent address type
+        assertThat(SflowDecoder.looksLikeSflow(type3, 0, type3.length, type3.length)).isFalse();
+        // A DNS message whose id is 0 and flags 0x0005: the address type (its counts) gives it away.
+        byte[] dns = Bytes.of().u16(0).u16(5).u16(1).u16(0).u32(0).u32(0).u32(0).u32(0).u32(0).toBytes();
+        assertThat(SflowDecoder.looksLikeSflow(dns, 0, dns.length, dns.length)).isFalse();
+    }
+
+    /**
+     * Sampled IPv6 records, ICMP type and code in a sampled IPv4 record, an IPv6 agent, a rate of 0 (no
+     * sampling), an agent without an address (its sender stands for it), a discarded packet, and counters
+     * that scaling makes implausible.
+     */
+    @Test
+    void recordsAgentsAndRatesOfEveryKind() {
+        byte[] v6 = tagged(4, Bytes.of().u32(1280).u32(6).ip("2001:db8::1").ip("2001:db8::2").u32(443).u32(50000)
+                .u32(0x12).u32(0).toBytes());
+        byte[] icmp = tagged(3, Bytes.of().u32(84).u32(1).ip("10.0.0.3").ip("8.8.8.8").u32(3).u32(1).u32(0).u32(0)
+                .toBytes());
+        send(datagram("2001:db8::99", 4, 1, 60_000, flowSample(0, v6), flowSample(10, icmp)));
+        assertThat(rejects.messages()).isEmpty();
+        assertThat(flows).extracting(SflowDecoderTest::text).containsExactly(
+                "2001:db8::1:443 > 2001:db8::2:50000 p6 f18 1/1280 as0/0",
+                "10.0.0.3:0 > 8.8.8.8:769 p1 f0 10/840 as0/0"); // unreachable (3), host (1)
+        assertThat(decoder.stats(false)).singleElement().satisfies(x -> {
+            assertThat(x.exporter()).isEqualTo("[2001:db8::99]:6343");
+            assertThat(x.domain()).isEqualTo(4);
+        });
+
+        // Agent 0.0.0.0: the sender's address; a discarded packet (output format 1): skipped, not traffic.
+        flows.clear();
+        byte[] discarded = flowSample(1, v6);
+        discarded[8 + 24] = 0x40; // output interface: format 1 (discarded), reason 0
+        send(datagram("0.0.0.0", 0, 1, 60_000, flowSample(1, v6), discarded));
+        assertThat(flows).hasSize(1);
+        assertThat(rejects.skipped()).containsEntry(SflowDecoder.DISCARDED, 1L);
+        assertThat(decoder.stats(false)).anySatisfy(x -> assertThat(x.exporter()).isEqualTo("198.51.100.9:6343"));
+
+        // 2^28 bytes at 1 in 2^32 - 1: more than 2^48 bytes, rejected at the sample.
+        byte[] huge = tagged(4, Bytes.of().u32(1L << 28).u32(6).ip("2001:db8::1").ip("2001:db8::2").u32(443).u32(50000)
+                .u32(0x12).u32(0).toBytes());
+        byte[] big = datagram("172.16.0.3", 0, 1, 60_000, flowSample(0xffff_ffffL, huge));
+        send(big);
+        assertThat(flows).hasSize(1);
+        assertThat(rejects.messages()).singleElement().asString().startsWith("udp datagram: offset 28: exporter"
+                + " 172.16.0.3:6343 (sFlow v5 sub-agent 0): flow sample with sampling rate 4294967295: implausible"
+                + " counters (packets 4294967295, bytes 1152921504338411520");
+    }
+
+    /** sFlow in a capture: found among other UDP, each sample timed by its packet's capture time. */
+    @Test
+    void capturesOfSflowGiveFlowsAtTheirCaptureTimes() throws Exception {
+        byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28).u16(1).u16(2).u16(8).u16(0).toBytes();
+        CaptureWriter w = new CaptureWriter(CaptureWriter.Format.PCAP_NS_LE, CaptureWriter.ETHERNET);
+        long nanos = NOW * 1_000_000L;
+        Ip agent = Ip.parse("172.16.0.3"), collector = Ip.parse("192.0.2.50");
+        w.packet(nanos, CaptureWriter.udp(CaptureWriter.ETHERNET, agent, 40000, collector, 6343,
+                datagram("172.16.0.3", 0, 1, 60_000, flowSample(100, header(1, 46, udp))), 0));
+        // A DNS response on the same port and a later datagram.
+        w.packet(nanos + 1, CaptureWriter.udp(CaptureWriter.ETHERNET, agent, 53, collector, 6343,
+                Bytes.of().u16(0).u16(0x8180).u16(1).u16(1).u32(0).toBytes(), 0));
+        w.packet(nanos + 2_000_000_000L, CaptureWriter.udp(CaptureWriter.ETHERNET, agent, 40000, collector, 6343,
+                datagram("172.16.0.3", 0, 2, 62_000, flowSample(100, header(1, 46, udp))), 0));
+        List<FlowRecord> got = new ArrayList<>();
+        Rejects r = new Rejects("sflow.pcap", null);
+        new PcapReader().read(new ByteArrayInputStream(w.toBytes()), new RecordSink() {
+            @Override
+            public void flow(FlowRecord f) {
+                got.add(f);
+            }
+        }, r);
+        assertThat(got).extracting(f -> f.startMillis() + " " + f.packets() + "/" + f.bytes())
+                .containsExactly(NOW + " 100/2800", (NOW + 2_000) + " 100/2800");
+        assertThat(r.messages()).singleElement().asString().contains("skipped: 1 UDP datagrams that are not NetFlow"
+                + " v5/v9, IPFIX or sFlow v5");
     }
 
     /** Random damage anywhere in a datagram: a clear reject or fewer flows, never an exception. */
@@ -186,8 +277,10 @@ class SflowDecoderTest {
         for (int i = 0; i < 20_000; i++) {
             byte[] m = Mutations.mutate(d, rnd);
             int before = flows.size();
+            long rejectedBefore = rejects.count();
             send(m);
             assertThat(flows.size() - before).isBetween(0, 3); // at most one per sample the count allows
+            assertThat(rejects.count() - rejectedBefore).isBetween(0L, 4L); // one per sample, one for a cut
         }
         assertThat(flows).isNotEmpty();
         assertThat(flows).allSatisfy(f -> assertThat(FlowRecord.plausibleCounters(f.packets(), f.bytes(), 0, 0)).isTrue());
