@@ -794,8 +794,8 @@ public final class TemplateDecoder {
         }
         Ip src, dst;
         if (ps != null) {
-            src = ps.v6 ? Ip.ofV6(ps.src6hi, ps.src6lo) : Ip.ofV4(ps.src4);
-            dst = ps.v6 ? Ip.ofV6(ps.dst6hi, ps.dst6lo) : Ip.ofV4(ps.dst4);
+            src = ps.src();
+            dst = ps.dst();
             proto = ps.proto;
             srcPort = ps.srcPort;
             dstPort = ps.dstPort;

@@ -1,5 +1,7 @@
 package dev.keyhole.sources.packet;
 
+import dev.keyhole.records.Ip;
+
 /**
  * Reads the headers of one sampled packet that an exporter sent as bytes instead of as flow fields:
  * sFlow's raw packet header records, IPFIX dataLinkFrameSection (IE 315, also NetFlow v9 / IPFIX
@@ -29,6 +31,16 @@ public final class PacketSection {
     public String why;
 
     private byte[] b;
+
+    /** The source address read by the last successful {@link #read}. */
+    public Ip src() {
+        return v6 ? Ip.ofV6(src6hi, src6lo) : Ip.ofV4(src4);
+    }
+
+    /** The destination address read by the last successful {@link #read}. */
+    public Ip dst() {
+        return v6 ? Ip.ofV6(dst6hi, dst6lo) : Ip.ofV4(dst4);
+    }
 
     /** Reads {@code b[from, from + len)} starting at the given layer; false when it holds no IP header. */
     public boolean read(byte[] b, int from, int len, int layer) {

@@ -227,8 +227,8 @@ public final class SflowDecoder {
         long length;
         if (headerAt >= 0 && section.read(b, headerAt, headerLen, headerLayer)) {
             PacketSection s = section;
-            src = s.v6 ? Ip.ofV6(s.src6hi, s.src6lo) : Ip.ofV4(s.src4);
-            dst = s.v6 ? Ip.ofV6(s.dst6hi, s.dst6lo) : Ip.ofV4(s.dst4);
+            src = s.src();
+            dst = s.dst();
             proto = s.proto;
             srcPort = s.srcPort;
             dstPort = s.dstPort;
