@@ -243,6 +243,38 @@ public final class Enricher {
     }
 
     public EnrichedFlow enrich(FlowRecord f) {
+        EnrichedFlow e = reverseOfLast(f);
+        if (e == null) e = enrichAnew(f);
+        last = e;
+        return e;
+    }
+
+    /** The previous flow's answer: a uni-directional exporter writes a conversation's two halves back to back. */
+    private EnrichedFlow last;
+
+    /**
+     * When {@code f} is the other half of the last flow (same protocol with ports, addresses and
+     * ports swapped, unequal ports so the server end is the same host, same name), every answer is
+     * the last one's except that the opening half is the other one: no scope, cache or rule lookups.
+     */
+    private EnrichedFlow reverseOfLast(FlowRecord f) {
+        EnrichedFlow e = last;
+        if (e == null) return null;
+        FlowRecord p = e.flow();
+        int proto = f.protocol();
+        if (proto != p.protocol() || f.srcPort() != p.dstPort() || f.dstPort() != p.srcPort()
+                || f.srcPort() == f.dstPort() || f.biflow() || p.biflow()
+                || proto != FlowRecord.TCP && proto != FlowRecord.UDP && proto != SCTP
+                || !f.src().equals(p.dst()) || !f.dst().equals(p.src())
+                || f.nameSource() != p.nameSource() || !Objects.equals(f.serverName(), p.serverName())) {
+            return null;
+        }
+        if (!e.inScope()) return new EnrichedFlow(f, Direction.OUT_OF_SCOPE, false, null, null, 0, null, Attribution.NONE, null);
+        return new EnrichedFlow(f, e.direction(), !e.conversation(), e.local(), e.remote(), e.serverPort(), e.name(),
+                e.attribution(), e.obfuscation());
+    }
+
+    private EnrichedFlow enrichAnew(FlowRecord f) {
         Ip src = f.src(), dst = f.dst();
         boolean srcIn = scope.contains(src), dstIn = scope.contains(dst);
         if (!srcIn && !dstIn) {

@@ -498,4 +498,50 @@ class EnricherTest {
         assertThat(b.remoteCity()).isEqualTo("Rotterdam");
         assertThat(a.service()).isEqualTo("as:64502").isSameAs(b.service());
     }
+
+    // ---- the other half of the last flow ----
+
+    /**
+     * A flow right after its other half (addresses and ports swapped) takes the last answers instead
+     * of looking them up again: whatever came before, every answer must be what a fresh enricher
+     * gives, including ties of ports, protocols without ports, biflows, names and out-of-scope pairs.
+     */
+    @Test
+    void theOtherHalfOfTheLastFlowGetsTheAnswersAFreshEnricherGives() {
+        String[] hosts = {HOST, "175.45.176.11", "31.13.70.1", "46.4.1.1", "203.0.113.7", "104.16.5.5", "8.8.8.8"};
+        int[] ports = {443, 50000, 6881, 1194, 9001, 53, 8080};
+        int[] protos = {TCP, UDP, 1, 132, 50};
+        String[] names = {null, "www.facebook.com", "example.org"};
+        java.util.Random rnd = new java.util.Random(7);
+        Enricher en = enricher();
+        int halves = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String a = hosts[rnd.nextInt(hosts.length)], b = hosts[rnd.nextInt(hosts.length)];
+            int pa = ports[rnd.nextInt(ports.length)], pb = rnd.nextInt(8) == 0 ? pa : ports[rnd.nextInt(ports.length)];
+            int proto = protos[rnd.nextInt(protos.length)];
+            String name = names[rnd.nextInt(names.length)];
+            NameSource ns = name == null ? NameSource.NONE : rnd.nextBoolean() ? NameSource.SNI : NameSource.DNS;
+            boolean biflow = rnd.nextInt(6) == 0;
+            FlowRecord first = new FlowRecord(0, 1000, Ip.parse(a), Ip.parse(b), pa, pb, proto, 0, 3, 300,
+                    biflow ? 2 : 0, biflow ? 200 : 0, biflow, 0, 0, null, name, ns);
+            // The other half: usually the same name, sometimes another or none.
+            String name2 = rnd.nextInt(5) == 0 ? names[rnd.nextInt(names.length)] : name;
+            NameSource ns2 = name2 == null ? NameSource.NONE : name2.equals(name) ? ns : NameSource.HTTP_HOST;
+            boolean biflow2 = rnd.nextInt(6) == 0;
+            FlowRecord second = new FlowRecord(0, 1000, Ip.parse(b), Ip.parse(a), pb, pa, proto, 0, 2, 200,
+                    biflow2 ? 1 : 0, biflow2 ? 100 : 0, biflow2, 0, 0, null,
+                    name2 == null ? null : new String(name2), ns2);
+            en.enrich(first);
+            EnrichedFlow got = en.enrich(second);
+            EnrichedFlow want = enricher().enrich(second);
+            assertThat(got.flow()).isSameAs(second);
+            assertThat(got).as("%s after %s", second, first).usingRecursiveComparison().ignoringFields("flow")
+                    .isEqualTo(want);
+            if ((proto == TCP || proto == UDP || proto == 132) && pa != pb && !biflow && !biflow2
+                    && java.util.Objects.equals(name, name2)) {
+                halves++;
+            }
+        }
+        assertThat(halves).as("pairs that are a conversation's two halves").isGreaterThan(2000);
+    }
 }

@@ -51,6 +51,8 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
     private final ServiceIndex index = new ServiceIndex();
     private int lastMonthKey = Integer.MIN_VALUE;
     private MixBucket lastMonth;
+    private dev.keyhole.enrichment.Attribution lastAttribution;
+    private int lastService;
 
     /**
      * A service's name, company, category and origin group as its flows showed them. Category and
@@ -124,15 +126,25 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
         long bytes = f.flow().totalBytes();
         int cat = f.category().ordinal();
         int origin = f.origin().ordinal();
-        String name = f.service();
-        int service = index.id(name);
-        if (service >= metaById.length) metaById = java.util.Arrays.copyOf(metaById, metaById.length * 2);
-        ServiceMeta sm = metaById[service];
-        if (sm == null) {
-            sm = meta.computeIfAbsent(name, k -> new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
-            metaById[service] = sm;
+        dev.keyhole.enrichment.Attribution a = f.attribution();
+        int service;
+        // Flows share Attribution instances (both halves of a conversation, a remote network's
+        // flows): the same one again has the same service, category and origin.
+        if (a == lastAttribution) {
+            service = lastService;
+        } else {
+            String name = f.service();
+            service = index.id(name);
+            if (service >= metaById.length) metaById = java.util.Arrays.copyOf(metaById, metaById.length * 2);
+            ServiceMeta sm = metaById[service];
+            if (sm == null) {
+                sm = meta.computeIfAbsent(name, k -> new ServiceMeta(f.serviceName(), f.company(), f.category(), f.origin()));
+                metaById[service] = sm;
+            }
+            sm.see(f.category(), f.origin());
+            lastAttribution = a;
+            lastService = service;
         }
-        sm.see(f.category(), f.origin());
         for (int p : w.periods()) periods[p].add(cat, origin, service, flows, bytes);
         int m = w.month();
         if (m != lastMonthKey) {

@@ -14,9 +14,12 @@ final class MixBucket {
     final Counter2[] categories = newCounters(Category.values().length);
     final Counter2[] origins = newCounters(Origin.values().length);
     private final ServiceIndex index;
-    // by service id; null = the service never occurred in this bucket
-    private Counter2[] byService = new Counter2[64];
-    // services() built once; its values are the live counters, so only a new service invalidates it
+    // By service id, flows at 2*id and bytes at 2*id+1: one array line per flow instead of a
+    // reference then a counter object (the per-service write is the bucket's only cache miss).
+    private long[] byService = new long[128];
+    // Services that occurred, even with 0 flows and 0 bytes (a server-to-client half of 0 bytes).
+    private final java.util.BitSet seen = new java.util.BitSet();
+    // services() built once; a new flow invalidates it
     private Map<String, Counter2> servicesView;
 
     MixBucket(ServiceIndex index) {
@@ -33,24 +36,28 @@ final class MixBucket {
         total.add(flows, bytes);
         categories[category].add(flows, bytes);
         origins[origin].add(flows, bytes);
-        counter(service).add(flows, bytes);
+        addService(service, flows, bytes);
     }
 
-    private Counter2 counter(int service) {
-        if (service >= byService.length) byService = Arrays.copyOf(byService, Math.max(service + 1, byService.length * 2));
-        Counter2 c = byService[service];
-        if (c == null) {
-            byService[service] = c = new Counter2();
-            servicesView = null;
-        }
-        return c;
+    private void addService(int service, long flows, long bytes) {
+        int i = 2 * service;
+        if (i >= byService.length) byService = Arrays.copyOf(byService, Math.max(i + 2, byService.length * 2));
+        long[] c = byService;
+        if (c[i] == 0 && c[i + 1] == 0) seen.set(service);
+        c[i] += flows;
+        c[i + 1] += bytes;
+        servicesView = null;
     }
 
     /** Service id to counters, for the findings (built when asked; not on the per-flow path). */
     Map<String, Counter2> services() {
         if (servicesView != null) return servicesView;
         Map<String, Counter2> m = new HashMap<>();
-        for (int i = 0; i < byService.length; i++) if (byService[i] != null) m.put(index.name(i), byService[i]);
+        for (int i = seen.nextSetBit(0); i >= 0; i = seen.nextSetBit(i + 1)) {
+            Counter2 c = new Counter2();
+            c.add(byService[2 * i], byService[2 * i + 1]);
+            m.put(index.name(i), c);
+        }
         return servicesView = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -66,9 +73,8 @@ final class MixBucket {
         total.add(o.total);
         for (int i = 0; i < categories.length; i++) categories[i].add(o.categories[i]);
         for (int i = 0; i < origins.length; i++) origins[i].add(o.origins[i]);
-        for (int i = 0; i < o.byService.length; i++) {
-            Counter2 c = o.byService[i];
-            if (c != null) counter(o.index == index ? i : index.id(o.index.name(i))).add(c);
+        for (int i = o.seen.nextSetBit(0); i >= 0; i = o.seen.nextSetBit(i + 1)) {
+            addService(o.index == index ? i : index.id(o.index.name(i)), o.byService[2 * i], o.byService[2 * i + 1]);
         }
     }
 }

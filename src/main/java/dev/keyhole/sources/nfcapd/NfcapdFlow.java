@@ -84,9 +84,24 @@ public final class NfcapdFlow {
     }
 
     public FlowRecord toFlowRecord() {
-        return new FlowRecord(startMillis, endMillis, src(), dst(), srcPort, dstPort, protocol, tcpFlags, packets,
+        Ip s, d;
+        Ip ls = lastSrc, ld = lastDst;
+        // The two halves of a conversation come back to back: the second's addresses are the
+        // first's, swapped, and immutable, so they are shared instead of allocated again.
+        if (!v6 && ls != null && ld.isV4() && ls.isV4() && ld.v4() == src4 && ls.v4() == dst4) {
+            s = ld;
+            d = ls;
+        } else {
+            s = src();
+            d = dst();
+        }
+        lastSrc = s;
+        lastDst = d;
+        return new FlowRecord(startMillis, endMillis, s, d, srcPort, dstPort, protocol, tcpFlags, packets,
                 bytes, outPackets, outBytes, biflow(), srcAs, dstAs, null, null, NameSource.NONE);
     }
+
+    private Ip lastSrc, lastDst;
 
     /** Sets every field from a pipeline record (the writer's input); the exporter stays 0. */
     public NfcapdFlow set(FlowRecord f) {
