@@ -46,7 +46,19 @@ public final class AnalysisRun {
      */
     public record Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                            boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
-                           Path store, ParquetWriter.Codec storeCodec, boolean storeAppend, Duration templateLifetime) {
+                           Path store, ParquetWriter.Codec storeCodec, boolean storeAppend, Duration templateLifetime,
+                           dev.keyhole.sources.packet.Tunnels tunnels) {
+        public Settings {
+            if (tunnels == null) tunnels = dev.keyhole.sources.packet.Tunnels.NONE;
+        }
+
+        public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
+                        boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
+                        Path store, ParquetWriter.Codec storeCodec, boolean storeAppend, Duration templateLifetime) {
+            this(profile, inputs, out, format, threads, progress, dnsWindow, maxNames, report, ref, store, storeCodec,
+                    storeAppend, templateLifetime, null);
+        }
+
         public Settings(TargetProfile profile, List<Path> inputs, Path out, InputFormat format, int threads,
                         boolean progress, Duration dnsWindow, int maxNames, boolean report, ReferenceOptions ref,
                         Path store, ParquetWriter.Codec storeCodec, boolean storeAppend) {
@@ -131,9 +143,12 @@ public final class AnalysisRun {
             Catalog catalog = join(catalogJob);
             TargetScope scope = TargetScope.of(s.profile(), ref.asn());
             scope.notes().forEach(n -> log.accept("note: " + n));
+            if (s.tunnels().any()) {
+                log.accept("note: packet samples inside " + s.tunnels() + " tunnels count as the inner packet (--decap)");
+            }
             AnalysisContext ctx = new AnalysisContext(s.profile());
             EmbeddedEngine engine = new EmbeddedEngine(new EmbeddedEngine.Options(s.threads(), s.progress(),
-                    s.dnsWindow(), s.maxNames(), 20, s.templateLifetime()), log);
+                    s.dnsWindow(), s.maxNames(), 20, s.templateLifetime(), s.tunnels()), log);
             FlowStore store = s.store() == null ? null
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());

@@ -105,6 +105,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     ReferenceOptions ref = new ReferenceOptions();
 
+    @Mixin
+    DecapOption decap = new DecapOption();
+
     @Override
     public Integer call() throws Exception {
         if (storeCodec != null && store == null) {
@@ -122,7 +125,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         AnalysisRun.Settings s = new AnalysisRun.Settings(p, inputs, out, format, threads, !noProgress, dnsWindow,
                 maxNames, !noReport, ref, store, storeCodec == null ? FlowStore.DEFAULT_CODEC : storeCodec, storeAppend,
-                lifetime);
+                lifetime, decap.tunnels);
         AnalysisRun.Outcome o = AnalysisRun.run(s, System.err::println);
         AnalysisRun.printSummary(o, System.out);
         return 0;

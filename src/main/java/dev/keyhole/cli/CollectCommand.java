@@ -42,6 +42,9 @@ public final class CollectCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}, three times Cisco's 30-minute template timeout).")
     String templateLifetime;
 
+    @picocli.CommandLine.Mixin
+    DecapOption decap = new DecapOption();
+
     @Option(names = "--rcvbuf", defaultValue = "67108864", paramLabel = "BYTES",
             description = "Socket receive buffer to request (default 64 MiB; Linux caps it at net.core.rmem_max).")
     int receiveBuffer;
@@ -55,7 +58,7 @@ public final class CollectCommand implements Callable<Integer> {
         InetSocketAddress address = parseListen(listen);
         Duration lifetime = parseLifetime(templateLifetime);
         Collector c = Collector.start(new Collector.Config(address, out, period, receiveBuffer,
-                System.err::println, null, lifetime));
+                System.err::println, null, lifetime, null, decap.tunnels));
         Thread hook = new Thread(() -> {
             try {
                 c.close();
@@ -68,6 +71,9 @@ public final class CollectCommand implements Callable<Integer> {
         System.err.printf("keyhole collect: listening on udp %s, writing %s every %s; templates expire %s%n",
                 Collector.text(c.localAddress()), out, period,
                 lifetime.isZero() ? "never" : "after " + lifetime + " without a re-send");
+        if (decap.tunnels.any()) {
+            System.err.println("keyhole collect: packet samples inside " + decap.tunnels + " tunnels count as the inner packet");
+        }
         int granted = c.receiveBufferGranted();
         System.err.printf("keyhole collect: socket receive buffer: requested %d MiB, granted %.1f MiB%s%n",
                 receiveBuffer >> 20, granted / 1048576.0, granted < receiveBuffer

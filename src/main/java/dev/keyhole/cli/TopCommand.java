@@ -71,6 +71,9 @@ public final class TopCommand implements Callable<Integer> {
     @Mixin
     ReferenceOptions ref = new ReferenceOptions();
 
+    @Mixin
+    DecapOption decap = new DecapOption();
+
     @Override
     public Integer call() throws Exception {
         long lifetime = AnalyzeCommand.lifetimeMillis(spec, templateLifetime);
@@ -78,7 +81,8 @@ public final class TopCommand implements Callable<Integer> {
         List<InputFile> files = Inputs.resolve(inputs, format, m -> System.err.println("warning: " + m));
         if (files.isEmpty()) throw new IOException("no readable input in " + inputs);
         TargetScope scope = scope(p, cidrsOnly, ref);
-        TopQuery.Result r = TopQuery.run(files, scope, by, order, threads, System.err::println, lifetime);
+        TopQuery.Result r = TopQuery.run(files, scope, by, order, threads, System.err::println, lifetime,
+                decap.tunnels);
         print(r, p, by, order, n, csv, System.out);
         return 0;
     }

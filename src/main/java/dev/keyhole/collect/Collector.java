@@ -66,8 +66,10 @@ public final class Collector implements Closeable {
      *                         neither expires every template at once nor keeps dead ones
      */
     public record Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer,
-                         Consumer<String> log, Clock clock, Duration templateLifetime, LongSupplier ticks) {
+                         Consumer<String> log, Clock clock, Duration templateLifetime, LongSupplier ticks,
+                         dev.keyhole.sources.packet.Tunnels tunnels) {
         public Config {
+            if (tunnels == null) tunnels = dev.keyhole.sources.packet.Tunnels.NONE;
             if (listen == null || out == null || rotate == null) throw new NullPointerException();
             if (log == null) log = m -> {};
             if (clock == null) clock = Clock.systemUTC();
@@ -77,17 +79,22 @@ public final class Collector implements Closeable {
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
+                      Clock clock, Duration templateLifetime, LongSupplier ticks) {
+            this(listen, out, rotate, receiveBuffer, log, clock, templateLifetime, ticks, null);
+        }
+
+        public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
                       Clock clock, Duration templateLifetime) {
-            this(listen, out, rotate, receiveBuffer, log, clock, templateLifetime, null);
+            this(listen, out, rotate, receiveBuffer, log, clock, templateLifetime, null, null);
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate, int receiveBuffer, Consumer<String> log,
                       Clock clock) {
-            this(listen, out, rotate, receiveBuffer, log, clock, null, null);
+            this(listen, out, rotate, receiveBuffer, log, clock, null, null, null);
         }
 
         public Config(InetSocketAddress listen, Path out, Duration rotate) {
-            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null, null, null);
+            this(listen, out, rotate, DEFAULT_RECEIVE_BUFFER, null, null, null, null, null);
         }
     }
 
@@ -130,7 +137,7 @@ public final class Collector implements Closeable {
             public void flow(FlowRecord f) {
                 files.write(f);
             }
-        }, config.templateLifetime().toMillis());
+        }, config.templateLifetime().toMillis(), config.tunnels());
         boolean v6 = config.listen().getAddress() instanceof java.net.Inet6Address;
         DatagramChannel ch = v6 ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
         try {

@@ -37,8 +37,18 @@ import java.util.zip.GZIPInputStream;
  */
 public final class EmbeddedEngine {
     /** {@code templateLifetime}: how long a capture's v9/IPFIX templates stay usable without a re-send (0: always). */
+    /** {@code tunnels}: the tunnels opened in flow exports' packet samples ({@code --decap}). */
     public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown,
-                          Duration templateLifetime) {
+                          Duration templateLifetime, dev.keyhole.sources.packet.Tunnels tunnels) {
+        public Options {
+            if (tunnels == null) tunnels = dev.keyhole.sources.packet.Tunnels.NONE;
+        }
+
+        public Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown,
+                       Duration templateLifetime) {
+            this(threads, progress, dnsWindow, maxNames, maxErrorsShown, templateLifetime, null);
+        }
+
         public Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown) {
             this(threads, progress, dnsWindow, maxNames, maxErrorsShown,
                     Duration.ofMillis(dev.keyhole.sources.pcap.PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS));
@@ -180,7 +190,8 @@ public final class EmbeddedEngine {
                  progress.add(n);
              });
              InputStream in = f.gzip() ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
-            Readers.forFormat(f.format(), options.templateLifetime().toMillis()).read(in, counted, rejects);
+            Readers.forFormat(f.format(), options.templateLifetime().toMillis(), options.tunnels())
+                    .read(in, counted, rejects);
         } catch (IOException e) {
             // The stream itself failed (e.g. a truncated gzip): what was read stays, the failure is reported.
             // The records after the failure are lost and cannot be counted: one rejected at least.

@@ -104,6 +104,14 @@ public final class TopQuery {
     /** @param templateLifetimeMillis captures: how long a template lives without a re-send (0: always) */
     public static Result run(List<InputFile> files, TargetScope scope, Key key, Order order, int threads,
                              Consumer<String> log, long templateLifetimeMillis) throws InterruptedException {
+        return run(files, scope, key, order, threads, log, templateLifetimeMillis,
+                dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels opened in flow exports' packet samples */
+    public static Result run(List<InputFile> files, TargetScope scope, Key key, Order order, int threads,
+                             Consumer<String> log, long templateLifetimeMillis,
+                             dev.keyhole.sources.packet.Tunnels tunnels) throws InterruptedException {
         long t0 = System.nanoTime();
         List<InputFile> sorted = new ArrayList<>(files);
         sorted.sort(Comparator.comparingLong(InputFile::size).reversed());
@@ -124,7 +132,7 @@ public final class TopQuery {
                         if (shown.incrementAndGet() <= 20) log.accept("error: " + m);
                     });
                     try (InputStream in = new BufferedInputStream(Inputs.open(f), 1 << 16)) {
-                        count(f, in, local.get(), scope, key, rejects, templateLifetimeMillis);
+                        count(f, in, local.get(), scope, key, rejects, templateLifetimeMillis, tunnels);
                     } catch (IOException e) {
                         rejects.atOffset(0, 0, "read failed: " + e.getMessage());
                     }
@@ -156,7 +164,8 @@ public final class TopQuery {
     }
 
     private static void count(InputFile f, InputStream in, Counters c, TargetScope scope, Key key, Rejects rejects,
-                              long templateLifetimeMillis) throws IOException {
+                              long templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels tunnels)
+            throws IOException {
         if (f.format() == InputFormat.NFCAPD) {
             NfcapdReader.visit(in, r -> {
                 c.read += r.aggregatedFlows;
@@ -170,7 +179,7 @@ public final class TopQuery {
             return;
         }
         if (!f.format().carriesFlows()) return;
-        Readers.forFormat(f.format(), templateLifetimeMillis).read(in, new RecordSink() {
+        Readers.forFormat(f.format(), templateLifetimeMillis, tunnels).read(in, new RecordSink() {
             @Override
             public void flow(FlowRecord r) {
                 c.read++;

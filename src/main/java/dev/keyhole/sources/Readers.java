@@ -5,6 +5,7 @@ import dev.keyhole.sources.ipfix.IpfixReader;
 import dev.keyhole.sources.suricata.EveReader;
 import dev.keyhole.sources.pcap.PcapReader;
 import dev.keyhole.sources.nfcapd.NfcapdReader;
+import dev.keyhole.sources.packet.Tunnels;
 import dev.keyhole.sources.zeek.ZeekReader;
 
 import java.util.EnumMap;
@@ -38,10 +39,16 @@ public final class Readers {
      * of capture time (0: never) as {@code keyhole collect} does.
      */
     public static RecordReader forFormat(InputFormat f, long templateLifetimeMillis) {
-        if ((f == InputFormat.PCAP || f == InputFormat.PCAPNG)
-                && templateLifetimeMillis != PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS) {
-            return new PcapReader(templateLifetimeMillis);
+        return forFormat(f, templateLifetimeMillis, Tunnels.NONE);
+    }
+
+    /** As above, opening {@code tunnels} in the packet samples of flow exports (captures and IPFIX files). */
+    public static RecordReader forFormat(InputFormat f, long templateLifetimeMillis, Tunnels tunnels) {
+        boolean capture = f == InputFormat.PCAP || f == InputFormat.PCAPNG;
+        if (capture && (templateLifetimeMillis != PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS || tunnels.any())) {
+            return new PcapReader(templateLifetimeMillis, tunnels);
         }
+        if (f == InputFormat.IPFIX && tunnels.any()) return new IpfixReader(tunnels);
         return READERS.get(f);
     }
 }

@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Writes a libpcap file (microsecond timestamps, Ethernet) of IPv4/IPv6 TCP/UDP packets. */
+/** Writes a libpcap file (microsecond timestamps, Ethernet) of IPv4/IPv6 TCP/UDP packets, tunnelled or not. */
 public final class TestPcap {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private int packets;
@@ -19,35 +19,79 @@ public final class TestPcap {
 
     /** Appends one packet; returns its IP length (what flow exporters count as octets). */
     public int packet(long micros, Ip src, Ip dst, int proto, int srcPort, int dstPort, int tcpFlags, int payload) {
-        boolean v4 = src.isV4();
+        byte[] ip = ip(src, dst, proto, srcPort, dstPort, tcpFlags, payload, packets);
+        frame(micros, ethernet(src.isV4() ? 0x0800 : 0x86dd, ip));
+        return ip.length;
+    }
+
+    /** Appends one Ethernet frame as it is. */
+    public void frame(long micros, byte[] frame) {
+        ByteBuffer rec = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        rec.putInt((int) (micros / 1_000_000)).putInt((int) (micros % 1_000_000)).putInt(frame.length)
+                .putInt(frame.length);
+        out.writeBytes(rec.array());
+        out.writeBytes(frame);
+        packets++;
+    }
+
+    /** An Ethernet II frame around {@code payload}. */
+    public static byte[] ethernet(int etherType, byte[] payload) {
+        ByteBuffer p = ByteBuffer.allocate(14 + payload.length);
+        p.put(new byte[] {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1}).putShort((short) etherType).put(payload);
+        return p.array();
+    }
+
+    /** An IPv4/IPv6 TCP (20-byte header) or UDP packet with {@code payload} bytes of text. */
+    public static byte[] ip(Ip src, Ip dst, int proto, int srcPort, int dstPort, int tcpFlags, int payload, int id) {
         int l4 = proto == 6 ? 20 : 8;
-        int ipLen = (v4 ? 20 : 40) + l4 + payload;
-        ByteBuffer p = ByteBuffer.allocate(14 + ipLen);
-        p.put(new byte[] {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1}).putShort((short) (v4 ? 0x0800 : 0x86dd));
-        int ipStart = p.position();
-        if (v4) {
-            p.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) packets).putShort((short) 0x4000)
-                    .put((byte) 64).put((byte) proto).putShort((short) 0).put(src.toBytes()).put(dst.toBytes());
-            p.putShort(ipStart + 10, checksum(p.array(), ipStart, 20));
-        } else {
-            p.putInt(0x6000_0000).putShort((short) (l4 + payload)).put((byte) proto).put((byte) 64)
-                    .put(src.toBytes()).put(dst.toBytes());
-        }
-        p.putShort((short) srcPort).putShort((short) dstPort);
+        ByteBuffer t = ByteBuffer.allocate(l4 + payload);
+        t.putShort((short) srcPort).putShort((short) dstPort);
         if (proto == 6) {
-            p.putInt(1000 + packets).putInt((tcpFlags & 0x10) != 0 ? 5000 : 0).put((byte) 0x50).put((byte) tcpFlags)
+            t.putInt(1000 + id).putInt((tcpFlags & 0x10) != 0 ? 5000 : 0).put((byte) 0x50).put((byte) tcpFlags)
                     .putShort((short) 8192).putShort((short) 0).putShort((short) 0);
         } else {
-            p.putShort((short) (8 + payload)).putShort((short) 0);
+            t.putShort((short) (8 + payload)).putShort((short) 0);
         }
-        for (int i = 0; i < payload; i++) p.put((byte) ('a' + i % 26));
-        ByteBuffer rec = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        rec.putInt((int) (micros / 1_000_000)).putInt((int) (micros % 1_000_000)).putInt(p.capacity())
-                .putInt(p.capacity());
-        out.writeBytes(rec.array());
-        out.writeBytes(p.array());
-        packets++;
-        return ipLen;
+        for (int i = 0; i < payload; i++) t.put((byte) ('a' + i % 26));
+        return ip(src, dst, proto, t.array(), id);
+    }
+
+    /** An IPv4 (with checksum) or IPv6 header around {@code payload} of protocol {@code proto}. */
+    public static byte[] ip(Ip src, Ip dst, int proto, byte[] payload, int id) {
+        boolean v4 = src.isV4();
+        int ipLen = (v4 ? 20 : 40) + payload.length;
+        ByteBuffer p = ByteBuffer.allocate(ipLen);
+        if (v4) {
+            p.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) id).putShort((short) 0x4000)
+                    .put((byte) 64).put((byte) proto).putShort((short) 0).put(src.toBytes()).put(dst.toBytes());
+            p.putShort(10, checksum(p.array(), 0, 20));
+        } else {
+            p.putInt(0x6000_0000).putShort((short) payload.length).put((byte) proto).put((byte) 64)
+                    .put(src.toBytes()).put(dst.toBytes());
+        }
+        return p.put(payload).array();
+    }
+
+    /** A UDP header (checksum 0) around {@code payload}. */
+    public static byte[] udp(int srcPort, int dstPort, byte[] payload) {
+        ByteBuffer p = ByteBuffer.allocate(8 + payload.length);
+        return p.putShort((short) srcPort).putShort((short) dstPort).putShort((short) (8 + payload.length))
+                .putShort((short) 0).put(payload).array();
+    }
+
+    /** A VXLAN header (RFC 7348, I flag, VNI {@code vni}) around an inner Ethernet frame; goes in UDP to 4789. */
+    public static byte[] vxlan(int vni, byte[] innerFrame) {
+        return ByteBuffer.allocate(8 + innerFrame.length).putInt(0x0800_0000).putInt(vni << 8).put(innerFrame).array();
+    }
+
+    /** A GRE header (RFC 2784/2890), with a key and a sequence number when given, around {@code inner}. */
+    public static byte[] gre(int protocolType, Integer key, Integer sequence, byte[] inner) {
+        int flags = (key != null ? 0x2000 : 0) | (sequence != null ? 0x1000 : 0);
+        ByteBuffer p = ByteBuffer.allocate(4 + (key != null ? 4 : 0) + (sequence != null ? 4 : 0) + inner.length);
+        p.putShort((short) flags).putShort((short) protocolType);
+        if (key != null) p.putInt(key);
+        if (sequence != null) p.putInt(sequence);
+        return p.put(inner).array();
     }
 
     private static short checksum(byte[] b, int from, int len) {

@@ -44,9 +44,13 @@ final class IpfixDecoder {
     private long noWholeMessageFrom = Long.MAX_VALUE;
 
     IpfixDecoder(InputStream in, RecordSink sink, Rejects rejects) {
+        this(in, sink, rejects, dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    IpfixDecoder(InputStream in, RecordSink sink, Rejects rejects, dev.keyhole.sources.packet.Tunnels tunnels) {
         this.in = in;
         this.rejects = rejects;
-        this.sets = new TemplateDecoder(sink);
+        this.sets = new TemplateDecoder(sink, tunnels);
     }
 
     long run() throws IOException {

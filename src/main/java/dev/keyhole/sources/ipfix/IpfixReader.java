@@ -14,8 +14,19 @@ import java.io.InputStream;
  * file offset and skipped; see docs/formats/ipfix.md for what is read and how damage is handled.
  */
 public final class IpfixReader implements RecordReader {
+    private final dev.keyhole.sources.packet.Tunnels tunnels;
+
+    public IpfixReader() {
+        this(dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels opened in packet samples (data link / IP header sections) */
+    public IpfixReader(dev.keyhole.sources.packet.Tunnels tunnels) {
+        this.tunnels = tunnels;
+    }
+
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
-        return new IpfixDecoder(in, sink, rejects).run();
+        return new IpfixDecoder(in, sink, rejects, tunnels).run();
     }
 }

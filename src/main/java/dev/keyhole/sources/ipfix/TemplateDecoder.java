@@ -82,7 +82,7 @@ public final class TemplateDecoder {
     // Per-record scratch for variable-length templates.
     private int[] fieldOff = new int[32], fieldLen = new int[32];
     private int[] planOff = new int[16], planLen = new int[16];
-    private final PacketSection section = new PacketSection();
+    private final PacketSection section;
     /** Offset in {@link #buf} of the data record being decoded, for reports. */
     private int recordAt;
 
@@ -99,7 +99,13 @@ public final class TemplateDecoder {
     static final String NOT_IP_SAMPLES = "packet samples without an IP header";
 
     public TemplateDecoder(RecordSink sink) {
+        this(sink, dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels whose inner packets packet samples (data link / IP header sections) stand for */
+    public TemplateDecoder(RecordSink sink, dev.keyhole.sources.packet.Tunnels tunnels) {
         this.sink = sink;
+        this.section = new PacketSection(tunnels);
     }
 
     /**
@@ -740,8 +746,9 @@ public final class TemplateDecoder {
                 return;
             }
             ps = section;
-            if (!hasOctets) octets = ps.ipLength;
             if (!hasPackets) packets = 1;
+            // Opened tunnel: the inner packet's length, not the record's count of the outer one.
+            if (!hasOctets || ps.opened > 0 && ps.ipLength > 0) octets = ps.ipLength * Math.max(packets, 1);
         }
         if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
             octets = outOctets;

@@ -33,7 +33,7 @@ public final class ExportDecoder {
     private final RecordSink sink;
     private final Counting counting;
     private final TemplateDecoder sets;
-    private final SflowDecoder sflow = new SflowDecoder();
+    private final SflowDecoder sflow;
     /** The source version code of sFlow v5 (its own version number, 5, is NetFlow v5's). */
     public static final int SFLOW = 0x10005;
     private final Map<Key, Source> sources = new HashMap<>();
@@ -51,9 +51,15 @@ public final class ExportDecoder {
      *                               datagrams given their arrival time; 0: until withdrawn or replaced
      */
     public ExportDecoder(RecordSink sink, long templateLifetimeMillis) {
+        this(sink, templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels opened in packet samples (IPFIX/v9 packet sections, sFlow raw headers) */
+    public ExportDecoder(RecordSink sink, long templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels tunnels) {
         this.sink = sink;
         this.counting = new Counting(sink);
-        this.sets = new TemplateDecoder(counting);
+        this.sets = new TemplateDecoder(counting, tunnels);
+        this.sflow = new SflowDecoder(tunnels);
         sets.templateLifetime(templateLifetimeMillis);
     }
 

@@ -12,14 +12,34 @@ import dev.keyhole.records.Ip;
  *
  * <p>Ethernet with any number of 802.1Q / 802.1ad tags, MPLS label stacks (then IPv4, IPv6, or a
  * pseudowire control word and Ethernet again, as EVPN and Ethernet over MPLS carry it), IPv4 and
- * IPv6 with extension headers. Tunnels are not opened: an IP-in-IP, GRE or SRv6 packet is the outer
- * header's flow, with the outer protocol (4, 41, 47, …), as other collectors report it by default.
- * A section cut before the transport header (exporters send the first 64–128 bytes) still gives
- * addresses and protocol, with ports 0. Not thread-safe: one per decoder.
+ * IPv6 with extension headers. Tunnels are opened only when asked ({@link Tunnels}): by default an
+ * IP-in-IP, GRE, SRv6 or VXLAN packet is the outer header's flow, with the outer protocol (4, 41,
+ * 47, 17), as other collectors report it by default; with decapsulation it is the inner packet's
+ * flow and length, and a packet that is not such a tunnel, or whose inner headers were cut off,
+ * stays the outer flow. A section cut before the transport header (exporters send the first
+ * 64–128 bytes) still gives addresses and protocol, with ports 0. Not thread-safe: one per decoder.
  */
 public final class PacketSection {
     public static final int ETHERNET = 1, IP = 2;
     private static final int MAX_ETHERNET_NESTING = 2;
+    /** Tunnels opened inside one packet at most (GRE in VXLAN…): the rest stays as the innermost reached. */
+    private static final int MAX_TUNNELS = 3;
+    public static final int VXLAN_PORT = 4789;
+
+    private final Tunnels tunnels;
+    private int tunnelDepth;
+    /** How many tunnels the last successful {@link #read} opened (0: the packet's own outer headers). */
+    public int opened;
+
+    /** Reads packets as they are, tunnels included. */
+    public PacketSection() {
+        this(Tunnels.NONE);
+    }
+
+    /** Opens the given tunnels and reads the packet inside. */
+    public PacketSection(Tunnels tunnels) {
+        this.tunnels = tunnels;
+    }
 
     public boolean v6;
     public int src4, dst4;
@@ -49,6 +69,7 @@ public final class PacketSection {
         src4 = dst4 = proto = srcPort = dstPort = flags = 0;
         src6hi = src6lo = dst6hi = dst6lo = ipLength = 0;
         why = null;
+        tunnelDepth = opened = 0;
         int end = from + len;
         return layer == ETHERNET ? ethernet(from, end, 0) : ip(from, end);
     }
@@ -92,18 +113,24 @@ public final class PacketSection {
         if (end - p < 20) return fail("IPv4 header cut at " + (end - p) + " bytes");
         int ihl = (b[p] & 0x0f) * 4;
         if (ihl < 20) return fail("IPv4 header length " + ihl);
+        v6 = false;
+        srcPort = dstPort = flags = 0; // an inner packet's, not its tunnel's
         ipLength = u16(p + 2);
         proto = b[p + 9] & 0xff;
         src4 = i32(p + 12);
         dst4 = i32(p + 16);
         // Only a packet's first fragment holds the transport header.
-        if ((u16(p + 6) & 0x1fff) == 0) transport(p + ihl, end);
+        if ((u16(p + 6) & 0x1fff) == 0) {
+            transport(p + ihl, end);
+            if (tunnels.any()) tunnel(p + ihl, end);
+        }
         return true;
     }
 
     private boolean ipv6(int p, int end) {
         if (end - p < 40) return fail("IPv6 header cut at " + (end - p) + " bytes");
         v6 = true;
+        srcPort = dstPort = flags = 0;
         int payload = u16(p + 4);
         ipLength = payload == 0 ? 0 : 40L + payload; // 0: a jumbogram
         src6hi = i64(p + 8);
@@ -132,7 +159,74 @@ public final class PacketSection {
         }
         proto = next;
         transport(q, end);
+        if (tunnels.any()) tunnel(q, end);
         return true;
+    }
+
+    /**
+     * The outer headers are read and {@code p} is where their payload starts: when that payload is a
+     * tunnel the caller asked to open, the flow becomes the inner packet's. If the inner headers are
+     * cut off or are not IP, the outer flow stays as it was read.
+     */
+    private void tunnel(int p, int end) {
+        if (tunnelDepth >= MAX_TUNNELS) return;
+        int innerAt, layer;
+        if ((proto == 4 || proto == 41) && tunnels.ipInIp()) {
+            innerAt = p;
+            layer = IP;
+        } else if (proto == 143 && v6 && tunnels.ipInIp()) { // Ethernet in IPv6: SRv6 End.DX2 (RFC 8986)
+            innerAt = p;
+            layer = ETHERNET;
+        } else if (proto == 47 && tunnels.gre()) {
+            // RFC 2784 / 2890: flags and version, protocol type, then checksum, key and sequence when flagged.
+            if (end - p < 4) return;
+            int fv = u16(p), type = u16(p + 2);
+            if ((fv & 7) != 0) return; // version 1 is PPTP's enhanced GRE, which carries PPP
+            innerAt = p + 4 + ((fv & 0x8000) != 0 ? 4 : 0) + ((fv & 0x2000) != 0 ? 4 : 0) + ((fv & 0x1000) != 0 ? 4 : 0);
+            if (type == 0x0800 || type == 0x86dd) layer = IP;
+            else if (type == 0x6558) layer = ETHERNET; // transparent Ethernet bridging (NVGRE and others)
+            else return;
+        } else if (proto == 17 && dstPort == VXLAN_PORT && tunnels.vxlan()) {
+            // RFC 7348: UDP header, then 8 bytes with the I flag (a valid VNI), then Ethernet.
+            if (end - p < 16 || (b[p + 8] & 0x08) == 0) return;
+            innerAt = p + 16;
+            layer = ETHERNET;
+        } else {
+            return;
+        }
+        if (innerAt > end) return;
+        Outer outer = save();
+        tunnelDepth++;
+        boolean ok = layer == ETHERNET ? ethernet(innerAt, end, 0) : ip(innerAt, end);
+        if (ok) {
+            opened++;
+        } else {
+            restore(outer);
+        }
+    }
+
+    /** The outer flow's fields, to fall back to when a tunnel's inside cannot be read. */
+    private record Outer(boolean v6, int src4, int dst4, long src6hi, long src6lo, long dst6hi, long dst6lo, int proto,
+                         int srcPort, int dstPort, int flags, long ipLength) {}
+
+    private Outer save() {
+        return new Outer(v6, src4, dst4, src6hi, src6lo, dst6hi, dst6lo, proto, srcPort, dstPort, flags, ipLength);
+    }
+
+    private void restore(Outer o) {
+        v6 = o.v6;
+        src4 = o.src4;
+        dst4 = o.dst4;
+        src6hi = o.src6hi;
+        src6lo = o.src6lo;
+        dst6hi = o.dst6hi;
+        dst6lo = o.dst6lo;
+        proto = o.proto;
+        srcPort = o.srcPort;
+        dstPort = o.dstPort;
+        flags = o.flags;
+        ipLength = o.ipLength;
+        why = null;
     }
 
     private void transport(int p, int end) {

@@ -33,6 +33,7 @@ public final class PcapReader implements RecordReader {
             DLT_RAW_12 = 12, DLT_RAW_14 = 14;
 
     private final long templateLifetimeMillis;
+    private final dev.keyhole.sources.packet.Tunnels tunnels;
 
     public PcapReader() {
         this(DEFAULT_TEMPLATE_LIFETIME_MILLIS);
@@ -40,13 +41,19 @@ public final class PcapReader implements RecordReader {
 
     /** @param templateLifetimeMillis 0: templates never expire */
     public PcapReader(long templateLifetimeMillis) {
+        this(templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels opened in the exports' packet samples */
+    public PcapReader(long templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels tunnels) {
         if (templateLifetimeMillis < 0) throw new IllegalArgumentException("negative template lifetime");
         this.templateLifetimeMillis = templateLifetimeMillis;
+        this.tunnels = tunnels;
     }
 
     @Override
     public long read(InputStream in, RecordSink sink, Rejects rejects) throws IOException {
-        Run run = new Run(sink, rejects, templateLifetimeMillis);
+        Run run = new Run(sink, rejects, templateLifetimeMillis, tunnels);
         CaptureFile file = new CaptureFile(in, rejects);
         file.read(run);
         run.finish(file.packets);
@@ -64,8 +71,8 @@ public final class PcapReader implements RecordReader {
         /** The capture time of the packet being read, or {@link CaptureFile#NO_TIME}. */
         private long millis = CaptureFile.NO_TIME;
 
-        Run(RecordSink sink, Rejects rejects, long templateLifetimeMillis) {
-            this.decoder = new ExportDecoder(sink, templateLifetimeMillis);
+        Run(RecordSink sink, Rejects rejects, long templateLifetimeMillis, dev.keyhole.sources.packet.Tunnels tunnels) {
+            this.decoder = new ExportDecoder(sink, templateLifetimeMillis, tunnels);
             this.rejects = rejects;
         }
 

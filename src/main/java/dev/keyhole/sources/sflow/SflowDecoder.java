@@ -37,7 +37,16 @@ public final class SflowDecoder {
     /** More samples than fit in a 64 KiB datagram (a sample is at least 8 bytes) is not sFlow. */
     private static final int MAX_SAMPLES = 65_536 / 8;
 
-    private final PacketSection section = new PacketSection();
+    private final PacketSection section;
+
+    public SflowDecoder() {
+        this(dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** @param tunnels the tunnels whose inner packets raw packet headers stand for */
+    public SflowDecoder(dev.keyhole.sources.packet.Tunnels tunnels) {
+        this.section = new PacketSection(tunnels);
+    }
 
     // The header of the datagram being read (see {@link #header}).
     private Ip agent;
