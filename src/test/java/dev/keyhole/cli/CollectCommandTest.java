@@ -55,4 +55,21 @@ class CollectCommandTest {
         }
         assertThat(new java.io.File("unused-dir")).doesNotExist();
     }
+
+    @Test
+    void decapTakesKnownTunnelsAndRefusesOthersAsAUsageError() {
+        for (String cmd : new String[] {"collect", "analyze", "top"}) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = KeyholeCli.commandLine(new String[] {cmd});
+            cl.setErr(new java.io.PrintWriter(err));
+            int rc = cl.execute(cmd, "--decap", "vxlan,geneve", "--help");
+            assertThat(rc).as(cmd).isEqualTo(2);
+            assertThat(err.toString()).as(cmd).contains("--decap").contains("unknown tunnel 'geneve'");
+        }
+        DecapOption d = new DecapOption();
+        new picocli.CommandLine(d).parseArgs("--decap", "vxlan,srv6");
+        assertThat(d.tunnels).isEqualTo(new dev.keyhole.sources.packet.Tunnels(true, false, true));
+        new picocli.CommandLine(d = new DecapOption()).parseArgs();
+        assertThat(d.tunnels).isEqualTo(dev.keyhole.sources.packet.Tunnels.NONE);
+    }
 }

@@ -264,6 +264,36 @@ class SflowDecoderTest {
                 + " v5/v9, IPFIX or sFlow v5");
     }
 
+    /** --decap reaches captures through the reader of their format: a VXLAN sample is its inner packet. */
+    @Test
+    void capturesOpenTheTunnelsTheReaderIsGiven() throws Exception {
+        Ip inner1 = Ip.parse("10.9.0.1"), inner2 = Ip.parse("10.9.0.2");
+        byte[] innerIp = dev.keyhole.testing.TestPcap.ip(inner1, inner2, 6, 40000, 22, 0x02, 0, 1);
+        byte[] frame = dev.keyhole.testing.TestPcap.ethernet(0x0800, dev.keyhole.testing.TestPcap.ip(
+                Ip.parse("192.0.2.10"), Ip.parse("192.0.2.20"), 17, dev.keyhole.testing.TestPcap.udp(50000, 4789,
+                        dev.keyhole.testing.TestPcap.vxlan(5, dev.keyhole.testing.TestPcap.ethernet(0x0800, innerIp))), 2));
+        CaptureWriter w = new CaptureWriter(CaptureWriter.Format.PCAP_NS_LE, CaptureWriter.ETHERNET);
+        w.packet(NOW * 1_000_000L, CaptureWriter.udp(CaptureWriter.ETHERNET, Ip.parse("172.16.0.3"), 40000,
+                Ip.parse("192.0.2.50"), 6343, datagram("172.16.0.3", 0, 1, 60_000,
+                        flowSample(10, header(1, frame.length + 4, frame))), 0));
+        for (String decap : new String[] {"none", "gre", "vxlan", "all"}) {
+            List<FlowRecord> got = new ArrayList<>();
+            dev.keyhole.sources.Readers.forFormat(dev.keyhole.sources.InputFormat.PCAP,
+                    PcapReader.DEFAULT_TEMPLATE_LIFETIME_MILLIS, dev.keyhole.sources.packet.Tunnels.parse(decap))
+                    .read(new ByteArrayInputStream(w.toBytes()), new RecordSink() {
+                        @Override
+                        public void flow(FlowRecord f) {
+                            got.add(f);
+                        }
+                    }, new Rejects("vxlan.pcap", null));
+            boolean opened = decap.equals("vxlan") || decap.equals("all");
+            assertThat(got).as(decap).extracting(f -> f.src() + ":" + f.srcPort() + ">" + f.dst() + ":" + f.dstPort()
+                    + "/" + f.protocol() + " " + f.packets() + "/" + f.bytes()).containsExactly(opened
+                    ? "10.9.0.1:40000>10.9.0.2:22/6 10/400"
+                    : "192.0.2.10:50000>192.0.2.20:4789/17 10/" + 10 * (20 + 8 + 8 + 14 + 40));
+        }
+    }
+
     /** Random damage anywhere in a datagram: a clear reject or fewer flows, never an exception. */
     @Test
     void fuzzedDatagramsNeverThrow() {
