@@ -36,8 +36,10 @@ import java.util.zip.GZIPInputStream;
  * reported from the flow pass only, so nothing is counted twice.
  */
 public final class EmbeddedEngine {
-    /** {@code templateLifetime}: how long a capture's v9/IPFIX templates stay usable without a re-send (0: always). */
-    /** {@code tunnels}: the tunnels opened in flow exports' packet samples ({@code --decap}). */
+    /**
+     * {@code templateLifetime}: how long a capture's v9/IPFIX templates stay usable without a re-send (0: always);
+     * {@code tunnels}: the tunnels opened in flow exports' packet samples ({@code --decap}).
+     */
     public record Options(int threads, boolean progress, Duration dnsWindow, int maxNames, int maxErrorsShown,
                           Duration templateLifetime, dev.keyhole.sources.packet.Tunnels tunnels) {
         public Options {

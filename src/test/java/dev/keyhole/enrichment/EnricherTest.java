@@ -528,17 +528,21 @@ class EnricherTest {
             String name2 = rnd.nextInt(5) == 0 ? names[rnd.nextInt(names.length)] : name;
             NameSource ns2 = name2 == null ? NameSource.NONE : name2.equals(name) ? ns : NameSource.HTTP_HOST;
             boolean biflow2 = rnd.nextInt(6) == 0;
-            FlowRecord second = new FlowRecord(0, 1000, Ip.parse(b), Ip.parse(a), pb, pa, proto, 0, 2, 200,
+            // Mostly the same two hosts swapped; sometimes another host on either side with the same ports.
+            String b2 = rnd.nextInt(6) == 0 ? hosts[rnd.nextInt(hosts.length)] : b;
+            String a2 = rnd.nextInt(6) == 0 ? hosts[rnd.nextInt(hosts.length)] : a;
+            FlowRecord second = new FlowRecord(0, 1000, Ip.parse(b2), Ip.parse(a2), pb, pa, proto, 0, 2, 200,
                     biflow2 ? 1 : 0, biflow2 ? 100 : 0, biflow2, 0, 0, null,
                     name2 == null ? null : new String(name2), ns2);
-            en.enrich(first);
+            if (rnd.nextInt(10) != 0) en.enrich(first);
+            if (rnd.nextInt(10) == 0) en.enrich(uni(hosts[rnd.nextInt(hosts.length)], 1, HOST, 2, TCP)); // in between
             EnrichedFlow got = en.enrich(second);
             EnrichedFlow want = enricher().enrich(second);
             assertThat(got.flow()).isSameAs(second);
             assertThat(got).as("%s after %s", second, first).usingRecursiveComparison().ignoringFields("flow")
                     .isEqualTo(want);
             if ((proto == TCP || proto == UDP || proto == 132) && pa != pb && !biflow && !biflow2
-                    && java.util.Objects.equals(name, name2)) {
+                    && java.util.Objects.equals(name, name2) && a.equals(a2) && b.equals(b2)) {
                 halves++;
             }
         }

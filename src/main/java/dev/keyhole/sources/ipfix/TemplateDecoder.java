@@ -746,13 +746,19 @@ public final class TemplateDecoder {
                 return;
             }
             ps = section;
+            if (!hasOctets) octets = ps.ipLength;
             if (!hasPackets) packets = 1;
-            // Opened tunnel: the inner packet's length, not the record's count of the outer one.
-            if (!hasOctets || ps.opened > 0 && ps.ipLength > 0) octets = ps.ipLength * Math.max(packets, 1);
         }
         if (direction == 1 && t.outByDirection) { // v9 egress record: its counters are OUT_BYTES / OUT_PKTS
             octets = outOctets;
             packets = outPackets;
+        }
+        if (ps != null && ps.opened > 0) {
+            // An opened tunnel (--decap): the inner packet's length, not the record's count of the outer
+            // one; the AS numbers were the tunnel's routing, not the inner addresses'.
+            long n = Math.max(packets, 1);
+            octets = Math.multiplyHigh(ps.ipLength, n) != 0 || ps.ipLength * n < 0 ? Long.MAX_VALUE : ps.ipLength * n;
+            srcAs = dstAs = 0;
         }
         if (num == 0) {
             long[] r = rate(t.hasSampler ? sampler : -1, t.hasInterface, inIf, t.hasOutInterface, outIf,

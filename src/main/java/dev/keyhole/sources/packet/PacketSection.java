@@ -120,9 +120,12 @@ public final class PacketSection {
         src4 = i32(p + 12);
         dst4 = i32(p + 16);
         // Only a packet's first fragment holds the transport header.
-        if ((u16(p + 6) & 0x1fff) == 0) {
+        int fragment = u16(p + 6);
+        if ((fragment & 0x1fff) == 0) {
             transport(p + ihl, end);
-            if (tunnels.any()) tunnel(p + ihl, end);
+            // A fragmented tunnel stays the tunnel: its later fragments cannot be opened, so opening
+            // the first would count the inner packet's whole length and the rest on top.
+            if (tunnels.any() && (fragment & 0x2000) == 0) tunnel(p + ihl, end);
         }
         return true;
     }
@@ -139,6 +142,7 @@ public final class PacketSection {
         dst6lo = i64(p + 32);
         int next = b[p + 6] & 0xff;
         int q = p + 40;
+        boolean fragmented = false;
         // Hop-by-hop, routing, destination options, AH, fragment: the protocol is the header after them.
         while (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
             if (end - q < 8) {
@@ -152,6 +156,7 @@ public final class PacketSection {
                     proto = next;
                     return true;
                 }
+                fragmented = (u16(q + 2) & 1) != 0;
                 q += 8;
             } else {
                 q += h == 51 ? ((b[q + 1] & 0xff) + 2) * 4 : ((b[q + 1] & 0xff) + 1) * 8;
@@ -159,7 +164,7 @@ public final class PacketSection {
         }
         proto = next;
         transport(q, end);
-        if (tunnels.any()) tunnel(q, end);
+        if (tunnels.any() && !fragmented) tunnel(q, end);
         return true;
     }
 
@@ -181,7 +186,9 @@ public final class PacketSection {
             // RFC 2784 / 2890: flags and version, protocol type, then checksum, key and sequence when flagged.
             if (end - p < 4) return;
             int fv = u16(p), type = u16(p + 2);
-            if ((fv & 7) != 0) return; // version 1 is PPTP's enhanced GRE, which carries PPP
+            // RFC 2784 §2.3: routing, strict source route or recursion bits set, or version 1 (PPTP's
+            // enhanced GRE, which carries PPP), is not a plain GRE header: not opened.
+            if ((fv & 0x4c07) != 0) return;
             innerAt = p + 4 + ((fv & 0x8000) != 0 ? 4 : 0) + ((fv & 0x2000) != 0 ? 4 : 0) + ((fv & 0x1000) != 0 ? 4 : 0);
             if (type == 0x0800 || type == 0x86dd) layer = IP;
             else if (type == 0x6558) layer = ETHERNET; // transparent Ethernet bridging (NVGRE and others)

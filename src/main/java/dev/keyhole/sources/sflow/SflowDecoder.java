@@ -243,6 +243,10 @@ public final class SflowDecoder {
             dstPort = s.dstPort;
             flags = s.flags;
             length = s.ipLength > 0 ? s.ipLength : frameLength;
+            if (s.opened > 0) {
+                // The gateway record's AS numbers route the tunnel, not the packet inside it.
+                srcAs = dstAs = 0;
+            }
         } else if (ipAt >= 0) {
             boolean v6 = ipKind == SAMPLED_IPV6;
             int a = ipAt + 8;

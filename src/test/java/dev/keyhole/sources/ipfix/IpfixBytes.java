@@ -147,10 +147,15 @@ final class IpfixBytes {
     }
 
     static Read read(byte[] file) {
+        return read(file, dev.keyhole.sources.packet.Tunnels.NONE);
+    }
+
+    /** Read through the reader {@link dev.keyhole.sources.Readers} gives IPFIX files with these tunnels opened. */
+    static Read read(byte[] file, dev.keyhole.sources.packet.Tunnels tunnels) {
         List<FlowRecord> flows = new ArrayList<>();
         Rejects rejects = new Rejects("test.ipfix", null);
         try {
-            long n = new IpfixReader().read(new ByteArrayInputStream(file), new RecordSink() {
+            long n = dev.keyhole.sources.Readers.forFormat(dev.keyhole.sources.InputFormat.IPFIX, 0, tunnels).read(new ByteArrayInputStream(file), new RecordSink() {
                 @Override
                 public void flow(FlowRecord f) {
                     flows.add(f);

@@ -89,6 +89,29 @@ class IpfixPacketSampleTest {
         assertThat(r.returned()).isEqualTo(5);
     }
 
+    /**
+     * --decap on IPFIX files: a GRE sample becomes its inner packet at the inner length, times the
+     * record's packets and the sampling rate, without the tunnel's AS numbers; not asked, the tunnel.
+     */
+    @Test
+    void openedTunnelsCountTheInnerPacket() {
+        // Record: packetDeltaCount, octetDeltaCount (the outer packets'), bgpSource/DestinationAsNumber, the section.
+        byte[] tpl = template(500, f(2, 4), f(1, 4), f(16, 4), f(17, 4), f(315, VARIABLE));
+        byte[] inner = ipv4(Bytes.of(), "10.7.0.1", "10.7.0.2", 6, 40, 0).u16(40000).u16(22).u32(1).u32(0)
+                .u8(0x50).u8(0x02).u16(100).u32(0).toBytes();
+        byte[] gre = ipv4(ethernet().u16(0x0800), "192.0.2.1", "192.0.2.2", 47, 20 + 8 + 40, 0)
+                .u16(0x2000).u16(0x0800).u32(99).bytes(inner).toBytes();
+        byte[] rec = rec().u32(2).u32(2 * 68).u32(64500).u32(64501).varlen(gre, false).toBytes();
+        byte[] file = message(T, 0, 1, set(2, tpl), set(500, rec));
+
+        assertThat(read(file, dev.keyhole.sources.packet.Tunnels.parse("gre")).flows())
+                .extracting(f -> text(f) + " as " + f.srcAs() + "/" + f.dstAs())
+                .containsExactly("10.7.0.1:40000 > 10.7.0.2:22 p6 f2 2/80 as 0/0");
+        assertThat(read(file, dev.keyhole.sources.packet.Tunnels.parse("vxlan")).flows())
+                .extracting(f -> text(f) + " as " + f.srcAs() + "/" + f.dstAs())
+                .containsExactly("192.0.2.1:0 > 192.0.2.2:0 p47 f0 2/136 as 64500/64501");
+    }
+
     @Test
     void ipHeaderSectionsAreScaledByTheAnnouncedSamplingRate() {
         // Options: 1 packet in 1000 (samplingPacketInterval 1, samplingPacketSpace 999), scoped to the domain.

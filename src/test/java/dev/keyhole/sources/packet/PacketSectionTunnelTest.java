@@ -84,6 +84,35 @@ class PacketSectionTunnelTest {
         assertThat(read(Tunnels.ALL, TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, other, 0))).dst()).isEqualTo(B);
     }
 
+    /** Opening a fragment would count the inner packet's whole length and its later fragments on top. */
+    @Test
+    void fragmentedTunnelsAndGreWithRoutingStayTheTunnel() {
+        byte[] o = TestPcap.ip(A, B, 4, inner(), 0);
+        o[6] = 0x20; // more fragments, offset 0
+        PacketSection s = read(Tunnels.ALL, TestPcap.ethernet(0x0800, o));
+        assertThat(s.dst()).isEqualTo(B);
+        assertThat(s.proto).isEqualTo(4);
+        assertThat(s.opened).isZero();
+        // IPv6 fragment header (first fragment, M set), then IPv4.
+        ByteBuffer frag = ByteBuffer.allocate(8 + 52);
+        frag.put((byte) 4).put((byte) 0).putShort((short) 1).putInt(77).put(inner());
+        PacketSection s6 = read(Tunnels.ALL, TestPcap.ethernet(0x86dd, TestPcap.ip(A6, B6, 44, frag.array(), 0)));
+        assertThat(s6.dst()).isEqualTo(B6);
+        assertThat(s6.proto).isEqualTo(4);
+        assertThat(s6.opened).isZero();
+        // The same, last fragment flag clear (a whole packet with a fragment header): opened.
+        frag.putShort(2, (short) 0);
+        assertInner(read(Tunnels.ALL, TestPcap.ethernet(0x86dd, TestPcap.ip(A6, B6, 44, frag.array(), 0))));
+        // GRE with the RFC 1701 routing bit: a routing list comes first, not the payload.
+        for (int bit : new int[] {0x4000, 0x0800, 0x0400, 0x0001}) {
+            byte[] g = TestPcap.gre(0x0800, null, null, inner());
+            g[0] |= (byte) (bit >>> 8);
+            g[1] |= (byte) bit;
+            assertThat(read(Tunnels.ALL, TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, g, 0))).proto)
+                    .as("flag %04x", bit).isEqualTo(47);
+        }
+    }
+
     @Test
     void ipInIpAndSrv6() {
         byte[] v4in4 = TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 4, inner(), 0));
