@@ -24,10 +24,9 @@ public final class PacketSection {
     private static final int MAX_ETHERNET_NESTING = 2;
     /** Tunnels opened inside one packet at most (GRE in VXLAN…): the rest stays as the innermost reached. */
     private static final int MAX_TUNNELS = 3;
-    public static final int VXLAN_PORT = 4789;
+    private static final int VXLAN_PORT = 4789;
 
     private final Tunnels tunnels;
-    private int tunnelDepth;
     /** How many tunnels the last successful {@link #read} opened (0: the packet's own outer headers). */
     public int opened;
 
@@ -69,7 +68,7 @@ public final class PacketSection {
         src4 = dst4 = proto = srcPort = dstPort = flags = 0;
         src6hi = src6lo = dst6hi = dst6lo = ipLength = 0;
         why = null;
-        tunnelDepth = opened = 0;
+        opened = 0;
         int end = from + len;
         return layer == ETHERNET ? ethernet(from, end, 0) : ip(from, end);
     }
@@ -174,7 +173,7 @@ public final class PacketSection {
      * cut off or are not IP, the outer flow stays as it was read.
      */
     private void tunnel(int p, int end) {
-        if (tunnelDepth >= MAX_TUNNELS) return;
+        if (opened >= MAX_TUNNELS) return;
         int innerAt, layer;
         if ((proto == 4 || proto == 41) && tunnels.ipInIp()) {
             innerAt = p;
@@ -203,11 +202,9 @@ public final class PacketSection {
         }
         if (innerAt > end) return;
         Outer outer = save();
-        tunnelDepth++;
-        boolean ok = layer == ETHERNET ? ethernet(innerAt, end, 0) : ip(innerAt, end);
-        if (ok) {
-            opened++;
-        } else {
+        opened++; // counted before the inside is read, so that tunnels within it see the depth
+        if (!(layer == ETHERNET ? ethernet(innerAt, end, 0) : ip(innerAt, end))) {
+            opened--;
             restore(outer);
         }
     }
