@@ -176,6 +176,8 @@ public final class AnalysisRun {
         Findings f = new Findings();
         f.generatedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         f.profile = profileInfo(s.profile());
+        f.settings = new Findings.Settings(KeyholeCli.VERSION, s.format() == null ? "detected" : s.format().id(),
+                s.tunnels().toString(), s.dnsWindow().toSeconds(), s.maxNames(), s.templateLifetime().toSeconds());
         f.inputs.addAll(result.inputs());
         f.inputs.addAll(skipped);
         f.referenceData.addAll(ref.datasets());

@@ -9,7 +9,7 @@ import java.util.List;
  * The versioned result of an analysis run: what findings.json holds, what every output renders.
  * Outputs compute nothing; everything they show is in here. Documented in docs/findings.md.
  */
-@JsonPropertyOrder({"schema", "generatedAt", "profile", "inputs", "totals", "referenceData", "activityMix",
+@JsonPropertyOrder({"schema", "generatedAt", "profile", "settings", "inputs", "totals", "referenceData", "activityMix",
         "patternOfLife", "opsec", "judgments"})
 public final class Findings {
     public static final String SCHEMA = "keyhole.findings/1";
@@ -17,6 +17,7 @@ public final class Findings {
     public String schema = SCHEMA;
     public String generatedAt;
     public ProfileInfo profile;
+    public Settings settings;
     public List<InputInfo> inputs = new ArrayList<>();
     public Totals totals;
     public List<ReferenceDataset> referenceData = new ArrayList<>();
@@ -27,6 +28,13 @@ public final class Findings {
 
     public record ProfileInfo(String name, List<String> cidrs, List<Long> asns, String timezone, List<String> weekend,
                               List<PeriodInfo> periods, boolean monthlyPeriods) {}
+
+    /**
+     * The options of the run that change what is counted, so two findings files can be told apart
+     * by more than their inputs. Absent (null) in files written before it existed.
+     */
+    public record Settings(String keyhole, String format, String decap, long dnsWindowSeconds, long maxNames,
+                           long templateLifetimeSeconds) {}
 
     public record PeriodInfo(String name, String from, String to) {}
 

@@ -123,6 +123,13 @@ public final class HtmlReport {
             }
             dl(h, "Periods", ps.length() == 0 ? "–" : ps.toString());
         }
+        Findings.Settings st = f.settings;
+        if (st != null) {
+            dl(h, "Run", esc(st.keyhole()) + " · format " + esc(st.format()) + " · tunnels opened: "
+                    + esc(st.decap()) + " · DNS naming window " + num(st.dnsWindowSeconds()) + " s · at most "
+                    + num(st.maxNames()) + " names kept · template lifetime "
+                    + (st.templateLifetimeSeconds() == 0 ? "unlimited" : num(st.templateLifetimeSeconds()) + " s"));
+        }
         h.append("</dl></div>\n");
 
         Findings.Totals t = f.totals;

@@ -145,5 +145,30 @@ class AnalyzeEndToEndTest {
         assertThat(f.judgments).isNotEmpty();
         assertThat(Files.list(out.resolve("csv")).count()).isGreaterThan(10);
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Key judgments:").contains("findings.json");
+        assertThat(f.settings).isEqualTo(new Findings.Settings(KeyholeCli.VERSION, "detected", "none", 3600,
+                5_000_000, 5400));
+    }
+
+    @Test
+    void findingsRecordTheOptionsThatChangeWhatIsCounted(@TempDir Path dir) throws Exception {
+        Path asn = dir.resolve("asn.csv");
+        Files.writeString(asn, ASN_CSV);
+        Path geo = new MmdbWriter(4, "city ipv4")
+                .insert("175.45.176.0/22", Map.of("country_code", "KP", "city", "Pyongyang"))
+                .write(dir.resolve("geo.mmdb"));
+        Path in = dir.resolve("flows.csv");
+        Files.writeString(in, """
+                start,end,src,dst,sport,dport,proto,packets,bytes
+                2018-06-12T03:00:00Z,2018-06-12T03:00:01Z,175.45.178.21,31.13.70.36,40001,443,tcp,5,500
+                """);
+        Path out = dir.resolve("out");
+        int rc = new CommandLine(new AnalyzeCommand()).execute("--profile", "dprk", "--in", in.toString(),
+                "--out", out.toString(), "--geo", geo.toString(), "--asn", asn.toString(), "--no-progress",
+                "--no-report", "--cache", dir.resolve("cache").toString(), "--format", "CSV_FLOW", "--decap", "gre,vxlan",
+                "--dns-window", "PT10M", "--max-names", "7", "--template-lifetime", "0");
+        assertThat(rc).isZero();
+        Findings f = FindingsJson.read(out.resolve("findings.json"));
+        assertThat(f.settings).isEqualTo(new Findings.Settings(KeyholeCli.VERSION, "csv", "vxlan,gre", 600, 7, 0));
+        assertThat(f.totals.flowRecords()).isEqualTo(1);
     }
 }

@@ -41,6 +41,12 @@ class HtmlReportTest {
     }
 
     @Test
+    void theRunsSettingsAreShownWithTheTarget() {
+        assertThat(withoutJsonAndLibrary()).contains("<dt>Run</dt><dd>keyhole 0.1.0 · format detected · tunnels opened:"
+                + " vxlan,gre · DNS naming window 3,600 s · at most 5,000,000 names kept · template lifetime unlimited</dd>");
+    }
+
+    @Test
     void everyScriptElementClosesWhereItShould() {
         int opens = count(html, "<script");
         assertThat(opens).isEqualTo(3);

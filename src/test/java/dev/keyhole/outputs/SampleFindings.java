@@ -43,6 +43,7 @@ final class SampleFindings {
                 List.of(131279L), "Asia/Pyongyang", List.of("Saturday", "Sunday"),
                 List.of(new Findings.PeriodInfo(P1, "2017-04-01", "2017-07-31"),
                         new Findings.PeriodInfo(P2, "2017-12-01", "2018-03-31")), false);
+        f.settings = new Findings.Settings("keyhole 0.1.0", "detected", "vxlan,gre", 3600, 5_000_000, 0);
         f.inputs.add(new Findings.InputInfo("/data/flows/2017/" + (hostile ? XSS : "apr-jul") + ".csv", "csv",
                 1_204_332, 17, List.of("line 88: bad port '" + (hostile ? FORMULA : "x") + "'",
                         "line 301: " + (hostile ? END : "missing field"), "line 302: truncated", "line 303: truncated",
