@@ -62,13 +62,13 @@ class CollectCommandTest {
             java.io.StringWriter err = new java.io.StringWriter();
             picocli.CommandLine cl = KeyholeCli.commandLine(new String[] {cmd});
             cl.setErr(new java.io.PrintWriter(err));
-            int rc = cl.execute(cmd, "--decap", "vxlan,geneve", "--help");
+            int rc = cl.execute(cmd, "--decap", "vxlan,pptp", "--help");
             assertThat(rc).as(cmd).isEqualTo(2);
-            assertThat(err.toString()).as(cmd).contains("--decap").contains("unknown tunnel 'geneve'");
+            assertThat(err.toString()).as(cmd).contains("--decap").contains("unknown tunnel 'pptp'");
         }
         DecapOption d = new DecapOption();
-        new picocli.CommandLine(d).parseArgs("--decap", "vxlan,srv6");
-        assertThat(d.tunnels).isEqualTo(new dev.keyhole.sources.packet.Tunnels(true, false, true));
+        new picocli.CommandLine(d).parseArgs("--decap", "vxlan,srv6,erspan");
+        assertThat(d.tunnels).isEqualTo(new dev.keyhole.sources.packet.Tunnels(true, false, true, false, true));
         new picocli.CommandLine(d = new DecapOption()).parseArgs();
         assertThat(d.tunnels).isEqualTo(dev.keyhole.sources.packet.Tunnels.NONE);
     }

@@ -85,9 +85,9 @@ class SflowToolsInteropTest {
         Ip vtepA = Ip.parse("192.0.2.10"), vtepB = Ip.parse("192.0.2.20");
         Ip greA = Ip.parse("198.51.100.1"), greB = Ip.parse("198.51.100.2");
         long t = 1_700_000_000_000_000L;
-        int n = 120;
+        int n = 168;
         for (int i = 0; i < n; i++) {
-            int c = rnd.nextInt(10), kind = i % 5;
+            int c = rnd.nextInt(10), kind = i % 8;
             boolean v6 = kind == 2;
             Ip client = v6 ? Ip.ofV6(0x2001_0db8_0001_0000L, c + 1) : Ip.ofV4(0x0a01_0000 | (c + 1));
             Ip server = v6 ? Ip.ofV6(0x2001_0db8_ffff_0000L, c % 3) : Ip.ofV4(0xc633_6400 | (c % 3));
@@ -113,6 +113,21 @@ class SflowToolsInteropTest {
                     byte[] o = TestPcap.ip(greB, greA, 4, ip, i);
                     frame = TestPcap.ethernet(0x0800, o);
                     count(outer, key(greB, 0, greA, 0, 4), o.length);
+                }
+                case 5 -> { // Geneve with an option, inner Ethernet
+                    byte[] udp = TestPcap.udp(51_000 + c, 6081,
+                            TestPcap.geneve(200 + c, 0x6558, 2, TestPcap.ethernet(0x0800, ip)));
+                    byte[] o = TestPcap.ip(vtepB, vtepA, 17, udp, i);
+                    frame = TestPcap.ethernet(0x0800, o);
+                    count(outer, key(vtepB, 51_000 + c, vtepA, 6081, 17), o.length);
+                }
+                case 6, 7 -> { // ERSPAN type II and type III (with its platform subheader) mirroring the frame
+                    byte[] mirrored = TestPcap.ethernet(0x0800, ip);
+                    byte[] g = kind == 6 ? TestPcap.gre(0x88be, null, i, TestPcap.erspan2(c, mirrored))
+                            : TestPcap.gre(0x22eb, null, i, TestPcap.erspan3(c, 0, true, mirrored));
+                    byte[] o = TestPcap.ip(greB, vtepB, 47, g, i);
+                    frame = TestPcap.ethernet(0x0800, o);
+                    count(outer, key(greB, 0, vtepB, 0, 47), o.length);
                 }
                 default -> { // not tunnelled: the same with or without decapsulation
                     frame = TestPcap.ethernet(0x0800, ip);

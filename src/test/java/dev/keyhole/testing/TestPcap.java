@@ -84,6 +84,37 @@ public final class TestPcap {
         return ByteBuffer.allocate(8 + innerFrame.length).putInt(0x0800_0000).putInt(vni << 8).put(innerFrame).array();
     }
 
+    /**
+     * A Geneve header (RFC 8926, version 0, VNI {@code vni}) with {@code optionWords} 4-byte words of
+     * options (one option of class 0x0103, type 0x01, its data zeros) around {@code inner} of
+     * {@code protocolType}; goes in UDP to 6081.
+     */
+    public static byte[] geneve(int vni, int protocolType, int optionWords, byte[] inner) {
+        ByteBuffer p = ByteBuffer.allocate(8 + optionWords * 4 + inner.length);
+        p.put((byte) optionWords).put((byte) 0).putShort((short) protocolType).putInt(vni << 8);
+        if (optionWords > 0) p.putShort((short) 0x0103).put((byte) 0x01).put((byte) (optionWords - 1));
+        p.position(8 + optionWords * 4);
+        return p.put(inner).array();
+    }
+
+    /** An ERSPAN type II header (version 1, VLAN 10, session {@code session}) before a mirrored Ethernet frame; goes in GRE 0x88be with a sequence number. */
+    public static byte[] erspan2(int session, byte[] mirroredFrame) {
+        return ByteBuffer.allocate(8 + mirroredFrame.length).putShort((short) (0x1000 | 10))
+                .putShort((short) (session & 0x3ff)).putInt(7).put(mirroredFrame).array();
+    }
+
+    /**
+     * An ERSPAN type III header (version 2, session {@code session}, frame type 0 = Ethernet or
+     * 2 = IP), with the 8-byte platform-specific subheader when {@code subheader}; goes in GRE 0x22eb.
+     */
+    public static byte[] erspan3(int session, int frameType, boolean subheader, byte[] mirrored) {
+        ByteBuffer p = ByteBuffer.allocate(12 + (subheader ? 8 : 0) + mirrored.length);
+        p.putShort((short) (0x2000 | 10)).putShort((short) (session & 0x3ff)).putInt(123_456_789)
+                .putShort((short) 0).put((byte) (frameType << 2)).put((byte) (subheader ? 1 : 0));
+        if (subheader) p.putInt(0x0800_0000).putInt(42);
+        return p.put(mirrored).array();
+    }
+
     /** A GRE header (RFC 2784/2890), with a key and a sequence number when given, around {@code inner}. */
     public static byte[] gre(int protocolType, Integer key, Integer sequence, byte[] inner) {
         int flags = (key != null ? 0x2000 : 0) | (sequence != null ? 0x1000 : 0);

@@ -13,8 +13,8 @@ import dev.keyhole.records.Ip;
  * <p>Ethernet with any number of 802.1Q / 802.1ad tags, MPLS label stacks (then IPv4, IPv6, or a
  * pseudowire control word and Ethernet again, as EVPN and Ethernet over MPLS carry it), IPv4 and
  * IPv6 with extension headers. Tunnels are opened only when asked ({@link Tunnels}): by default an
- * IP-in-IP, GRE, SRv6 or VXLAN packet is the outer header's flow, with the outer protocol (4, 41,
- * 47, 17), as other collectors report it by default; with decapsulation it is the inner packet's
+ * IP-in-IP, GRE, ERSPAN, SRv6, VXLAN or Geneve packet is the outer header's flow, with the outer
+ * protocol (4, 41, 47, 17), as other collectors report it by default; with decapsulation it is the inner packet's
  * flow and length, and a packet that is not such a tunnel, or whose inner headers were cut off,
  * stays the outer flow. A section cut before the transport header (exporters send the first
  * 64–128 bytes) still gives addresses and protocol, with ports 0. Not thread-safe: one per decoder.
@@ -24,7 +24,7 @@ public final class PacketSection {
     private static final int MAX_ETHERNET_NESTING = 2;
     /** Tunnels opened inside one packet at most (GRE in VXLAN…): the rest stays as the innermost reached. */
     private static final int MAX_TUNNELS = 3;
-    private static final int VXLAN_PORT = 4789;
+    private static final int VXLAN_PORT = 4789, GENEVE_PORT = 6081;
 
     private final Tunnels tunnels;
     /** How many tunnels the last successful {@link #read} opened (0: the packet's own outer headers). */
@@ -181,22 +181,52 @@ public final class PacketSection {
         } else if (proto == 143 && v6 && tunnels.ipInIp()) { // Ethernet in IPv6: SRv6 End.DX2 (RFC 8986)
             innerAt = p;
             layer = ETHERNET;
-        } else if (proto == 47 && tunnels.gre()) {
+        } else if (proto == 47 && (tunnels.gre() || tunnels.erspan())) {
             // RFC 2784 / 2890: flags and version, protocol type, then checksum, key and sequence when flagged.
             if (end - p < 4) return;
             int fv = u16(p), type = u16(p + 2);
             // RFC 2784 §2.3: routing, strict source route or recursion bits set, or version 1 (PPTP's
             // enhanced GRE, which carries PPP), is not a plain GRE header: not opened.
             if ((fv & 0x4c07) != 0) return;
-            innerAt = p + 4 + ((fv & 0x8000) != 0 ? 4 : 0) + ((fv & 0x2000) != 0 ? 4 : 0) + ((fv & 0x1000) != 0 ? 4 : 0);
-            if (type == 0x0800 || type == 0x86dd) layer = IP;
-            else if (type == 0x6558) layer = ETHERNET; // transparent Ethernet bridging (NVGRE and others)
-            else return;
+            boolean sequenced = (fv & 0x1000) != 0;
+            innerAt = p + 4 + ((fv & 0x8000) != 0 ? 4 : 0) + ((fv & 0x2000) != 0 ? 4 : 0) + (sequenced ? 4 : 0);
+            if (type == 0x88be || type == 0x22eb) {
+                if (!tunnels.erspan()) return;
+                // ERSPAN (Cisco's draft-foschiano-erspan): type I (0x88be without a sequence number) has
+                // no header of its own; type II (0x88be with one) an 8-byte header of version 1; type III
+                // (0x22eb) a 12-byte header of version 2, 8 more when its O flag is set, and a frame type
+                // (0 Ethernet, 2 IP). The mirrored frame follows.
+                layer = ETHERNET;
+                if (type == 0x88be && sequenced) {
+                    if (end - innerAt < 8 || (b[innerAt] & 0xf0) != 0x10) return;
+                    innerAt += 8;
+                } else if (type == 0x22eb) {
+                    if (end - innerAt < 12 || (b[innerAt] & 0xf0) != 0x20) return;
+                    int frameType = (b[innerAt + 10] >>> 2) & 0x1f;
+                    if (frameType == 2) layer = IP;
+                    else if (frameType != 0) return;
+                    innerAt += (b[innerAt + 11] & 1) != 0 ? 20 : 12;
+                }
+            } else {
+                if (!tunnels.gre()) return;
+                if (type == 0x0800 || type == 0x86dd) layer = IP;
+                else if (type == 0x6558) layer = ETHERNET; // transparent Ethernet bridging (NVGRE and others)
+                else return;
+            }
         } else if (proto == 17 && dstPort == VXLAN_PORT && tunnels.vxlan()) {
             // RFC 7348: UDP header, then 8 bytes with the I flag (a valid VNI), then Ethernet.
             if (end - p < 16 || (b[p + 8] & 0x08) == 0) return;
             innerAt = p + 16;
             layer = ETHERNET;
+        } else if (proto == 17 && dstPort == GENEVE_PORT && tunnels.geneve()) {
+            // RFC 8926: UDP header, then version 0, options length in 4-byte words, the O flag (a
+            // control message, not data: not opened) and the protocol type of the payload.
+            if (end - p < 16 || (b[p + 8] & 0xc0) != 0 || (b[p + 9] & 0x80) != 0) return;
+            int type = u16(p + 10);
+            if (type == 0x6558) layer = ETHERNET;
+            else if (type == 0x0800 || type == 0x86dd) layer = IP;
+            else return;
+            innerAt = p + 16 + (b[p + 8] & 0x3f) * 4;
         } else {
             return;
         }

@@ -12,30 +12,37 @@ import java.util.Locale;
  * @param vxlan  UDP to port 4789 with a VXLAN header (RFC 7348), then Ethernet
  * @param gre    GRE version 0 (RFC 2784/2890) carrying IPv4, IPv6 or Ethernet
  * @param ipInIp IPv4 or IPv6 inside IPv4 or IPv6 (protocols 4 and 41), SRv6 included
+ * @param geneve UDP to port 6081 with a Geneve header (RFC 8926), then Ethernet or IP
+ * @param erspan port mirroring carried in GRE: ERSPAN types I, II and III, then the mirrored frame
  */
-public record Tunnels(boolean vxlan, boolean gre, boolean ipInIp) {
-    public static final Tunnels NONE = new Tunnels(false, false, false);
-    public static final Tunnels ALL = new Tunnels(true, true, true);
+public record Tunnels(boolean vxlan, boolean gre, boolean ipInIp, boolean geneve, boolean erspan) {
+    public static final Tunnels NONE = new Tunnels(false, false, false, false, false);
+    public static final Tunnels ALL = new Tunnels(true, true, true, true, true);
 
     public boolean any() {
-        return vxlan || gre || ipInIp;
+        return vxlan || gre || ipInIp || geneve || erspan;
     }
 
-    /** Parses {@code none}, {@code all}, or a comma-separated list of {@code vxlan}, {@code gre}, {@code ipip}, {@code srv6}. */
+    /**
+     * Parses {@code none}, {@code all}, or a comma-separated list of {@code vxlan}, {@code gre},
+     * {@code ipip}, {@code srv6}, {@code geneve}, {@code erspan}.
+     */
     public static Tunnels parse(String text) {
-        boolean vxlan = false, gre = false, ipip = false;
+        boolean vxlan = false, gre = false, ipip = false, geneve = false, erspan = false;
         for (String part : text.split(",")) {
             switch (part.trim().toLowerCase(Locale.ROOT)) {
                 case "none" -> { }
-                case "all" -> vxlan = gre = ipip = true;
+                case "all" -> vxlan = gre = ipip = geneve = erspan = true;
                 case "vxlan" -> vxlan = true;
                 case "gre" -> gre = true;
                 case "ipip", "srv6" -> ipip = true; // SRv6 carries its payload as IP in IPv6
+                case "geneve" -> geneve = true;
+                case "erspan" -> erspan = true;
                 default -> throw new IllegalArgumentException("unknown tunnel '" + part.trim()
-                        + "': expected none, all, or a list of vxlan, gre, ipip, srv6");
+                        + "': expected none, all, or a list of vxlan, gre, ipip, srv6, geneve, erspan");
             }
         }
-        return new Tunnels(vxlan, gre, ipip);
+        return new Tunnels(vxlan, gre, ipip, geneve, erspan);
     }
 
     @Override
@@ -44,6 +51,8 @@ public record Tunnels(boolean vxlan, boolean gre, boolean ipInIp) {
         if (vxlan) l.add("vxlan");
         if (gre) l.add("gre");
         if (ipInIp) l.add("ipip");
+        if (geneve) l.add("geneve");
+        if (erspan) l.add("erspan");
         return l.isEmpty() ? "none" : String.join(",", l);
     }
 }

@@ -80,8 +80,79 @@ class PacketSectionTunnelTest {
         byte[] pptp = TestPcap.gre(0x880b, null, null, inner());
         pptp[1] = 1;
         assertThat(read(Tunnels.ALL, TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, pptp, 0))).proto).isEqualTo(47);
-        byte[] other = TestPcap.gre(0x88be, null, null, inner());
+        byte[] other = TestPcap.gre(0x880c, null, null, inner());
         assertThat(read(Tunnels.ALL, TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, other, 0))).dst()).isEqualTo(B);
+    }
+
+    static byte[] geneve(int optionWords, int type, byte[] payload) {
+        return TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 17, TestPcap.udp(52_000, 6081,
+                TestPcap.geneve(5001, type, optionWords, payload)), 4));
+    }
+
+    @Test
+    void geneveWithOptionsAndEthernetOrIpInside() {
+        for (int words : new int[] {0, 1, 3, 63}) {
+            byte[] eth = geneve(words, 0x6558, TestPcap.ethernet(0x0800, inner()));
+            PacketSection outer = read(Tunnels.NONE, eth);
+            assertThat(outer.dstPort).isEqualTo(6081);
+            assertThat(outer.ipLength).isEqualTo(20 + 8 + 8 + words * 4 + 14 + 52);
+            assertThat(read(Tunnels.parse("vxlan,gre,ipip,erspan"), eth).dst()).as("other tunnels asked").isEqualTo(B);
+            assertInner(read(Tunnels.parse("geneve"), eth));
+            assertInner(read(Tunnels.parse("geneve"), geneve(words, 0x0800, inner())));
+        }
+        // Version 1, the O flag (a control message) and an unknown payload type stay the tunnel.
+        byte[] v1 = geneve(1, 0x6558, TestPcap.ethernet(0x0800, inner()));
+        v1[14 + 20 + 8] |= 0x40;
+        byte[] oam = geneve(1, 0x6558, TestPcap.ethernet(0x0800, inner()));
+        oam[14 + 20 + 8 + 1] = (byte) 0x80;
+        for (byte[] f : new byte[][] {v1, oam, geneve(0, 0x8847, inner())}) {
+            PacketSection s = read(Tunnels.ALL, f);
+            assertThat(s.dst()).isEqualTo(B);
+            assertThat(s.opened).isZero();
+        }
+        // Options longer than what was sampled: the outer flow.
+        byte[] f = geneve(20, 0x6558, TestPcap.ethernet(0x0800, inner()));
+        PacketSection s = new PacketSection(Tunnels.ALL);
+        assertThat(s.read(f, 0, 14 + 20 + 8 + 8 + 60, PacketSection.ETHERNET)).isTrue();
+        assertThat(s.dst()).isEqualTo(B);
+        assertThat(s.dstPort).isEqualTo(6081);
+    }
+
+    static byte[] overGre(int type, Integer sequence, byte[] payload) {
+        return TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, TestPcap.gre(type, null, sequence, payload), 6));
+    }
+
+    @Test
+    void erspanTypesOneTwoAndThreeGiveTheMirroredPacket() {
+        byte[] frame = TestPcap.ethernet(0x0800, inner());
+        byte[] typeOne = overGre(0x88be, null, frame);
+        byte[] typeTwo = overGre(0x88be, 9, TestPcap.erspan2(300, frame));
+        byte[] typeThree = overGre(0x22eb, 9, TestPcap.erspan3(300, 0, false, frame));
+        byte[] typeThreeSub = overGre(0x22eb, 9, TestPcap.erspan3(300, 0, true, frame));
+        byte[] typeThreeIp = overGre(0x22eb, 9, TestPcap.erspan3(300, 2, false, inner()));
+        for (byte[] f : new byte[][] {typeOne, typeTwo, typeThree, typeThreeSub, typeThreeIp}) {
+            assertThat(read(Tunnels.NONE, f).proto).isEqualTo(47);
+            assertThat(read(Tunnels.parse("gre"), f).proto).as("plain GRE asked: mirroring is not opened").isEqualTo(47);
+            assertInner(read(Tunnels.parse("erspan"), f));
+        }
+        // ERSPAN does not open plain GRE.
+        assertThat(read(Tunnels.parse("erspan"), overGre(0x0800, null, inner())).proto).isEqualTo(47);
+        // Wrong versions, and type III frame types other than Ethernet and IP.
+        byte[] badTwo = typeTwo.clone();
+        badTwo[14 + 20 + 8] = 0x20;
+        byte[] badThree = typeThree.clone();
+        badThree[14 + 20 + 8] = 0x10;
+        byte[] otherFrame = overGre(0x22eb, 9, TestPcap.erspan3(300, 3, false, frame));
+        for (byte[] f : new byte[][] {badTwo, badThree, otherFrame}) {
+            PacketSection s = read(Tunnels.ALL, f);
+            assertThat(s.proto).isEqualTo(47);
+            assertThat(s.opened).isZero();
+        }
+        // Cut inside the ERSPAN header: the outer flow.
+        PacketSection s = new PacketSection(Tunnels.ALL);
+        assertThat(s.read(typeThreeSub, 0, 14 + 20 + 8 + 15, PacketSection.ETHERNET)).isTrue();
+        assertThat(s.proto).isEqualTo(47);
+        assertThat(s.opened).isZero();
     }
 
     /** Opening a fragment would count the inner packet's whole length and its later fragments on top. */
@@ -174,10 +245,12 @@ class PacketSectionTunnelTest {
     void parsesOnlyKnownNames() {
         assertThat(Tunnels.parse("none")).isEqualTo(Tunnels.NONE);
         assertThat(Tunnels.parse("all")).isEqualTo(Tunnels.ALL);
-        assertThat(Tunnels.parse("VXLAN, gre")).isEqualTo(new Tunnels(true, true, false));
+        assertThat(Tunnels.parse("VXLAN, gre")).isEqualTo(new Tunnels(true, true, false, false, false));
         assertThat(Tunnels.parse("srv6").toString()).isEqualTo("ipip");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tunnels.parse("vxlan,geneve"))
-                .hasMessageContaining("unknown tunnel 'geneve'");
+        assertThat(Tunnels.parse("geneve,erspan")).isEqualTo(new Tunnels(false, false, false, true, true));
+        assertThat(Tunnels.ALL.toString()).isEqualTo("vxlan,gre,ipip,geneve,erspan");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tunnels.parse("vxlan,nvgre"))
+                .hasMessageContaining("unknown tunnel 'nvgre'");
     }
 
     /** Mutated tunnelled frames: never an exception, never a read past the section. */
@@ -187,7 +260,10 @@ class PacketSectionTunnelTest {
         byte[][] seeds = {vxlan((byte) 0x08),
                 TestPcap.ethernet(0x0800, TestPcap.ip(A, B, 47, TestPcap.gre(0x6558, 1, 2,
                         TestPcap.ethernet(0x86dd, TestPcap.ip(A6, B6, 4, inner(), 0))), 0)),
-                TestPcap.ethernet(0x86dd, TestPcap.ip(A6, B6, 41, TestPcap.ip(A6, B6, 4, inner(), 0), 0))};
+                TestPcap.ethernet(0x86dd, TestPcap.ip(A6, B6, 41, TestPcap.ip(A6, B6, 4, inner(), 0), 0)),
+                geneve(2, 0x6558, TestPcap.ethernet(0x0800, inner())),
+                overGre(0x88be, 9, TestPcap.erspan2(1, TestPcap.ethernet(0x0800, inner()))),
+                overGre(0x22eb, 9, TestPcap.erspan3(1, 0, true, TestPcap.ethernet(0x0800, inner())))};
         PacketSection s = new PacketSection(Tunnels.ALL);
         int inners = 0;
         for (int i = 0; i < 30_000; i++) {
