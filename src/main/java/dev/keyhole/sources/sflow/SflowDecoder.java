@@ -129,11 +129,13 @@ public final class SflowDecoder {
     public void samples(byte[] b, RecordSink sink, Rejects rejects, String who, long base, long timeMillis) {
         int p = samplesAt;
         long skippedCounters = 0;
+        boolean cut = false;
         for (long i = 0; i < samples; i++) {
             // What is missing cannot be known (a garbage count, counter samples among them): counted as 1.
             if (end - p < 8) {
                 rejects.atOffset(base + p - off, 1, who + "datagram ends after " + i + " of its " + samples
                         + " samples; records lost: unknown, counted as 1");
+                cut = true;
                 break;
             }
             long format = u32(b, p);
@@ -143,6 +145,7 @@ public final class SflowDecoder {
                 rejects.atOffset(base + p - off, 1, who + "sample " + (i + 1) + " of " + samples + " is " + length
                         + " bytes long, more than the " + (end - body) + " left in the datagram; the rest is skipped;"
                         + " records lost: unknown, counted as 1");
+                cut = true;
                 break;
             }
             int next = padded(body, length, end);
@@ -155,6 +158,11 @@ public final class SflowDecoder {
                 }
             }
             p = next;
+        }
+        // Bytes beyond the announced samples: a wrong count or a broken agent; what could be read was.
+        if (!cut && p < end) {
+            rejects.atOffset(base + p - off, 0, who + (end - p) + " bytes after the datagram's " + samples
+                    + " sample(s), ignored; records lost: 0");
         }
         rejects.skipped(COUNTERS, skippedCounters);
     }

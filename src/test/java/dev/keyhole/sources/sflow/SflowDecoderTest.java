@@ -113,6 +113,20 @@ class SflowDecoderTest {
     }
 
     @Test
+    void bytesAfterTheLastSampleAreReportedAtTheirOffsetAndLoseNothing() {
+        byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28).u16(1).u16(2).u16(8).u16(0).toBytes();
+        byte[] d = datagram("172.16.0.3", 0, 1, 60_000, flowSample(2, header(1, 46, udp)));
+        send(Arrays.copyOf(d, d.length + 12));
+        assertThat(flows).extracting(SflowDecoderTest::text).containsExactly("10.0.0.1:1 > 10.0.0.2:2 p17 f0 2/56 as0/0");
+        assertThat(rejects.messages()).containsExactly("udp datagram: offset " + d.length + ": exporter 172.16.0.3:6343"
+                + " (sFlow v5 sub-agent 0): 12 bytes after the datagram's 1 sample(s), ignored; records lost: 0");
+        assertThat(rejects.count()).isZero();
+        send(d);
+        assertThat(flows).hasSize(2);
+        assertThat(rejects.messages()).hasSize(1);
+    }
+
+    @Test
     void damageIsReportedAtItsOffsetAndTheSamplesBeforeItKept() {
         byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28).u16(1).u16(2).u16(8).u16(0).toBytes();
         byte[] good = flowSample(2, header(1, 46, udp));
