@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -385,8 +386,9 @@ public final class Collector implements Closeable {
         } finally {
             try {
                 if (files.open()) {
-                    Path done = files.complete(config.clock().millis(), stats());
-                    config.log().accept("keyhole collect: completed " + done);
+                    Map<String, Object> st = stats();
+                    Path done = files.complete(config.clock().millis(), st);
+                    config.log().accept("keyhole collect: completed " + done + summary(st));
                 }
             } catch (Throwable t) {
                 if (failure == null) failure = t;
@@ -403,8 +405,9 @@ public final class Collector implements Closeable {
     }
 
     private void rotate(long now) throws IOException {
-        Path done = files.complete(now, stats());
-        config.log().accept("keyhole collect: completed " + done);
+        Map<String, Object> st = stats();
+        Path done = files.complete(now, st);
+        config.log().accept("keyhole collect: completed " + done + summary(st));
         rejectedBefore += rejects.count();
         rejects = newRejects();
         files.start(now);
@@ -464,6 +467,40 @@ public final class Collector implements Closeable {
         periodBytes = 0;
         periodNotExport = export.notExport();
         return m;
+    }
+
+    /**
+     * One line of a period's figures for the log, as nfcapd logs each file: flows, exporters, loss,
+     * rejects and what was skipped by kind (the stats file holds the same and per exporter).
+     */
+    @SuppressWarnings("unchecked")
+    static String summary(Map<String, Object> st) {
+        long flows = 0;
+        // Loss is in each protocol's own unit (flows, export packets, datagrams): summed per unit.
+        Map<String, Long> lost = new LinkedHashMap<>();
+        List<Map<String, Object>> exporters = (List<Map<String, Object>>) st.get("exporters");
+        for (Map<String, Object> e : exporters) {
+            flows += ((Number) e.get("flows")).longValue();
+            long l = ((Number) e.get("lost")).longValue();
+            if (l > 0) lost.merge((String) e.get("lostUnit"), l, Long::sum);
+        }
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, ": %,d flows from %,d exporter(s) in %,d datagrams",
+                flows, exporters.size(), ((Number) st.get("datagrams")).longValue()));
+        lost.forEach((unit, n) -> sb.append(String.format(Locale.ROOT, ", %,d %s lost (sequence gaps)", n, unit)));
+        long rejected = ((Number) ((Map<String, Object>) st.get("rejects")).get("records")).longValue();
+        if (rejected > 0) sb.append(String.format(Locale.ROOT, ", %,d rejected", rejected));
+        long notExport = ((Number) st.get("notFlowExport")).longValue();
+        if (notExport > 0) sb.append(String.format(Locale.ROOT, ", %,d datagrams not flow export", notExport));
+        Map<String, Long> skipped = (Map<String, Long>) st.get("skipped");
+        if (!skipped.isEmpty()) {
+            sb.append("; skipped:");
+            String sep = " ";
+            for (Map.Entry<String, Long> k : skipped.entrySet()) {
+                sb.append(sep).append(String.format(Locale.ROOT, "%,d %s", k.getValue(), k.getKey()));
+                sep = ", ";
+            }
+        }
+        return sb.toString();
     }
 
     private String localAddressText() {

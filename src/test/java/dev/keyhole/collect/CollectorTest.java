@@ -282,6 +282,9 @@ class CollectorTest {
             datagrams.add(SflowDatagrams.datagram("172.16.0.3", 2, seq, 60_000 + seq,
                     SflowDatagrams.flowSample(512, SflowDatagrams.header(1, 82, udp))));
         }
+        byte[] arp = SflowDatagrams.ethernet().u16(0x0806).u16(1).u16(0x0800).u8(6).u8(4).u16(1).zeros(20).toBytes();
+        datagrams.add(SflowDatagrams.datagram("172.16.0.3", 2, 5, 60_010,
+                SflowDatagrams.flowSample(512, SflowDatagrams.header(1, 60, arp))));
         try (DatagramChannel a = Senders.exporter(2)) {
             Senders.send(a, c.localAddress(), datagrams, c);
         }
@@ -300,6 +303,10 @@ class CollectorTest {
         assertThat(ex.get("flows").asLong()).isEqualTo(3);
         assertThat(ex.get("lost").asLong()).isEqualTo(1);
         assertThat(ex.get("lostUnit").asText()).isEqualTo("datagrams");
+        // The log says the same in one line, as nfcapd logs each file.
+        assertThat(log).contains("keyhole collect: completed " + c.completedFiles().get(0) + ": 3 flows from 1"
+                + " exporter(s) in 4 datagrams, 1 datagrams lost (sequence gaps); skipped: 1 sFlow samples without an"
+                + " IP header");
     }
 
     @Test
