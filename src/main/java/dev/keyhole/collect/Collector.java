@@ -478,8 +478,11 @@ public final class Collector implements Closeable {
         long flows = 0;
         // Loss is in each protocol's own unit (flows, export packets, datagrams): summed per unit.
         Map<String, Long> lost = new LinkedHashMap<>();
-        List<Map<String, Object>> exporters = (List<Map<String, Object>>) st.get("exporters");
-        for (Map<String, Object> e : exporters) {
+        List<Map<String, Object>> sources = (List<Map<String, Object>>) st.get("exporters");
+        // A source is an exporter and one of its domains: one router can be several.
+        java.util.Set<Object> exporters = new java.util.HashSet<>();
+        for (Map<String, Object> e : sources) {
+            exporters.add(e.get("exporter"));
             flows += ((Number) e.get("flows")).longValue();
             long l = ((Number) e.get("lost")).longValue();
             if (l > 0) lost.merge((String) e.get("lostUnit"), l, Long::sum);

@@ -285,6 +285,12 @@ class CollectorTest {
         byte[] arp = SflowDatagrams.ethernet().u16(0x0806).u16(1).u16(0x0800).u8(6).u8(4).u16(1).zeros(20).toBytes();
         datagrams.add(SflowDatagrams.datagram("172.16.0.3", 2, 5, 60_010,
                 SflowDatagrams.flowSample(512, SflowDatagrams.header(1, 60, arp))));
+        // Another sub-agent of the same agent, whose one sample says it is longer than the datagram.
+        byte[] damaged = SflowDatagrams.datagram("172.16.0.3", 3, 1, 60_020,
+                SflowDatagrams.flowSample(512, SflowDatagrams.header(1, 82, udp)));
+        damaged[28 + 6] = 0x0f;
+        datagrams.add(damaged);
+        datagrams.add("not flow export".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         try (DatagramChannel a = Senders.exporter(2)) {
             Senders.send(a, c.localAddress(), datagrams, c);
         }
@@ -305,8 +311,8 @@ class CollectorTest {
         assertThat(ex.get("lostUnit").asText()).isEqualTo("datagrams");
         // The log says the same in one line, as nfcapd logs each file.
         assertThat(log).contains("keyhole collect: completed " + c.completedFiles().get(0) + ": 3 flows from 1"
-                + " exporter(s) in 4 datagrams, 1 datagrams lost (sequence gaps); skipped: 1 sFlow samples without an"
-                + " IP header");
+                + " exporter(s) in 6 datagrams, 1 datagrams lost (sequence gaps), 1 rejected, 1 datagrams not flow"
+                + " export; skipped: 1 sFlow samples without an IP header");
     }
 
     @Test

@@ -86,14 +86,19 @@ public final class TestPcap {
 
     /**
      * A Geneve header (RFC 8926, version 0, VNI {@code vni}) with {@code optionWords} 4-byte words of
-     * options (one option of class 0x0103, type 0x01, its data zeros) around {@code inner} of
+     * options (options of class 0x0103, type 0x01, their data zeros) around {@code inner} of
      * {@code protocolType}; goes in UDP to 6081.
      */
     public static byte[] geneve(int vni, int protocolType, int optionWords, byte[] inner) {
         ByteBuffer p = ByteBuffer.allocate(8 + optionWords * 4 + inner.length);
         p.put((byte) optionWords).put((byte) 0).putShort((short) protocolType).putInt(vni << 8);
-        if (optionWords > 0) p.putShort((short) 0x0103).put((byte) 0x01).put((byte) (optionWords - 1));
-        p.position(8 + optionWords * 4);
+        // Options of at most 32 words each: a 4-byte header whose 5-bit length counts the data words after it.
+        for (int left = optionWords; left > 0; ) {
+            int words = Math.min(left, 32);
+            p.putShort((short) 0x0103).put((byte) 0x01).put((byte) (words - 1));
+            p.position(p.position() + (words - 1) * 4);
+            left -= words;
+        }
         return p.put(inner).array();
     }
 

@@ -17,22 +17,23 @@ import java.util.Locale;
  */
 public record Tunnels(boolean vxlan, boolean gre, boolean ipInIp, boolean geneve, boolean erspan) {
     public static final Tunnels NONE = new Tunnels(false, false, false, false, false);
-    public static final Tunnels ALL = new Tunnels(true, true, true, true, true);
+    /** What {@code all} means: every tunnel that carries traffic. Mirrored copies (ERSPAN) only when named. */
+    public static final Tunnels ALL = new Tunnels(true, true, true, true, false);
 
     public boolean any() {
         return vxlan || gre || ipInIp || geneve || erspan;
     }
 
     /**
-     * Parses {@code none}, {@code all}, or a comma-separated list of {@code vxlan}, {@code gre},
-     * {@code ipip}, {@code srv6}, {@code geneve}, {@code erspan}.
+     * Parses {@code none}, {@code all} (all but ERSPAN), or a comma-separated list of {@code vxlan},
+     * {@code gre}, {@code ipip}, {@code srv6}, {@code geneve}, {@code erspan}, {@code all} among them.
      */
     public static Tunnels parse(String text) {
         boolean vxlan = false, gre = false, ipip = false, geneve = false, erspan = false;
         for (String part : text.split(",")) {
             switch (part.trim().toLowerCase(Locale.ROOT)) {
                 case "none" -> { }
-                case "all" -> vxlan = gre = ipip = geneve = erspan = true;
+                case "all" -> vxlan = gre = ipip = geneve = true;
                 case "vxlan" -> vxlan = true;
                 case "gre" -> gre = true;
                 case "ipip", "srv6" -> ipip = true; // SRv6 carries its payload as IP in IPv6

@@ -30,6 +30,7 @@ public final class SflowDecoder {
     public static final String NO_TIME = "sFlow samples without a capture time";
     public static final String COUNTERS = "sFlow counter samples (not flows)";
     public static final String DISCARDED = "sFlow samples of discarded packets";
+    public static final String TRAILING = "sFlow datagrams with trailing bytes";
 
     private static final int FLOW_SAMPLE = 1, COUNTER_SAMPLE = 2, FLOW_SAMPLE_EXPANDED = 3, COUNTER_SAMPLE_EXPANDED = 4;
     private static final int RAW_HEADER = 1, SAMPLED_IPV4 = 3, SAMPLED_IPV6 = 4, EXTENDED_GATEWAY = 1003;
@@ -159,12 +160,33 @@ public final class SflowDecoder {
             }
             p = next;
         }
-        // Bytes beyond the announced samples: a wrong count or a broken agent; what could be read was.
-        if (!cut && p < end) {
-            rejects.atOffset(base + p - off, 0, who + (end - p) + " bytes after the datagram's " + samples
-                    + " sample(s), ignored; records lost: 0");
-        }
+        if (!cut && p < end) trailing(b, p, rejects, who, base);
         rejects.skipped(COUNTERS, skippedCounters);
+    }
+
+    /**
+     * Bytes after the samples the header counts. The count is what the specification, sflowtool,
+     * Wireshark and Akvorado go by, so they are not decoded; but when they are whole samples that fill
+     * the datagram exactly (an agent's wrong count), the flow samples among them are reported lost.
+     * Anything else is counted by kind, without a message per datagram.
+     */
+    private void trailing(byte[] b, int p, Rejects rejects, String who, long base) {
+        int q = p, whole = 0, flowSamples = 0;
+        while (end - q >= 8) {
+            long format = u32(b, q), length = u32(b, q + 4);
+            if (length > end - q - 8) break;
+            if (format == FLOW_SAMPLE || format == FLOW_SAMPLE_EXPANDED) flowSamples++;
+            whole++;
+            q = padded(q + 8, length, end);
+        }
+        if (q == end && flowSamples > 0) {
+            rejects.atOffset(base + p - off, flowSamples, who + (end - p) + " bytes after the " + samples
+                    + " sample(s) the header counts hold " + whole + " more whole sample(s), not read (the count"
+                    + " is what the specification and other collectors go by); records lost: " + flowSamples
+                    + " (flow samples)");
+        } else {
+            rejects.skipped(TRAILING, 1);
+        }
     }
 
     private void flowSample(byte[] b, int p, int sampleEnd, boolean expanded, RecordSink sink, Rejects rejects,

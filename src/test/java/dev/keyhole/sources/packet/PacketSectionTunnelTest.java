@@ -89,6 +89,8 @@ class PacketSectionTunnelTest {
                 TestPcap.geneve(5001, type, optionWords, payload)), 4));
     }
 
+    static final Tunnels EVERYTHING = Tunnels.parse("all,erspan");
+
     @Test
     void geneveWithOptionsAndEthernetOrIpInside() {
         for (int words : new int[] {0, 1, 3, 63}) {
@@ -110,12 +112,21 @@ class PacketSectionTunnelTest {
             assertThat(s.dst()).isEqualTo(B);
             assertThat(s.opened).isZero();
         }
-        // Options longer than what was sampled: the outer flow.
+        // Cut anywhere before the inner IP header is whole (inside the options too): the outer flow.
         byte[] f = geneve(20, 0x6558, TestPcap.ethernet(0x0800, inner()));
-        PacketSection s = new PacketSection(Tunnels.ALL);
-        assertThat(s.read(f, 0, 14 + 20 + 8 + 8 + 60, PacketSection.ETHERNET)).isTrue();
-        assertThat(s.dst()).isEqualTo(B);
-        assertThat(s.dstPort).isEqualTo(6081);
+        int innerIpAt = 14 + 20 + 8 + 8 + 80 + 14;
+        for (int cut = 14 + 20 + 8; cut < innerIpAt + 24; cut++) {
+            PacketSection s = new PacketSection(Tunnels.ALL);
+            assertThat(s.read(f, 0, cut, PacketSection.ETHERNET)).isTrue();
+            if (cut < innerIpAt + 20) {
+                assertThat(s.dst()).as("cut at %d", cut).isEqualTo(B);
+                assertThat(s.dstPort).isEqualTo(6081);
+                assertThat(s.opened).isZero();
+            } else {
+                assertThat(s.dst()).as("cut at %d", cut).isEqualTo(SERVER);
+                assertThat(s.opened).isEqualTo(1);
+            }
+        }
     }
 
     static byte[] overGre(int type, Integer sequence, byte[] payload) {
@@ -144,15 +155,29 @@ class PacketSectionTunnelTest {
         badThree[14 + 20 + 8] = 0x10;
         byte[] otherFrame = overGre(0x22eb, 9, TestPcap.erspan3(300, 3, false, frame));
         for (byte[] f : new byte[][] {badTwo, badThree, otherFrame}) {
-            PacketSection s = read(Tunnels.ALL, f);
+            PacketSection s = read(EVERYTHING, f);
             assertThat(s.proto).isEqualTo(47);
             assertThat(s.opened).isZero();
         }
-        // Cut inside the ERSPAN header: the outer flow.
-        PacketSection s = new PacketSection(Tunnels.ALL);
-        assertThat(s.read(typeThreeSub, 0, 14 + 20 + 8 + 15, PacketSection.ETHERNET)).isTrue();
-        assertThat(s.proto).isEqualTo(47);
-        assertThat(s.opened).isZero();
+        // Linux sets the P bit (the frame's FCS was stripped) with frame type 0: still Ethernet.
+        byte[] withP = typeThree.clone();
+        withP[14 + 20 + 8 + 10] |= (byte) 0x80;
+        assertInner(read(EVERYTHING, withP));
+        assertThat(read(Tunnels.ALL, typeTwo).proto).as("all: mirrored copies only when named").isEqualTo(47);
+        // Cut anywhere before the mirrored packet's IP header is whole: the outer flow (the subheader
+        // is 8 bytes: a cut inside it, or reading past it, would show).
+        int innerIpAt = 14 + 20 + 8 + 20 + 14;
+        for (int cut = 14 + 20; cut < innerIpAt + 24; cut++) {
+            PacketSection s = new PacketSection(EVERYTHING);
+            assertThat(s.read(typeThreeSub, 0, cut, PacketSection.ETHERNET)).isTrue();
+            if (cut < innerIpAt + 20) {
+                assertThat(s.proto).as("cut at %d", cut).isEqualTo(47);
+                assertThat(s.opened).isZero();
+            } else {
+                assertThat(s.src()).as("cut at %d", cut).isEqualTo(CLIENT);
+                assertThat(s.opened).isEqualTo(1);
+            }
+        }
     }
 
     /** Opening a fragment would count the inner packet's whole length and its later fragments on top. */
@@ -248,7 +273,8 @@ class PacketSectionTunnelTest {
         assertThat(Tunnels.parse("VXLAN, gre")).isEqualTo(new Tunnels(true, true, false, false, false));
         assertThat(Tunnels.parse("srv6").toString()).isEqualTo("ipip");
         assertThat(Tunnels.parse("geneve,erspan")).isEqualTo(new Tunnels(false, false, false, true, true));
-        assertThat(Tunnels.ALL.toString()).isEqualTo("vxlan,gre,ipip,geneve,erspan");
+        assertThat(Tunnels.ALL.toString()).as("all but mirrored copies").isEqualTo("vxlan,gre,ipip,geneve");
+        assertThat(Tunnels.parse("all,erspan").toString()).isEqualTo("vxlan,gre,ipip,geneve,erspan");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tunnels.parse("vxlan,nvgre"))
                 .hasMessageContaining("unknown tunnel 'nvgre'");
     }
@@ -264,7 +290,7 @@ class PacketSectionTunnelTest {
                 geneve(2, 0x6558, TestPcap.ethernet(0x0800, inner())),
                 overGre(0x88be, 9, TestPcap.erspan2(1, TestPcap.ethernet(0x0800, inner()))),
                 overGre(0x22eb, 9, TestPcap.erspan3(1, 0, true, TestPcap.ethernet(0x0800, inner())))};
-        PacketSection s = new PacketSection(Tunnels.ALL);
+        PacketSection s = new PacketSection(EVERYTHING);
         int inners = 0;
         for (int i = 0; i < 30_000; i++) {
             byte[] f = seeds[i % seeds.length].clone();

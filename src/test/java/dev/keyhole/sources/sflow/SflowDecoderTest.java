@@ -113,17 +113,30 @@ class SflowDecoderTest {
     }
 
     @Test
-    void bytesAfterTheLastSampleAreReportedAtTheirOffsetAndLoseNothing() {
+    void bytesAfterTheCountedSamplesAreCountedAndWholeFlowSamplesThereReportedLost() {
         byte[] udp = ipv4(ethernet().u16(0x0800), "10.0.0.1", "10.0.0.2", 17, 28).u16(1).u16(2).u16(8).u16(0).toBytes();
-        byte[] d = datagram("172.16.0.3", 0, 1, 60_000, flowSample(2, header(1, 46, udp)));
+        byte[] sample = flowSample(2, header(1, 46, udp));
+        byte[] d = datagram("172.16.0.3", 0, 1, 60_000, sample);
+        // Bytes that are not samples: counted by kind, no message per datagram, nothing lost.
         send(Arrays.copyOf(d, d.length + 12));
-        assertThat(flows).extracting(SflowDecoderTest::text).containsExactly("10.0.0.1:1 > 10.0.0.2:2 p17 f0 2/56 as0/0");
-        assertThat(rejects.messages()).containsExactly("udp datagram: offset " + d.length + ": exporter 172.16.0.3:6343"
-                + " (sFlow v5 sub-agent 0): 12 bytes after the datagram's 1 sample(s), ignored; records lost: 0");
+        send(Arrays.copyOf(d, d.length + 12));
+        assertThat(flows).extracting(SflowDecoderTest::text).containsExactly("10.0.0.1:1 > 10.0.0.2:2 p17 f0 2/56 as0/0",
+                "10.0.0.1:1 > 10.0.0.2:2 p17 f0 2/56 as0/0");
+        assertThat(rejects.messages()).isEmpty();
         assertThat(rejects.count()).isZero();
-        send(d);
-        assertThat(flows).hasSize(2);
-        assertThat(rejects.messages()).hasSize(1);
+        assertThat(rejects.skipped()).containsEntry(SflowDecoder.TRAILING, 2L);
+        // Two whole flow samples and a counter sample past a count of one (an agent's wrong count): not
+        // read, as the specification says, but the flow samples are reported lost.
+        byte[] counters = tagged(2, Bytes.of().u32(1).u32(3).u32(0).toBytes());
+        byte[] extra = Bytes.of().bytes(d).bytes(sample).bytes(counters).bytes(sample).toBytes();
+        flows.clear();
+        send(extra);
+        assertThat(flows).hasSize(1);
+        assertThat(rejects.messages()).containsExactly("udp datagram: offset " + d.length + ": exporter 172.16.0.3:6343"
+                + " (sFlow v5 sub-agent 0): " + (extra.length - d.length) + " bytes after the 1 sample(s) the header"
+                + " counts hold 3 more whole sample(s), not read (the count is what the specification and other"
+                + " collectors go by); records lost: 2 (flow samples)");
+        assertThat(rejects.count()).isEqualTo(2);
     }
 
     @Test
