@@ -50,7 +50,8 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     Compression compression;
 
     @Option(names = "--runs", defaultValue = "5", paramLabel = "N",
-            description = "Timed runs of each top query, interleaved; the median is reported (default ${DEFAULT-VALUE}).")
+            description = "Timed runs of each query and of analyze, interleaved; medians are reported, and ratios as the median"
+                    + " of runs paired one after the other (default ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--store", description = "Also time analyze --store (the Parquet flow store, Snappy) in a new and"
@@ -165,46 +166,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                     nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, coldMedian / nfMedian,
                     coldCpuMedian / nfCpuMedian);
             if (!noAnalyze) {
-                // As a user runs it: a new JVM, reference data loaded and code compiled inside the time.
-                List<Double> anSecs = new ArrayList<>(), anCpu = new ArrayList<>();
-                for (int r = 0; r < runs; r++) {
-                    long t = System.nanoTime();
-                    double c = childCpu();
-                    NfcapdBenchData.run(analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)),
-                            base.resolve("keyhole-analyze.log"));
-                    anSecs.add((System.nanoTime() - t) / 1e9);
-                    anCpu.add(childCpu() - c);
-                }
-                double anMedian = median(anSecs), anCpuMedian = median(anCpu);
-                System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | ratio"
-                                + " analyze/nfdump(a): wall %.2f, CPU %.2f%n", anMedian, range(anSecs), anCpuMedian,
-                        n / anMedian, anMedian / nfMedian, anCpuMedian / nfCpuMedian);
-                row += String.format(" | %.2f / %.2f | %.2f / %.2f", anMedian, anCpuMedian, anMedian / nfMedian,
-                        anCpuMedian / nfCpuMedian);
-                // Warm = steady state: one untimed run on the same files first, so that the timed run
-                // measures throughput, not JIT compilation (the new-JVM run above includes that).
-                analyze(profile, d, base.resolve("out-nfdump-" + n));
-                System.gc();
-                double warmSecsB, warmCpuB;
-                try (HeapWatcher heap = new HeapWatcher()) {
-                    double c = processCpu();
-                    long t = System.nanoTime();
-                    AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-" + n));
-                    double secs = (System.nanoTime() - t) / 1e9, cpu = processCpu() - c;
-                    System.out.printf("(b) keyhole analyze, warm JVM: %.2f s wall (engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
-                                    + " records | ratio analyze/nfdump(a): wall %.2f, CPU %.2f | max live heap after GC"
-                                    + " %d MiB, peak heap %d MiB%n", secs, o.result().nanos() / 1e9, cpu,
-                            o.result().flowRecords() / secs, o.result().flowRecords(), secs / nfMedian,
-                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
-                    row += String.format(" | %.2f / %.2f | %.2f / %.2f | %d | %d", secs, cpu, secs / nfMedian,
-                            cpu / nfCpuMedian, heap.maxLiveAfterGc() >> 20, HeapWatcher.peakUsed() >> 20);
-                    warmSecsB = secs;
-                    warmCpuB = cpu;
-                }
-                if (store) {
-                    row += storeRuns(profile, d, base, n, nfMedian, anMedian, anCpuMedian, warmSecsB, warmCpuB);
-                    row += drillDown(nf, d, base, n, nfMedian, nfCpuMedian, nfTop);
-                }
+                row += analyzeRuns(profile, d, base, n, nfCmd, nf, nfMedian, nfCpuMedian, nfTop);
             }
             System.out.println("    load average after: " + load());
             rows.add(row);
@@ -220,52 +182,148 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     }
 
     /**
-     * analyze --store as a user runs it (new JVM, against (b) in a new JVM) and at steady state
-     * (warm: one untimed run first, then --runs timed ones, each after a collection, against (b)
-     * warm, timed the same way just before), each into a new store that is removed after. Returns
-     * the summary table's columns.
+     * (b) analyze, and with {@code --store} (s) analyze --store, as a user runs them (new JVM) and
+     * at steady state (warm: one untimed run of each first). Every timed run is paired: each (b) run
+     * right after an nfdump run of (a), each (s) run right after its (b) run, so that the ratios
+     * are the median of the pairs' own ratios and a change in the machine's speed during the
+     * benchmark (measured at ±25 % on the reference VM) hits both sides of a pair alike. Returns the
+     * summary table's columns; with --store the last warm run's store is kept for {@link #drillDown}.
      */
-    private String storeRuns(TargetProfile profile, Path d, Path base, long n, double nfSecs, double plainSecs,
-                             double plainCpu, double warmPlainSecs, double warmPlainCpu) throws Exception {
+    private String analyzeRuns(TargetProfile profile, Path d, Path base, long n, List<String> nfCmd, String nf,
+                               double nfMedian, double nfCpuMedian, List<long[]> nfTop) throws Exception {
         Path storeDir = base.resolve("store-nfdump-" + n);
-        List<Double> secs = new ArrayList<>(), cpu = new ArrayList<>();
+        Runs nfB = new Runs(), cold = new Runs(), coldStore = new Runs();
         long bytes = 0;
         for (int r = 0; r < runs; r++) {
-            CollectorBenchmark.deleteTree(storeDir);
-            List<String> cmd = analyzeCommand(d, base.resolve("out-nfdump-store-" + n));
-            cmd.addAll(List.of("--store", storeDir.toString()));
             long t = System.nanoTime();
             double c = childCpu();
-            NfcapdBenchData.run(cmd, base.resolve("keyhole-analyze-store.log"));
-            secs.add((System.nanoTime() - t) / 1e9);
-            cpu.add(childCpu() - c);
-            bytes = treeBytes(storeDir);
+            NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
+            nfB.add(t, c, true);
+            // As a user runs it: a new JVM, reference data loaded and code compiled inside the time.
+            t = System.nanoTime();
+            c = childCpu();
+            NfcapdBenchData.run(analyzeCommand(d, base.resolve("out-nfdump-cold-" + n)), base.resolve("keyhole-analyze.log"));
+            cold.add(t, c, true);
+            if (store) {
+                CollectorBenchmark.deleteTree(storeDir);
+                List<String> cmd = analyzeCommand(d, base.resolve("out-nfdump-store-" + n));
+                cmd.addAll(List.of("--store", storeDir.toString()));
+                t = System.nanoTime();
+                c = childCpu();
+                NfcapdBenchData.run(cmd, base.resolve("keyhole-analyze-store.log"));
+                coldStore.add(t, c, true);
+                bytes = treeBytes(storeDir);
+            }
         }
-        double m = median(secs), mc = median(cpu);
-        System.out.printf("(s) keyhole analyze --store, new JVM: %.2f s wall (%s), %.2f s CPU | %.2fx the wall and"
-                        + " %.2fx the CPU of (b) new JVM | %,.0f flows/s | ratio/nfdump(a) wall %.2f | store %.1f MiB%n",
-                m, range(secs), mc, m / plainSecs, mc / plainCpu, n / m, m / nfSecs, bytes / 1048576.0);
-        CollectorBenchmark.deleteTree(storeDir);
-        analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-        List<Double> warmRuns = new ArrayList<>(), warmCpus = new ArrayList<>(), busy = new ArrayList<>();
-        long rows = 0;
-        for (int r = 0; r < runs; r++) {
+        System.out.printf("(b) keyhole analyze, new JVM: %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | ratio"
+                        + " analyze/nfdump(a), paired runs: wall %.2f, CPU %.2f (nfdump in those pairs %.2f s, %s)%n",
+                cold.wall(), cold.range(), cold.cpu(), n / cold.wall(), cold.wallRatio(nfB), cold.cpuRatio(nfB),
+                nfB.wall(), nfB.range());
+        String row = String.format(" | %.2f / %.2f | %.2f / %.2f", cold.wall(), cold.cpu(), cold.wallRatio(nfB),
+                cold.cpuRatio(nfB));
+        if (store) {
+            System.out.printf("(s) keyhole analyze --store, new JVM: %.2f s wall (%s), %.2f s CPU | paired with (b):"
+                            + " %.2fx the wall and %.2fx the CPU | %,.0f flows/s | store %.1f MiB%n",
+                    coldStore.wall(), coldStore.range(), coldStore.cpu(), coldStore.wallRatio(cold),
+                    coldStore.cpuRatio(cold), n / coldStore.wall(), bytes / 1048576.0);
+        }
+
+        // Warm = steady state: one untimed run of each on the same files first, so that the timed
+        // runs measure throughput, not JIT compilation (the new-JVM runs above include that).
+        analyze(profile, d, base.resolve("out-nfdump-" + n));
+        if (store) {
             CollectorBenchmark.deleteTree(storeDir);
-            System.gc();
-            double c = processCpu();
-            long t = System.nanoTime();
-            AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
-            warmRuns.add((System.nanoTime() - t) / 1e9);
-            warmCpus.add(processCpu() - c);
-            busy.add(o.store().nanos() / 1e9);
-            rows = o.store().rows();
+            analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
         }
-        double warm = median(warmRuns), warmCpu = median(warmCpus);
-        System.out.printf("(s) warm JVM: %.2f s wall (%s), %.2f s CPU: %.2fx the wall and %.2fx the CPU of (b) warm |"
-                        + " %,d rows, writers busy %.2f s in all%n", warm, range(warmRuns), warmCpu, warm / warmPlainSecs,
-                warmCpu / warmPlainCpu, rows, median(busy));
-        // The last warm run's store stays for the questions of drillDown, which removes it.
-        return String.format(" | %.2f / %.2f | %.2f / %.2f | %.1f", m, mc, warm, warmCpu, bytes / 1048576.0);
+        Runs nfW = new Runs(), warm = new Runs(), warmStore = new Runs();
+        List<Double> engine = new ArrayList<>(), busy = new ArrayList<>();
+        long liveMax = 0, storeRows = 0, records = 0;
+        for (int r = 0; r < runs; r++) {
+            long t = System.nanoTime();
+            double c = childCpu();
+            NfcapdBenchData.run(nfCmd, base.resolve("nfdump-top.log"));
+            nfW.add(t, c, true);
+            System.gc();
+            try (HeapWatcher heap = new HeapWatcher()) {
+                c = processCpu();
+                t = System.nanoTime();
+                AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-" + n));
+                warm.add(t, c, false);
+                engine.add(o.result().nanos() / 1e9);
+                records = o.result().flowRecords();
+                liveMax = Math.max(liveMax, heap.maxLiveAfterGc());
+            }
+            if (store) {
+                CollectorBenchmark.deleteTree(storeDir);
+                System.gc();
+                double cs = processCpu();
+                long ts = System.nanoTime();
+                AnalysisRun.Outcome o = analyze(profile, d, base.resolve("out-nfdump-store-" + n), storeDir);
+                warmStore.add(ts, cs, false);
+                busy.add(o.store().nanos() / 1e9);
+                storeRows = o.store().rows();
+            }
+        }
+        System.out.printf("(b) keyhole analyze, warm JVM: %.2f s wall (%s, engine %.2f s), %.2f s CPU, %,.0f flows/s, %,d"
+                        + " records | ratio analyze/nfdump(a), paired runs: wall %.2f, CPU %.2f (nfdump in those pairs"
+                        + " %.2f s, %s) | max live heap after GC %d MiB, peak heap %d MiB%n", warm.wall(), warm.range(),
+                median(engine), warm.cpu(), records / warm.wall(), records, warm.wallRatio(nfW), warm.cpuRatio(nfW),
+                nfW.wall(), nfW.range(), liveMax >> 20, HeapWatcher.peakUsed() >> 20);
+        row += String.format(" | %.2f / %.2f | %.2f / %.2f | %d | %d", warm.wall(), warm.cpu(), warm.wallRatio(nfW),
+                warm.cpuRatio(nfW), liveMax >> 20, HeapWatcher.peakUsed() >> 20);
+        if (store) {
+            System.out.printf("(s) warm JVM: %.2f s wall (%s), %.2f s CPU | paired with (b) warm: %.2fx the wall and"
+                            + " %.2fx the CPU | %,d rows, writers busy %.2f s in all%n", warmStore.wall(),
+                    warmStore.range(), warmStore.cpu(), warmStore.wallRatio(warm), warmStore.cpuRatio(warm), storeRows,
+                    median(busy));
+            row += String.format(" | %.2f / %.2f | %.2f / %.2f | %.1f", coldStore.wall(), coldStore.cpu(), warmStore.wall(),
+                    warmStore.cpu(), bytes / 1048576.0);
+            // The last warm run's store stays for the questions of drillDown, which removes it.
+            row += drillDown(nf, d, base, n, nfMedian, nfCpuMedian, nfTop);
+        }
+        return row;
+    }
+
+    /**
+     * Timed runs of one command: wall and CPU seconds, in run order, so that run i can be paired
+     * with run i of another.
+     */
+    private static final class Runs {
+        final List<Double> wall = new ArrayList<>(), cpu = new ArrayList<>();
+
+        /** Ends a run begun at {@code nanos} with {@code cpuBefore}: of the children when {@code child}, else this JVM's. */
+        void add(long nanos, double cpuBefore, boolean child) {
+            wall.add((System.nanoTime() - nanos) / 1e9);
+            cpu.add((child ? childCpu() : processCpu()) - cpuBefore);
+        }
+
+        double wall() {
+            return median(wall);
+        }
+
+        double cpu() {
+            return median(cpu);
+        }
+
+        String range() {
+            return BenchNfdumpCommand.range(wall);
+        }
+
+        /** The median of run i's wall time over {@code o}'s run i. */
+        double wallRatio(Runs o) {
+            return pairedRatio(wall, o.wall);
+        }
+
+        double cpuRatio(Runs o) {
+            return pairedRatio(cpu, o.cpu);
+        }
+    }
+
+    static double pairedRatio(List<Double> a, List<Double> b) {
+        if (a.size() != b.size() || a.isEmpty()) throw new IllegalArgumentException("unpaired runs: " + a.size() + " and " + b.size());
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) r.add(a.get(i) / b.get(i));
+        return median(r);
     }
 
     /**
@@ -278,7 +336,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
      */
     private String drillDown(String nf, Path d, Path base, long n, double nfTopSecs, double nfTopCpu,
                              List<long[]> nfTop) throws Exception {
-        Path storeDir = base.resolve("store-nfdump-" + n); // written by storeRuns
+        Path storeDir = base.resolve("store-nfdump-" + n); // written by analyzeRuns
         String host;
         try (java.sql.Connection c = dev.keyhole.store.StoreQuery.open(storeDir);
              java.sql.Statement st = c.createStatement();
