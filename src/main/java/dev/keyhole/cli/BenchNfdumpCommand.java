@@ -152,19 +152,19 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                     bytes / 1048576.0, loadBefore);
             System.out.printf("(a) nfdump %.2f s wall (%s), %.2f s CPU (%,.0f flows/s) | keyhole top, new JVM: %.2f s wall"
                             + " (%s), %.2f s CPU (%,.0f flows/s); warm JVM: %.2f s wall, %.2f s CPU%n"
-                            + "    ratio keyhole/nfdump: wall %.2f (warm %.2f), CPU %.2f (warm %.2f) | top-10 ports and"
+                            + "    ratio keyhole/nfdump, paired runs: wall %.2f (warm %.2f), CPU %.2f (warm %.2f) | top-10 ports and"
                             + " flow counts %s%n",
                     nfMedian, range(nfSecs), nfCpuMedian, n / nfMedian, coldMedian, range(coldSecs), coldCpuMedian,
                     n / coldMedian, warmMedian,
-                    warmCpuMedian, coldMedian / nfMedian, warmMedian / nfMedian, coldCpuMedian / nfCpuMedian,
-                    warmCpuMedian / nfCpuMedian, equal ? "identical" : "DIFFER");
+                    warmCpuMedian, pairedRatio(coldSecs, nfSecs), pairedRatio(warmSecs, nfSecs),
+                    pairedRatio(coldCpu, nfCpu), pairedRatio(warmCpu, nfCpu), equal ? "identical" : "DIFFER");
             if (!equal) {
                 System.out.println("    nfdump:  " + show(nfTop));
                 System.out.println("    keyhole: " + show(khTop) + " / new JVM: " + show(coldTop));
             }
             String row = String.format("%,d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f", n, nfMedian,
-                    nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, coldMedian / nfMedian,
-                    coldCpuMedian / nfCpuMedian);
+                    nfCpuMedian, coldMedian, coldCpuMedian, warmMedian, warmCpuMedian, pairedRatio(coldSecs, nfSecs),
+                    pairedRatio(coldCpu, nfCpu));
             if (!noAnalyze) {
                 row += analyzeRuns(profile, d, base, n, nfCmd, nf, nfMedian, nfCpuMedian, nfTop);
             }
