@@ -83,8 +83,16 @@ final class NfcapdDecoder {
             return file();
         } finally {
             if (prefetch != null) prefetch.drain();
+            rejects.skipped(NO_ADDRESSES, noAddresses);
         }
     }
+
+    /**
+     * V3 records without an address element: nfdump prints them as 0.0.0.0 flows (and counts them
+     * in {@code -I}'s "Flows:"), Keyhole cannot place them, so they are counted here instead.
+     */
+    public static final String NO_ADDRESSES = "nfcapd records without addresses";
+    private long noAddresses;
 
     private long file() throws IOException {
         int p = ensure(0, FILE_HEADER);
@@ -445,7 +453,10 @@ final class NfcapdDecoder {
             }
             e += el;
         }
-        if (!addresses) return 0;
+        if (!addresses) {
+            noAddresses++;
+            return 0;
+        }
         if (f.startMillis == 0 && f.endMillis == 0 && event != 0) {
             // NSEL/NEL event records may carry only the event time.
             f.startMillis = event;

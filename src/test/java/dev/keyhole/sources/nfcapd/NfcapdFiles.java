@@ -69,7 +69,11 @@ final class NfcapdFiles {
 
     /** nfdump's records of {@code file}, in file order, normalised like {@link #row}. */
     static List<String> nfdumpRows(Path nfdump, Path file, Path log) throws Exception {
-        String out = Tools.run(log, 60, nfdump.toString(), "-r", file.toString(), "-q", "-N", "-6", "-o", NFDUMP_FORMAT);
+        return parseNfdumpRows(Tools.run(log, 60, nfdump.toString(), "-r", file.toString(), "-q", "-N", "-6", "-o", NFDUMP_FORMAT));
+    }
+
+    /** {@link #NFDUMP_FORMAT} lines as nfdump printed them (TZ=UTC), normalised like {@link #row}. */
+    static List<String> parseNfdumpRows(String out) {
         List<String> rows = new ArrayList<>();
         for (String line : out.split("\n")) {
             if (line.isBlank()) continue;
@@ -77,18 +81,27 @@ final class NfcapdFiles {
             assertThat(f).as("nfdump line: %s", line).hasSize(15);
             for (int i = 0; i < f.length; i++) f[i] = f[i].trim();
             rows.add(millis(f[0]) + "|" + millis(f[1]) + "|" + Ip.parse(f[2]) + "|" + Ip.parse(f[3]) + "|" + f[4] + "|"
-                    + f[5] + "|" + f[6] + "|" + f[7] + "|" + f[8] + "|" + flags(f[9]) + "|" + f[10] + "|" + f[11] + "|"
+                    + port(f[5]) + "|" + f[6] + "|" + f[7] + "|" + f[8] + "|" + flags(f[9]) + "|" + f[10] + "|" + f[11] + "|"
                     + f[12] + "|" + f[13] + "|" + f[14]);
         }
         return rows;
     }
 
+    /** nfdump prints an ICMP record's destination port as "type.code"; the record holds type × 256 + code. */
+    private static String port(String s) {
+        int dot = s.indexOf('.');
+        return dot < 0 ? s : String.valueOf(Integer.parseInt(s.substring(0, dot)) * 256 + Integer.parseInt(s.substring(dot + 1)));
+    }
+
+    /** nfdump 1.7.8 prints a record without times as "0000-00-00 00:00:00.000". */
     private static long millis(String s) {
+        if (s.startsWith("0000-00-00")) return 0;
         return LocalDateTime.parse(s, NFDUMP_TIME).toInstant(ZoneOffset.UTC).toEpochMilli();
     }
 
-    /** nfdump's "CEUAPRSF" string (a dot for each unset flag) back to the bits. */
+    /** nfdump's "CEUAPRSF" string (a dot for each unset flag) back to the bits; later nfdumps print the number. */
     static int flags(String s) {
+        if (s.chars().allMatch(Character::isDigit)) return Integer.parseInt(s);
         int v = 0;
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) != '.') v |= 1 << (s.length() - 1 - i);
