@@ -366,7 +366,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
             double[] t = timed(nfCmd, base.resolve("nfdump-host.log"));
             nfSecs.add(t[0]);
             nfCpu.add(t[1]);
-            nfRows = lines(base.resolve("nfdump-host.log"));
+            nfRows = nfdumpRecords(base.resolve("nfdump-host.log"));
             t = timed(byNumber, base.resolve("keyhole-query-host.log"));
             numSecs.add(t[0]);
             numCpu.add(t[1]);
@@ -412,6 +412,13 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
         double c = childCpu();
         NfcapdBenchData.run(cmd, log);
         return new double[] {(System.nanoTime() - t) / 1e9, childCpu() - c};
+    }
+
+    /** Records in nfdump's CSV: lines that start with a date (nfdump 1.7.8 prints a header even with -q, 1.7.1 none). */
+    static long nfdumpRecords(Path f) throws IOException {
+        try (java.util.stream.Stream<String> s = Files.lines(f)) {
+            return s.filter(l -> !l.isEmpty() && Character.isDigit(l.charAt(0))).count();
+        }
     }
 
     private static long lines(Path f) throws IOException {

@@ -41,4 +41,15 @@ class BenchNfdumpCommandTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchNfdumpCommand.pairedRatio(List.of(), List.of()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void nfdumpCsvRecordsAreCountedWithOrWithoutTheHeader(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String rows = "2017-04-01 00:51:00.900,17.491,17,77.94.35.70,12076,139.252.97.4,4500,36,9828,1\n"
+                + "2017-04-01 00:51:00.905,17.486,17,139.252.97.4,4500,77.94.35.70,12076,19,5168,1\n\n";
+        java.nio.file.Path v171 = dir.resolve("171.csv"), v178 = dir.resolve("178.csv");
+        java.nio.file.Files.writeString(v171, rows); // nfdump 1.7.1 -q -o csv: records only
+        java.nio.file.Files.writeString(v178, "firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows\n" + rows);
+        assertThat(BenchNfdumpCommand.nfdumpRecords(v171)).isEqualTo(2);
+        assertThat(BenchNfdumpCommand.nfdumpRecords(v178)).isEqualTo(2);
+    }
 }
