@@ -32,11 +32,11 @@ public final class NfcapdBenchData {
     /** Returns the directory holding {@code files} nfcapd files with {@code flows} flows in total. */
     public static Path prepare(Path base, String nfdump, long flows, int files, long seed, Compression compression,
                                java.util.function.Consumer<String> log) throws IOException, InterruptedException {
-        Path d = base.resolve("nfcapd-" + flows + "-" + files + "-" + seed + "-" + compression.name().toLowerCase());
+        Path d = base.resolve("nfcapd-v2-" + flows + "-" + files + "-" + seed + "-" + compression.name().toLowerCase());
         // The marker sits beside the directory: nfdump -R reads every file in it, dot files too.
         Path done = base.resolve(d.getFileName() + ".complete");
         if (Files.exists(done)) return d;
-        Path ipfix = base.resolve("tmp-ipfix-" + flows + "-" + files + "-" + seed);
+        Path ipfix = base.resolve("tmp-ipfix-v2-" + flows + "-" + files + "-" + seed);
         log.accept(String.format("generating %,d flows (SyntheticIpfix) into %s ...", flows, ipfix));
         CollectorBenchmark.deleteTree(ipfix);
         Path[] sources = SyntheticIpfix.write(ipfix, flows, files, seed);

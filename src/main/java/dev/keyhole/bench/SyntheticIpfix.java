@@ -69,7 +69,8 @@ public final class SyntheticIpfix {
                             pk * (60 + rnd.nextInt(400)), 0, 0));
                     if (i + 1 < n) {
                         long pk2 = 1 + rnd.nextInt(80);
-                        w.write(FlowRecord.uni(t + 5, t + dur, remote, local, port, eph, proto, proto == 6 ? 0x1b : 0,
+                        // The reply starts 5 ms after the request, but never after both end (nfdump 1.7.8 flags last < first).
+                        w.write(FlowRecord.uni(t + Math.min(5, dur), t + dur, remote, local, port, eph, proto, proto == 6 ? 0x1b : 0,
                                 pk2, pk2 * (200 + rnd.nextInt(1200)), 0, 0));
                     }
                 }

@@ -88,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private Path data(Path base, long n, int fileCount) throws Exception {
-        Path d = base.resolve("ipfix-v2-" + n + "-" + fileCount + "-" + seed);
+        Path d = base.resolve("ipfix-v3-" + n + "-" + fileCount + "-" + seed);
         Path done = d.resolve(".complete");
         if (!Files.exists(done)) {
             System.err.printf("generating %,d flows into %s ...%n", n, d);
