@@ -64,8 +64,11 @@ class NfcapdToolsInteropTest {
         plain = nfpcapd("plain");
     }
 
-    /** Conversations between clients (60% in the target nets, 30% IPv6) and servers on common ports. */
-    private static byte[] buildCapture() {
+    /**
+     * Conversations between clients (60% in the target nets, 30% IPv6) and servers on common ports
+     * ({@link NewerNfdumpInteropTest} uses it too).
+     */
+    static byte[] buildCapture() {
         Random rnd = new Random(20_240_602);
         record Pkt(long micros, int seq, Ip src, Ip dst, int proto, int sp, int dp, int flags, int payload) {}
         List<Pkt> pkts = new ArrayList<>();
