@@ -82,8 +82,13 @@ public final class NfcapdBenchData {
     }
 
     private static long convert(Path ipfix, Path nfcapd) throws IOException {
+        return convert(ipfix, nfcapd, Compression.NONE);
+    }
+
+    /** Writes an IPFIX file's flows, record for record, as an nfcapd file; returns how many. */
+    public static long convert(Path ipfix, Path nfcapd, Compression compression) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(ipfix), 1 << 20);
-             NfcapdWriter w = new NfcapdWriter(nfcapd, Compression.NONE, "keyhole-bench")) {
+             NfcapdWriter w = new NfcapdWriter(nfcapd, compression, "keyhole-bench")) {
             Rejects rejects = new Rejects(ipfix.toString(), null);
             new IpfixReader().read(in, new RecordSink() {
                 @Override

@@ -232,8 +232,9 @@ public final class AnalysisRun {
         EmbeddedEngine.Result r = o.result();
         long rejected = o.findings().inputs.stream().mapToLong(Findings.InputInfo::rejected).sum();
         double secs = r.nanos() / 1e9;
-        out.printf("%d inputs, %,d flow records (%,d rejected), %,d names collected, %.1f s, %,.0f flows/s%n",
-                o.findings().inputs.size(), r.flowRecords(), rejected, r.namesCollected(), secs,
+        int inputs = o.findings().inputs.size();
+        out.printf("%d input%s, %,d flow records (%,d rejected), %,d names collected, %.1f s, %,.0f flows/s%n",
+                inputs, inputs == 1 ? "" : "s", r.flowRecords(), rejected, r.namesCollected(), secs,
                 r.flowRecords() / Math.max(secs, 1e-9));
         var t = o.findings().totals;
         out.printf("in scope: %,d records (%,d outbound, %,d inbound, %,d internal), %,d out of scope%n",

@@ -490,10 +490,19 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
                 .filter(a -> a.matches("-Xm[sxn].*|-XX:[+-]Use\\w*GC")).toList();
     }
 
-    /** This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs. */
-    private static List<String> launcherCompilerOptions() {
+    /**
+     * This JVM's compiler settings (the launcher's or KEYHOLE_JAVA_OPTS'), for the new JVMs; on JDK
+     * 25+ also the launcher's AOT cache, access and logging options, so a new JVM starts as the
+     * launcher starts one.
+     */
+    static List<String> launcherCompilerOptions() {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*")).toList();
+                .filter(BenchNfdumpCommand::passedToNewJvms).toList();
+    }
+
+    static boolean passedToNewJvms(String arg) {
+        return arg.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*|-XX:AOTCache=.*"
+                + "|--sun-misc-unsafe-memory-access=\\w+|--enable-native-access=\\S+|-Xlog:.*");
     }
 
     /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = KeyholeCli.DESCRIPTION,
         subcommands = {DemoCommand.class, AnalyzeCommand.class, TopCommand.class, SimulateCommand.class,
                 QueryCommand.class, CollectCommand.class, SetupCommand.class, BenchCommand.class,
-                BenchCollectCommand.class,
+                BenchCollectCommand.class, TrainJvmCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KeyholeCli implements Runnable {
     static final String VERSION = "keyhole 0.1.0";

@@ -43,6 +43,22 @@ class BenchNfdumpCommandTest {
     }
 
     @Test
+    void newJvmsGetTheLaunchersCompilerAndAotOptionsOnly() {
+        // What ./keyhole passes on JDK 25+: a new JVM in the benchmark must start as the launcher starts one.
+        for (String a : List.of("-XX:CompileCommand=quiet", "-XX:AOTCache=/k/target/keyhole-jdk25.0.3.aot",
+                "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xlog:disable",
+                "-Xlog:all=warning:stderr", "-XX:TieredStopAtLevel=1", "-XX:-TieredCompilation")) {
+            assertThat(BenchNfdumpCommand.passedToNewJvms(a)).as(a).isTrue();
+        }
+        // Not this JVM's recordings, agents or training output.
+        for (String a : List.of("-XX:AOTCacheOutput=/tmp/x.aot", "-XX:AOTConfiguration=/tmp/x.conf", "-XX:AOTMode=create",
+                "-agentpath:/tmp/libasyncProfiler.so", "-XX:StartFlightRecording=filename=x.jfr", "-Xmx6g",
+                "-XX:HeapDumpPath=/tmp")) {
+            assertThat(BenchNfdumpCommand.passedToNewJvms(a)).as(a).isFalse();
+        }
+    }
+
+    @Test
     void nfdumpCsvRecordsAreCountedWithOrWithoutTheHeader(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String rows = "2017-04-01 00:51:00.900,17.491,17,77.94.35.70,12076,139.252.97.4,4500,36,9828,1\n"
                 + "2017-04-01 00:51:00.905,17.486,17,139.252.97.4,4500,77.94.35.70,12076,19,5168,1\n\n";

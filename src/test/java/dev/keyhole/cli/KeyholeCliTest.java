@@ -21,7 +21,7 @@ class KeyholeCliTest {
 
     @Test
     void noArgumentsHelpOrATypoGetTheFullTree() {
-        String[] all = {"demo", "analyze", "top", "simulate", "query", "collect", "setup", "bench", "bench-collect", "help"};
+        String[] all = {"demo", "analyze", "top", "simulate", "query", "collect", "setup", "bench", "bench-collect", "train-jvm", "help"};
         assertThat(KeyholeCli.commandLine(new String[0]).getSubcommands()).containsOnlyKeys(all);
         assertThat(KeyholeCli.commandLine(new String[] {"--help"}).getSubcommands()).containsOnlyKeys(all);
         assertThat(KeyholeCli.commandLine(new String[] {"help", "top"}).getSubcommands()).containsOnlyKeys(all);
