@@ -495,14 +495,14 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
      * 25+ also the launcher's AOT cache, access and logging options, so a new JVM starts as the
      * launcher starts one.
      */
-    static List<String> launcherCompilerOptions() {
+    private static List<String> launcherCompilerOptions() {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(BenchNfdumpCommand::passedToNewJvms).toList();
     }
 
     static boolean passedToNewJvms(String arg) {
         return arg.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*|-XX:AOTCache=.*"
-                + "|--sun-misc-unsafe-memory-access=\\w+|--enable-native-access=\\S+|-Xlog:.*");
+                + "|--sun-misc-unsafe-memory-access=\\w+|--enable-native-access=\\S+|-Xlog:disable|-Xlog:all=warning:stderr");
     }
 
     /** keyhole analyze in a new JVM with this JVM's heap and GC options (the launcher's), no report. */

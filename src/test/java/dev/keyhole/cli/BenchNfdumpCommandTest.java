@@ -52,7 +52,7 @@ class BenchNfdumpCommandTest {
         }
         // Not this JVM's recordings, agents or training output.
         for (String a : List.of("-XX:AOTCacheOutput=/tmp/x.aot", "-XX:AOTConfiguration=/tmp/x.conf", "-XX:AOTMode=create",
-                "-agentpath:/tmp/libasyncProfiler.so", "-XX:StartFlightRecording=filename=x.jfr", "-Xmx6g",
+                "-agentpath:/tmp/libasyncProfiler.so", "-XX:StartFlightRecording=filename=x.jfr", "-Xlog:gc:file=gc.log", "-Xmx6g",
                 "-XX:HeapDumpPath=/tmp")) {
             assertThat(BenchNfdumpCommand.passedToNewJvms(a)).as(a).isFalse();
         }
