@@ -198,22 +198,9 @@ public final class ParquetWriter {
     private void numbers(Field f, Chunk c, long[] v, int n, byte[] defs, boolean int32) throws IOException {
         int bytes = int32 ? 4 : 8;
         if (n > 0) {
-            long min = v[0], max = v[0];
-            if (!int32 && f.unsigned()) {
-                for (int i = 1; i < n; i++) {
-                    long x = v[i];
-                    if (Long.compareUnsigned(x, min) < 0) min = x;
-                    if (Long.compareUnsigned(x, max) > 0) max = x;
-                }
-            } else {
-                for (int i = 1; i < n; i++) {
-                    long x = v[i];
-                    min = Math.min(min, x);
-                    max = Math.max(max, x);
-                }
-            }
-            c.min = le(min, bytes);
-            c.max = le(max, bytes);
+            boolean unsigned = !int32 && f.unsigned();
+            c.min = le(unsigned ? extremeUnsigned(v, n, -1) : extreme(v, n, -1), bytes);
+            c.max = le(unsigned ? extremeUnsigned(v, n, 1) : extreme(v, n, 1), bytes);
         }
         if (mapped.length < n) mapped = new int[Math.max(n, rowGroupRows)];
         int limit = Math.min(NumberDictionary.MAX, Math.max(1, n / 8));
@@ -237,6 +224,24 @@ public final class ParquetWriter {
             r = end;
         }
         done(f, c, k, n, DELTA_BINARY_PACKED);
+    }
+
+    // The statistics' loops are methods of their own so that C2 compiles them small (as OSR while a
+    // first chunk runs) instead of compiling all of numbers() from inside a loop.
+
+    /** The least ({@code sign} -1) or greatest ({@code sign} 1) of {@code v[0..n)}, n > 0. */
+    private static long extreme(long[] v, int n, int sign) {
+        long e = v[0];
+        if (sign < 0) for (int i = 1; i < n; i++) e = Math.min(e, v[i]);
+        else for (int i = 1; i < n; i++) e = Math.max(e, v[i]);
+        return e;
+    }
+
+    /** {@link #extreme} in unsigned order. */
+    private static long extremeUnsigned(long[] v, int n, int sign) {
+        long e = v[0];
+        for (int i = 1; i < n; i++) if (Long.compareUnsigned(v[i], e) * sign > 0) e = v[i];
+        return e;
     }
 
     /** The data pages of a dictionary-encoded chunk: {@link #mapped}{@code [0..n)}, codes below u. */
