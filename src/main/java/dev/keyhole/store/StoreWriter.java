@@ -75,7 +75,7 @@ public final class StoreWriter implements FlowTap {
     private final int[] ints;
     private final byte[] flags, defs;
     private final String[] texts;
-    private final ColumnJob[] columns;
+    private final ColumnJob<?>[] columns;
 
     StoreWriter(FlowStore store, int id, LocalClock clock, int capacity, ParquetWriter parquet) {
         this.store = store;
@@ -291,7 +291,7 @@ public final class StoreWriter implements FlowTap {
     /** One row group: every column of rows {@code order[from..from + n)}, in {@link StoreSchema#FILE} order. */
     private void rowGroup(int from, int n) throws IOException {
         gatherAttributions(from, n);
-        for (ColumnJob c : columns) c.write(from, n);
+        for (ColumnJob<?> c : columns) c.write(from, n);
     }
 
     private void gatherAttributions(int from, int n) {
@@ -300,155 +300,73 @@ public final class StoreWriter implements FlowTap {
     }
 
     /**
-     * One file column's writer. The row group calls them through one interface call site that sees
-     * eight classes, so C2 compiles each kind once on its own: when the 37 calls were written out,
-     * C2 inlined them all into one 65 KB method, compiled it up to three times a run and spent
-     * 3.3 s of a 20 M-flow run's CPU on it (JFR jdk.Compilation; docs/store.md).
+     * How one kind of column is written. The row group's columns call these through one call site
+     * that sees eight of them (one instance per kind), so C2 compiles each kind once on its own:
+     * when the 37 calls were written out, C2 inlined them all into one 65 KB method, compiled it up
+     * to three times a run and spent 3.3 s of a 20 M-flow run's CPU on it (JFR; docs/store.md).
      */
-    private interface ColumnJob {
-        void write(int from, int n) throws IOException;
+    @FunctionalInterface
+    private interface ColumnWrite<A> {
+        void write(A values, int from, int n) throws IOException;
     }
 
-    private final class Int64Column implements ColumnJob {
-        private final long[] a;
-
-        Int64Column(long[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            int64(a, from, n);
+    /** One file column: its buffered values and how they are written. */
+    private record ColumnJob<A>(A values, ColumnWrite<A> how) {
+        void write(int from, int n) throws IOException {
+            how.write(values, from, n);
         }
     }
 
-    private final class UInt16Column implements ColumnJob {
-        private final short[] a;
-
-        UInt16Column(short[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            uint16(a, from, n);
-        }
-    }
-
-    private final class UInt8Column implements ColumnJob {
-        private final byte[] a;
-
-        UInt8Column(byte[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            uint8(a, from, n);
-        }
-    }
-
-    private final class UInt32OrNullColumn implements ColumnJob {
-        private final int[] a;
-
-        UInt32OrNullColumn(int[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            uint32OrNull(a, from, n);
-        }
-    }
-
-    private final class BoolColumn implements ColumnJob {
-        private final byte[] a;
-
-        BoolColumn(byte[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            bool(a, from, n);
-        }
-    }
-
-    private final class NamesColumn implements ColumnJob {
-        private final byte[] codes;
-        private final byte[][] names;
-
-        NamesColumn(byte[] codes, byte[][] names) {
-            this.codes = codes;
-            this.names = names;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            names(codes, names, from, n);
-        }
-    }
-
-    private final class DictionaryColumn implements ColumnJob {
-        private final int column;
-
-        DictionaryColumn(int column) {
-            this.column = column;
-        }
-
-        @Override
-        public void write(int from, int n) throws IOException {
-            dictionary(column, from, n);
-        }
-    }
-
-    private final class UidColumn implements ColumnJob {
-        @Override
-        public void write(int from, int n) throws IOException {
-            strings(uid, from, n);
-        }
-    }
+    /** An enum-valued column's codes and its names. */
+    private record Names(byte[] codes, byte[][] names) {}
 
     /** The column writers in {@link StoreSchema#FILE} order. */
-    private ColumnJob[] columns() {
-        return new ColumnJob[] {
-                new Int64Column(startUs),
-                new Int64Column(endUs),
-                new Int64Column(localUs),
-                new Int64Column(srcHi),
-                new Int64Column(srcLo),
-                new UInt16Column(srcPort),
-                new Int64Column(dstHi),
-                new Int64Column(dstLo),
-                new UInt16Column(dstPort),
-                new BoolColumn(localIsSrc),
-                new UInt16Column(serverPort),
-                new UInt8Column(protocol),
-                new UInt8Column(tcpFlags),
-                new Int64Column(packets),
-                new Int64Column(bytes),
-                new Int64Column(revPackets),
-                new Int64Column(revBytes),
-                new BoolColumn(biflow),
-                new NamesColumn(direction, DIRECTIONS),
-                new BoolColumn(conversation),
-                new DictionaryColumn(0),
-                new NamesColumn(nameSource, NAME_SOURCES),
-                new UidColumn(),
-                new DictionaryColumn(1),
-                new DictionaryColumn(2),
-                new UInt32OrNullColumn(remoteAsn),
-                new UInt32OrNullColumn(srcAs),
-                new UInt32OrNullColumn(dstAs),
-                new DictionaryColumn(3),
-                new DictionaryColumn(4),
-                new DictionaryColumn(5),
-                new DictionaryColumn(6),
-                new NamesColumn(category, CATEGORIES),
-                new NamesColumn(origin, ORIGINS),
-                new DictionaryColumn(7),
-                new NamesColumn(obfuscation, OBFUSCATIONS),
-                new DictionaryColumn(8)};
+    private ColumnJob<?>[] columns() {
+        ColumnWrite<long[]> int64 = this::int64;
+        ColumnWrite<short[]> uint16 = this::uint16;
+        ColumnWrite<byte[]> uint8 = this::uint8, bool = this::bool;
+        ColumnWrite<int[]> uint32OrNull = this::uint32OrNull;
+        ColumnWrite<Names> names = this::names;
+        ColumnWrite<Integer> dictionary = this::dictionary;
+        ColumnWrite<String[]> strings = this::strings;
+        return new ColumnJob<?>[] {
+                new ColumnJob<>(startUs, int64),
+                new ColumnJob<>(endUs, int64),
+                new ColumnJob<>(localUs, int64),
+                new ColumnJob<>(srcHi, int64),
+                new ColumnJob<>(srcLo, int64),
+                new ColumnJob<>(srcPort, uint16),
+                new ColumnJob<>(dstHi, int64),
+                new ColumnJob<>(dstLo, int64),
+                new ColumnJob<>(dstPort, uint16),
+                new ColumnJob<>(localIsSrc, bool),
+                new ColumnJob<>(serverPort, uint16),
+                new ColumnJob<>(protocol, uint8),
+                new ColumnJob<>(tcpFlags, uint8),
+                new ColumnJob<>(packets, int64),
+                new ColumnJob<>(bytes, int64),
+                new ColumnJob<>(revPackets, int64),
+                new ColumnJob<>(revBytes, int64),
+                new ColumnJob<>(biflow, bool),
+                new ColumnJob<>(new Names(direction, DIRECTIONS), names),
+                new ColumnJob<>(conversation, bool),
+                new ColumnJob<>(0, dictionary),
+                new ColumnJob<>(new Names(nameSource, NAME_SOURCES), names),
+                new ColumnJob<>(uid, strings),
+                new ColumnJob<>(1, dictionary),
+                new ColumnJob<>(2, dictionary),
+                new ColumnJob<>(remoteAsn, uint32OrNull),
+                new ColumnJob<>(srcAs, uint32OrNull),
+                new ColumnJob<>(dstAs, uint32OrNull),
+                new ColumnJob<>(3, dictionary),
+                new ColumnJob<>(4, dictionary),
+                new ColumnJob<>(5, dictionary),
+                new ColumnJob<>(6, dictionary),
+                new ColumnJob<>(new Names(category, CATEGORIES), names),
+                new ColumnJob<>(new Names(origin, ORIGINS), names),
+                new ColumnJob<>(7, dictionary),
+                new ColumnJob<>(new Names(obfuscation, OBFUSCATIONS), names),
+                new ColumnJob<>(8, dictionary)};
     }
 
     private void int64(long[] a, int from, int n) throws IOException {
@@ -492,7 +410,9 @@ public final class StoreWriter implements FlowTap {
     }
 
     /** An enum-valued column: 1-based codes into a fixed list of names. */
-    private void names(byte[] codes, byte[][] names, int from, int n) throws IOException {
+    private void names(Names column, int from, int n) throws IOException {
+        byte[] codes = column.codes();
+        byte[][] names = column.names();
         int[] v = ints, o = order;
         for (int k = 0; k < n; k++) v[k] = codes[o[from + k]] - 1;
         parquet.dictionary(v, n, names, names.length, null);
