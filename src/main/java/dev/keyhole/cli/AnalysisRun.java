@@ -153,7 +153,8 @@ public final class AnalysisRun {
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());
             if (store != null && !store.removedLeftovers().isEmpty()) {
-                log.accept("note: store: removed " + store.removedLeftovers().size() + " file(s) of an earlier append "
+                int left = store.removedLeftovers().size();
+                log.accept("note: store: removed " + left + (left == 1 ? " file" : " files") + " of an earlier append "
                         + "that did not complete (its rows were never in the store)");
             }
             // The store is committed (store.json) only after the outputs are written: if anything

@@ -487,13 +487,13 @@ public final class Collector implements Closeable {
             long l = ((Number) e.get("lost")).longValue();
             if (l > 0) lost.merge((String) e.get("lostUnit"), l, Long::sum);
         }
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, ": %,d flows from %,d exporter(s) in %,d datagrams",
-                flows, exporters.size(), ((Number) st.get("datagrams")).longValue()));
-        lost.forEach((unit, n) -> sb.append(String.format(Locale.ROOT, ", %,d %s lost (sequence gaps)", n, unit)));
+        StringBuilder sb = new StringBuilder(": " + count(flows, "flows") + " from " + count(exporters.size(), "exporters")
+                + " in " + count(((Number) st.get("datagrams")).longValue(), "datagrams"));
+        lost.forEach((unit, n) -> sb.append(", ").append(count(n, unit)).append(" lost (sequence gaps)"));
         long rejected = ((Number) ((Map<String, Object>) st.get("rejects")).get("records")).longValue();
         if (rejected > 0) sb.append(String.format(Locale.ROOT, ", %,d rejected", rejected));
         long notExport = ((Number) st.get("notFlowExport")).longValue();
-        if (notExport > 0) sb.append(String.format(Locale.ROOT, ", %,d datagrams not flow export", notExport));
+        if (notExport > 0) sb.append(", ").append(count(notExport, "datagrams")).append(" not flow export");
         Map<String, Long> skipped = (Map<String, Long>) st.get("skipped");
         if (!skipped.isEmpty()) {
             sb.append("; skipped:");
@@ -504,6 +504,12 @@ public final class Collector implements Closeable {
             }
         }
         return sb.toString();
+    }
+
+    /** "1 datagram", "2 datagrams": {@code plural} loses its final s for one. */
+    static String count(long n, String plural) {
+        String unit = n == 1 && plural.endsWith("s") ? plural.substring(0, plural.length() - 1) : plural;
+        return String.format(Locale.ROOT, "%,d %s", n, unit);
     }
 
     private String localAddressText() {

@@ -207,7 +207,8 @@ public final class EmbeddedEngine {
                 total += e.getValue();
                 sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
             }
-            log.accept("note: " + f.path() + ": skipped " + total + " event(s) Keyhole does not read (" + sb + ")");
+            log.accept("note: " + f.path() + ": skipped " + total + (total == 1 ? " event" : " events")
+                    + " Keyhole does not read (" + sb + ")");
         }
         return new FileRead(new InputInfo(f.path().toString(), f.format().id(), counted.count, rejects.count(),
                 rejects.messages()), counted.flows);

@@ -311,7 +311,7 @@ class CollectorTest {
         assertThat(ex.get("lostUnit").asText()).isEqualTo("datagrams");
         // The log says the same in one line, as nfcapd logs each file.
         assertThat(log).contains("keyhole collect: completed " + c.completedFiles().get(0) + ": 3 flows from 1"
-                + " exporter(s) in 6 datagrams, 1 datagrams lost (sequence gaps), 1 rejected, 1 datagrams not flow"
+                + " exporter in 6 datagrams, 1 datagram lost (sequence gaps), 1 rejected, 1 datagram not flow"
                 + " export; skipped: 1 sFlow samples without an IP header");
     }
 

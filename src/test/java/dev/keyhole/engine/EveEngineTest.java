@@ -67,7 +67,7 @@ class EveEngineTest {
         assertThat(info.records()).isEqualTo(6); // 3 flows, 3 names: counted once, not per pass
         assertThat(info.rejected()).isEqualTo(1);
         assertThat(log.stream().filter(m -> m.startsWith("error:"))).hasSize(1);
-        assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (stats 1)");
+        assertThat(log).contains("note: " + eve + ": skipped 1 event Keyhole does not read (stats 1)");
     }
 
     /**
@@ -99,7 +99,7 @@ class EveEngineTest {
                         + " more, or negative)",
                 eve + ": line 3: implausible counters (packets 2, bytes 281474976710656, reverse 3 / 200; 2^48 or"
                         + " more, or negative)");
-        assertThat(log).contains("note: " + eve + ": skipped 1 event(s) Keyhole does not read (\\x1b[31mX\\x0afake: line 1)");
+        assertThat(log).contains("note: " + eve + ": skipped 1 event Keyhole does not read (\\x1b[31mX\\x0afake: line 1)");
         assertThat(String.join("\n", log)).doesNotContain("\u001b");
     }
 
