@@ -24,9 +24,15 @@ public final class PrefixTrie<V> {
     private final long[] v4Start;
     private final long[] v4End;
     private final Object[] v4Value;
-    // Per /16: true when some range touches it. Most lookups (remote addresses) miss every range;
-    // one byte read answers them without a binary search and its unpredictable branches.
-    private final boolean[] v4Touched = new boolean[1 << 16];
+    // Two-level table in front of the binary search (whose unpredictable branches cost more than
+    // the search's few probes): per /16, 0 when no range touches it, r + 1 when range r covers all of
+    // it, SEARCH, or -(c + 1) for chunk c of v4Chunks: per /24 of that /16, 0, r + 1 or -1 (search).
+    // So a lookup is one or two array reads unless a /24 is split between ranges.
+    private static final int SEARCH = Integer.MIN_VALUE;
+    /** /16s with a chunk at most (1 KiB each); past that they fall back to the search. */
+    static final int MAX_CHUNKS = 4096;
+    private final int[] v4Top = new int[1 << 16];
+    private final int[] v4Chunks;
     // IPv6 bounds with the sign bit flipped so that signed comparison orders them as unsigned
     private final long[] v6StartHi;
     private final long[] v6StartLo;
@@ -44,8 +50,26 @@ public final class PrefixTrie<V> {
             v4Start[i] = v4.get(i).first.longValue();
             v4End[i] = v4.get(i).last.longValue();
             v4Value[i] = v4.get(i).value;
-            for (long b = v4Start[i] >>> 16; b <= v4End[i] >>> 16; b++) v4Touched[(int) b] = true;
         }
+        int[] chunks = new int[256 * 16];
+        int used = 0;
+        for (int b = 0; b < 1 << 16; b++) {
+            long first = (long) b << 16;
+            int c = cover(first, first | 0xffff);
+            if (c >= 0) {
+                v4Top[b] = c;
+                continue;
+            }
+            if (used == MAX_CHUNKS) {
+                v4Top[b] = SEARCH;
+                continue;
+            }
+            if ((used + 1) * 256 > chunks.length) chunks = java.util.Arrays.copyOf(chunks, chunks.length * 2);
+            for (int k = 0; k < 256; k++) chunks[used * 256 + k] = cover(first | k << 8, first | k << 8 | 0xff);
+            v4Top[b] = -(used + 1);
+            used++;
+        }
+        v4Chunks = java.util.Arrays.copyOf(chunks, used * 256);
         int n = v6.size();
         v6StartHi = new long[n];
         v6StartLo = new long[n];
@@ -75,9 +99,34 @@ public final class PrefixTrie<V> {
         return get(ip) != null;
     }
 
+    /** For the IPv4 block [first, last]: 0 if no range touches it, r + 1 if range r covers it all, else -1. */
+    private int cover(long first, long last) {
+        int lo = 0, hi = v4Start.length - 1;
+        while (lo <= hi) { // hi ends as the last range starting at or before first
+            int mid = (lo + hi) >>> 1;
+            if (v4Start[mid] <= first) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        if (hi >= 0 && v4End[hi] >= last) return hi + 1;
+        boolean touched = hi >= 0 && v4End[hi] >= first || hi + 1 < v4Start.length && v4Start[hi + 1] <= last;
+        return touched ? -1 : 0;
+    }
+
     @SuppressWarnings("unchecked")
     public V getV4(int address) {
-        if (!v4Touched[address >>> 16]) return null;
+        int t = v4Top[address >>> 16];
+        if (t > 0) return (V) v4Value[t - 1];
+        if (t == 0) return null;
+        if (t != SEARCH) {
+            int e = v4Chunks[(-t - 1) << 8 | (address >>> 8) & 0xff];
+            if (e > 0) return (V) v4Value[e - 1];
+            if (e == 0) return null;
+        }
+        return searchV4(address);
+    }
+
+    @SuppressWarnings("unchecked")
+    private V searchV4(int address) {
         long x = address & 0xffff_ffffL;
         long[] s = v4Start;
         int lo = 0, hi = s.length - 1;

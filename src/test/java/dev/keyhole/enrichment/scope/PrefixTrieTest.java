@@ -154,4 +154,51 @@ class PrefixTrieTest {
         assertThat(get(t, "1.2.3.4")).isNull();
         assertThat(get(t, "::1")).isNull();
     }
+
+    /**
+     * Random nested IPv4 prefixes against a brute-force longest match, at addresses near every
+     * prefix's edges and at random: the lookup table in front of the search (whole /16s, whole /24s,
+     * split /24s, and more split /16s than get a table chunk) answers as the search does.
+     */
+    @Test
+    void ipv4TableAgreesWithBruteForceLongestMatch() {
+        for (int round = 0; round < 3; round++) {
+            java.util.Random rnd = new java.util.Random(round);
+            int n = round == 2 ? PrefixTrie.MAX_CHUNKS + 500 : 300;
+            int[] net = new int[n], len = new int[n];
+            PrefixTrie.Builder<Integer> b = PrefixTrie.builder();
+            for (int i = 0; i < n; i++) {
+                // lengths from /8 to /32, clustered in a few /8s so that prefixes nest and split /24s
+                len[i] = round == 2 ? 24 + rnd.nextInt(9) : 8 + rnd.nextInt(25);
+                int a = round == 2 ? rnd.nextInt() : (rnd.nextInt(4) + 10) << 24 | rnd.nextInt(1 << 24);
+                int mask = len[i] == 0 ? 0 : -1 << (32 - len[i]);
+                net[i] = a & mask;
+                b.put(String.format("%s/%d", v4(net[i]), len[i]), i);
+            }
+            PrefixTrie<Integer> t = b.build();
+            java.util.List<Integer> probes = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long size = 1L << (32 - len[i]);
+                for (long d : new long[]{-1, 0, 1, size / 2, size - 1, size}) probes.add((int) (net[i] + d));
+            }
+            for (int i = 0; i < 20_000; i++) probes.add(round == 2 ? rnd.nextInt() : (rnd.nextInt(4) + 10) << 24 | rnd.nextInt(1 << 24));
+            for (int a : probes) {
+                Integer best = null;
+                int bestLen = -1;
+                for (int i = 0; i < n; i++) {
+                    int mask = len[i] == 0 ? 0 : -1 << (32 - len[i]);
+                    // a prefix put twice keeps the last value
+                    if ((a & mask) == net[i] && len[i] >= bestLen) {
+                        best = i;
+                        bestLen = len[i];
+                    }
+                }
+                assertThat(t.getV4(a)).as("round %d, %s", round, v4(a)).isEqualTo(best);
+            }
+        }
+    }
+
+    private static String v4(int a) {
+        return (a >>> 24) + "." + (a >>> 16 & 0xff) + "." + (a >>> 8 & 0xff) + "." + (a & 0xff);
+    }
 }
