@@ -501,7 +501,7 @@ public final class BenchNfdumpCommand implements Callable<Integer> {
     }
 
     static boolean passedToNewJvms(String arg) {
-        return arg.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*|-XX:AOTCache=.*"
+        return arg.matches("-XX:[+-]?Tiered\\w*(=\\d+)?|-XX:PerMethodTrapLimit=\\d+|-XX:CompileCommand=.*|-XX:AOTCache=.*|-XX:SharedArchiveFile=.*"
                 + "|--sun-misc-unsafe-memory-access=\\w+|--enable-native-access=\\S+|-Xlog:disable|-Xlog:all=warning:stderr");
     }
 

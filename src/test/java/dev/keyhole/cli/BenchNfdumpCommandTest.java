@@ -44,14 +44,17 @@ class BenchNfdumpCommandTest {
 
     @Test
     void newJvmsGetTheLaunchersCompilerAndAotOptionsOnly() {
-        // What ./keyhole passes on JDK 25+: a new JVM in the benchmark must start as the launcher starts one.
+        // What ./keyhole passes (JDK 25+: the AOT cache; 13-24: the class-data archive): a new JVM in the
+        // benchmark must start as the launcher starts one.
         for (String a : List.of("-XX:CompileCommand=quiet", "-XX:AOTCache=/k/target/keyhole-jdk25.0.3.aot",
+                "-XX:SharedArchiveFile=/k/target/keyhole-jdk17.0.15.jsa",
                 "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xlog:disable",
                 "-Xlog:all=warning:stderr", "-XX:TieredStopAtLevel=1", "-XX:-TieredCompilation")) {
             assertThat(BenchNfdumpCommand.passedToNewJvms(a)).as(a).isTrue();
         }
         // Not this JVM's recordings, agents or training output.
         for (String a : List.of("-XX:AOTCacheOutput=/tmp/x.aot", "-XX:AOTConfiguration=/tmp/x.conf", "-XX:AOTMode=create",
+                "-XX:ArchiveClassesAtExit=/tmp/x.jsa",
                 "-agentpath:/tmp/libasyncProfiler.so", "-XX:StartFlightRecording=filename=x.jfr", "-Xlog:gc:file=gc.log", "-Xmx6g",
                 "-XX:HeapDumpPath=/tmp")) {
             assertThat(BenchNfdumpCommand.passedToNewJvms(a)).as(a).isFalse();
