@@ -186,7 +186,13 @@ class SflowToolsInteropTest {
             p.destroyForcibly();
             throw new AssertionError("pmacctd did not finish in 60 s: " + Files.readString(log));
         }
-        assertThat(p.exitValue()).as("pmacctd exit; its log: %s", Files.readString(log)).isZero();
+        // pmacctd stops its plugin 2 s after the file ends; when the plugin's end reaches the core before the
+        // core exits, the core logs "no more plugins active" and exits 1 (a race in pmacctd's shutdown, seen on
+        // some machines every time). Only that stop is let through; the flows below show nothing was lost.
+        String text = Files.readString(log);
+        boolean pluginStoppedFirst = p.exitValue() == 1 && text.contains("sfprobe ): Shutting down on user request.")
+                && text.contains("no more plugins active. Shutting down.") && !text.contains("ERROR");
+        assertThat(p.exitValue() == 0 || pluginStoppedFirst).as("pmacctd exit %d; its log: %s", p.exitValue(), text).isTrue();
         // pmacctd has sent everything when it exits; the collector may still be decoding the last datagrams.
         for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); c.flows() < packets && System.nanoTime() < end; ) {
             Thread.sleep(20);
