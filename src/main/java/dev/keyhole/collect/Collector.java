@@ -499,17 +499,16 @@ public final class Collector implements Closeable {
             sb.append("; skipped:");
             String sep = " ";
             for (Map.Entry<String, Long> k : skipped.entrySet()) {
-                sb.append(sep).append(String.format(Locale.ROOT, "%,d %s", k.getValue(), k.getKey()));
+                sb.append(sep).append(dev.keyhole.sources.Plural.of(k.getValue(), k.getKey()));
                 sep = ", ";
             }
         }
         return sb.toString();
     }
 
-    /** "1 datagram", "2 datagrams": {@code plural} loses its final s for one. */
+    /** "1 datagram", "2 datagrams" ({@link dev.keyhole.sources.Plural}). */
     static String count(long n, String plural) {
-        String unit = n == 1 && plural.endsWith("s") ? plural.substring(0, plural.length() - 1) : plural;
-        return String.format(Locale.ROOT, "%,d %s", n, unit);
+        return dev.keyhole.sources.Plural.of(n, plural);
     }
 
     private String localAddressText() {

@@ -312,7 +312,7 @@ class CollectorTest {
         // The log says the same in one line, as nfcapd logs each file.
         assertThat(log).contains("keyhole collect: completed " + c.completedFiles().get(0) + ": 3 flows from 1"
                 + " exporter in 6 datagrams, 1 datagram lost (sequence gaps), 1 rejected, 1 datagram not flow"
-                + " export; skipped: 1 sFlow samples without an IP header");
+                + " export; skipped: 1 sFlow sample without an IP header");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.keyhole.sources.pcap;
 import dev.keyhole.records.Ip;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.sources.InputFormat;
+import dev.keyhole.sources.Plural;
 import dev.keyhole.sources.RecordReader;
 import dev.keyhole.sources.Rejects;
 import dev.keyhole.sources.netflow.ExportDecoder;
@@ -267,18 +268,18 @@ public final class PcapReader implements RecordReader {
         void finish(long packets) {
             decoder.reportLoss(rejects, lastOffset);
             List<String> skipped = new ArrayList<>();
-            if (notExport > 0) skipped.add(notExport + " UDP datagrams that are not NetFlow v5/v9, IPFIX or sFlow v5");
-            if (notUdp > 0) skipped.add(notUdp + " IP packets that are not UDP");
-            if (notIp > 0) skipped.add(notIp + " frames that are not IPv4/IPv6");
-            if (fragments > 0) skipped.add(fragments + " IP fragments (not reassembled)");
-            if (badHeaders > 0) skipped.add(badHeaders + " packets with invalid IP/UDP headers");
+            if (notExport > 0) skipped.add(Plural.of(notExport, "UDP datagrams that are not NetFlow v5/v9, IPFIX or sFlow v5"));
+            if (notUdp > 0) skipped.add(Plural.of(notUdp, "IP packets that are not UDP"));
+            if (notIp > 0) skipped.add(Plural.of(notIp, "frames that are not IPv4/IPv6"));
+            if (fragments > 0) skipped.add(Plural.of(fragments, "IP fragments (not reassembled)"));
+            if (badHeaders > 0) skipped.add(Plural.of(badHeaders, "packets with invalid IP/UDP headers"));
             if (unsupportedPackets > 0) {
-                skipped.add(unsupportedPackets + " packets of unsupported link type(s) " + unsupportedLinks);
+                skipped.add(Plural.of(unsupportedPackets, "packets of unsupported link type(s) " + unsupportedLinks));
             }
-            if (truncated > 0) skipped.add(truncated + " packets too short for their link/IP/UDP headers");
+            if (truncated > 0) skipped.add(Plural.of(truncated, "packets too short for the link/IP/UDP headers"));
             if (cutExport > 0) {
-                rejects.atOffset(lastOffset, 0, cutExport + " flow export datagrams were cut short by the capture's"
-                        + " snaplen; decoded as far as they go");
+                rejects.atOffset(lastOffset, 0, Plural.of(cutExport, "flow export datagrams") + (cutExport == 1 ? " was" : " were")
+                        + " cut short by the capture's snaplen; decoded as far as they go");
             }
             if (!skipped.isEmpty()) {
                 rejects.atOffset(lastOffset, 0, "of " + packets + " packets, " + exportDatagrams

@@ -135,8 +135,8 @@ class PcapReaderTest {
         assertThat(r.flows().get(0).startMillis()).isEqualTo(MS - 10_000);
         assertThat(r.flows().get(0).endMillis()).isEqualTo(MS - 1_000);
         assertThat(r.messages()).singleElement().asString().endsWith("of 8 packets, 5 were flow export datagrams;"
-                + " skipped: 1 UDP datagrams that are not NetFlow v5/v9, IPFIX or sFlow v5, 1 IP packets that are not UDP,"
-                + " 1 IP fragments (not reassembled)");
+                + " skipped: 1 UDP datagram that is not NetFlow v5/v9, IPFIX or sFlow v5, 1 IP packet that is not UDP,"
+                + " 1 IP fragment (not reassembled)");
         assertThat(r.rejects().count()).isZero();
     }
 
@@ -325,7 +325,7 @@ class PcapReaderTest {
         Read r = read(w.toBytes());
         assertThat(r.flows()).hasSize(5);
         assertThat(r.messages()).anySatisfy(m -> assertThat(m).contains("message truncated").contains("records lost: 1"));
-        assertThat(r.messages()).anySatisfy(m -> assertThat(m).contains("1 flow export datagrams were cut short by the"
+        assertThat(r.messages()).anySatisfy(m -> assertThat(m).contains("1 flow export datagram was cut short by the"
                 + " capture's snaplen"));
     }
 

@@ -287,7 +287,7 @@ class SflowDecoderTest {
         }, r);
         assertThat(got).extracting(f -> f.startMillis() + " " + f.packets() + "/" + f.bytes())
                 .containsExactly(NOW + " 100/2800", (NOW + 2_000) + " 100/2800");
-        assertThat(r.messages()).singleElement().asString().contains("skipped: 1 UDP datagrams that are not NetFlow"
+        assertThat(r.messages()).singleElement().asString().contains("skipped: 1 UDP datagram that is not NetFlow"
                 + " v5/v9, IPFIX or sFlow v5");
     }
 
