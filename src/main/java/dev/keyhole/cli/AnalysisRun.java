@@ -17,6 +17,7 @@ import dev.keyhole.refdata.ReferenceSetup;
 import dev.keyhole.sources.InputFile;
 import dev.keyhole.sources.InputFormat;
 import dev.keyhole.sources.Inputs;
+import dev.keyhole.sources.Plural;
 import dev.keyhole.store.FlowStore;
 import dev.keyhole.store.parquet.ParquetWriter;
 
@@ -153,8 +154,7 @@ public final class AnalysisRun {
                     : s.storeAppend() ? FlowStore.append(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec())
                     : FlowStore.create(s.store(), s.profile(), FlowStore.DEFAULT_BATCH_ROWS, s.storeCodec());
             if (store != null && !store.removedLeftovers().isEmpty()) {
-                int left = store.removedLeftovers().size();
-                log.accept("note: store: removed " + left + (left == 1 ? " file" : " files") + " of an earlier append "
+                log.accept("note: store: removed " + Plural.of(store.removedLeftovers().size(), "files") + " of an earlier append "
                         + "that did not complete (its rows were never in the store)");
             }
             // The store is committed (store.json) only after the outputs are written: if anything

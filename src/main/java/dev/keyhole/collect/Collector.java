@@ -3,6 +3,7 @@ package dev.keyhole.collect;
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.Ip;
 import dev.keyhole.records.RecordSink;
+import dev.keyhole.sources.Plural;
 import dev.keyhole.sources.Rejects;
 import dev.keyhole.sources.netflow.ExportDecoder;
 
@@ -487,28 +488,23 @@ public final class Collector implements Closeable {
             long l = ((Number) e.get("lost")).longValue();
             if (l > 0) lost.merge((String) e.get("lostUnit"), l, Long::sum);
         }
-        StringBuilder sb = new StringBuilder(": " + count(flows, "flows") + " from " + count(exporters.size(), "exporters")
-                + " in " + count(((Number) st.get("datagrams")).longValue(), "datagrams"));
-        lost.forEach((unit, n) -> sb.append(", ").append(count(n, unit)).append(" lost (sequence gaps)"));
+        StringBuilder sb = new StringBuilder(": " + Plural.of(flows, "flows") + " from " + Plural.of(exporters.size(), "exporters")
+                + " in " + Plural.of(((Number) st.get("datagrams")).longValue(), "datagrams"));
+        lost.forEach((unit, n) -> sb.append(", ").append(Plural.of(n, unit)).append(" lost (sequence gaps)"));
         long rejected = ((Number) ((Map<String, Object>) st.get("rejects")).get("records")).longValue();
         if (rejected > 0) sb.append(String.format(Locale.ROOT, ", %,d rejected", rejected));
         long notExport = ((Number) st.get("notFlowExport")).longValue();
-        if (notExport > 0) sb.append(", ").append(count(notExport, "datagrams")).append(" not flow export");
+        if (notExport > 0) sb.append(", ").append(Plural.of(notExport, "datagrams")).append(" not flow export");
         Map<String, Long> skipped = (Map<String, Long>) st.get("skipped");
         if (!skipped.isEmpty()) {
             sb.append("; skipped:");
             String sep = " ";
             for (Map.Entry<String, Long> k : skipped.entrySet()) {
-                sb.append(sep).append(dev.keyhole.sources.Plural.of(k.getValue(), k.getKey()));
+                sb.append(sep).append(Plural.of(k.getValue(), k.getKey()));
                 sep = ", ";
             }
         }
         return sb.toString();
-    }
-
-    /** "1 datagram", "2 datagrams" ({@link dev.keyhole.sources.Plural}). */
-    static String count(long n, String plural) {
-        return dev.keyhole.sources.Plural.of(n, plural);
     }
 
     private String localAddressText() {

@@ -8,6 +8,7 @@ import dev.keyhole.findings.Findings.InputInfo;
 import dev.keyhole.records.FlowRecord;
 import dev.keyhole.records.RecordSink;
 import dev.keyhole.sources.InputFile;
+import dev.keyhole.sources.Plural;
 import dev.keyhole.sources.Readers;
 import dev.keyhole.sources.Rejects;
 
@@ -207,8 +208,7 @@ public final class EmbeddedEngine {
                 total += e.getValue();
                 sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
             }
-            log.accept("note: " + f.path() + ": skipped " + total + (total == 1 ? " event" : " events")
-                    + " Keyhole does not read (" + sb + ")");
+            log.accept("note: " + f.path() + ": skipped " + Plural.of(total, "events") + " Keyhole does not read (" + sb + ")");
         }
         return new FileRead(new InputInfo(f.path().toString(), f.format().id(), counted.count, rejects.count(),
                 rejects.messages()), counted.flows);
