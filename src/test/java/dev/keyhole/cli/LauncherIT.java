@@ -68,8 +68,7 @@ class LauncherIT {
         for (Path h : homes) {
             Optional<String> v = version(h);
             if (v.isEmpty() || !Files.isExecutable(h.resolve("bin/java"))) continue;
-            int major = Integer.parseInt(v.get().split("[.+-]")[0]);
-            if (major >= 13) byVersion.putIfAbsent(v.get(), h.toRealPath());
+            if (major(v.get()) >= 13) byVersion.putIfAbsent(v.get(), h.toRealPath());
         }
         return byVersion;
     }
@@ -81,9 +80,13 @@ class LauncherIT {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    /** The feature release of a JAVA_VERSION ("25.0.3" -> 25, "17" -> 17). */
+    private static int major(String version) {
+        return Integer.parseInt(version.split("[.+-]")[0]);
+    }
+
     private void check(String version, Path home) throws Exception {
-        int major = Integer.parseInt(version.split("[.+-]")[0]);
-        boolean aot = major >= 25;
+        boolean aot = major(version) >= 25;
         String what = aot ? "AOT cache" : "class-data archive";
         String record = aot ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=";
         String use = aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
