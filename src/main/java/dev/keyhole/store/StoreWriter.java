@@ -72,6 +72,15 @@ public final class StoreWriter implements FlowTap {
     private final long[] longs;
     /** The row group's attribution codes, in day order: gathered once for the seven columns. */
     private final int[] groupAttributions;
+    /**
+     * The row group's distinct attribution codes in order of first use ({@link #groupSlots}), a
+     * stamp per code marking those seen in the current group, and per code its index into an
+     * attribution column's chunk dictionary (-1: NULL); sized to the batch's distinct attributions.
+     */
+    private int[] groupSlots = new int[1024], slotStamp = new int[1024], slotIndex = new int[1024];
+    private int groupSlotCount, stamp;
+    /** An attribution column's batch codes to chunk indices (-1: not yet used), and the inverse. */
+    private int[] chunkIndex = unused(1024), chunkUsed = new int[1024];
     private final int[] ints;
     private final byte[] flags, defs;
     private final String[] texts;
@@ -294,14 +303,37 @@ public final class StoreWriter implements FlowTap {
         for (ColumnJob<?> c : columns) c.write(from, n);
     }
 
+    /** The row group's attribution codes, and its distinct ones in order of first use. */
     private void gatherAttributions(int from, int n) {
         int[] a = groupAttributions, o = order, codes = attributionCodes.codes;
-        for (int k = 0; k < n; k++) a[k] = codes[o[from + k]];
+        int distinct = attributionCodes.values.size() + 1; // code 0: no attribution
+        if (slotStamp.length < distinct) {
+            int len = Math.max(distinct, slotStamp.length * 2);
+            groupSlots = new int[len];
+            slotStamp = new int[len];
+            slotIndex = new int[len];
+            stamp = 0;
+        }
+        if (++stamp == 0) { // wrapped: stamps from 2^32 groups ago would look current
+            Arrays.fill(slotStamp, 0);
+            stamp = 1;
+        }
+        int[] seen = slotStamp, slots = groupSlots;
+        int st = stamp, count = 0;
+        for (int k = 0; k < n; k++) {
+            int c = codes[o[from + k]];
+            a[k] = c;
+            if (seen[c] != st) {
+                seen[c] = st;
+                slots[count++] = c;
+            }
+        }
+        groupSlotCount = count;
     }
 
     /**
      * How one kind of column is written. The row group's columns call these through one call site
-     * that sees eight of them (one instance per kind), so C2 compiles each kind once on its own:
+     * that sees nine of them (one instance per kind), so C2 compiles each kind once on its own:
      * when the 37 calls were written out, C2 inlined them all into one 65 KB method, compiled it up
      * to three times a run and spent 3.3 s of a 20 M-flow run's CPU on it (JFR; docs/store.md).
      */
@@ -322,7 +354,7 @@ public final class StoreWriter implements FlowTap {
 
     /** The column writers in {@link StoreSchema#FILE} order. */
     private ColumnJob<?>[] columns() {
-        ColumnWrite<long[]> int64 = this::int64;
+        ColumnWrite<long[]> int64 = this::int64, uint64 = this::uint64;
         ColumnWrite<short[]> uint16 = this::uint16;
         ColumnWrite<byte[]> uint8 = this::uint8, bool = this::bool;
         ColumnWrite<int[]> uint32OrNull = this::uint32OrNull;
@@ -333,11 +365,11 @@ public final class StoreWriter implements FlowTap {
                 new ColumnJob<>(startUs, int64),
                 new ColumnJob<>(endUs, int64),
                 new ColumnJob<>(localUs, int64),
-                new ColumnJob<>(srcHi, int64),
-                new ColumnJob<>(srcLo, int64),
+                new ColumnJob<>(srcHi, uint64),
+                new ColumnJob<>(srcLo, uint64),
                 new ColumnJob<>(srcPort, uint16),
-                new ColumnJob<>(dstHi, int64),
-                new ColumnJob<>(dstLo, int64),
+                new ColumnJob<>(dstHi, uint64),
+                new ColumnJob<>(dstLo, uint64),
                 new ColumnJob<>(dstPort, uint16),
                 new ColumnJob<>(localIsSrc, bool),
                 new ColumnJob<>(serverPort, uint16),
@@ -369,37 +401,83 @@ public final class StoreWriter implements FlowTap {
                 new ColumnJob<>(8, dictionary)};
     }
 
+    // The gathers below also find the chunk's least and greatest value (its statistics): the loop
+    // waits on its indexed loads anyway, and two more passes over the chunk took 0.5 s of CPU a
+    // 20 M-flow store (docs/store.md).
+
     private void int64(long[] a, int from, int n) throws IOException {
         long[] v = longs;
         int[] o = order;
-        for (int k = 0; k < n; k++) v[k] = a[o[from + k]];
-        parquet.int64(v, n, null);
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (int k = 0; k < n; k++) {
+            long x = a[o[from + k]];
+            v[k] = x;
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        parquet.int64(v, n, null, min, max);
+    }
+
+    /** UBIGINT: compared with the sign bit flipped, which orders them as unsigned. */
+    private void uint64(long[] a, int from, int n) throws IOException {
+        long[] v = longs;
+        int[] o = order;
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (int k = 0; k < n; k++) {
+            long x = a[o[from + k]];
+            v[k] = x;
+            long s = x ^ Long.MIN_VALUE;
+            min = Math.min(min, s);
+            max = Math.max(max, s);
+        }
+        parquet.int64(v, n, null, min ^ Long.MIN_VALUE, max ^ Long.MIN_VALUE);
     }
 
     private void uint16(short[] a, int from, int n) throws IOException {
-        int[] v = ints, o = order;
-        for (int k = 0; k < n; k++) v[k] = a[o[from + k]] & 0xFFFF;
-        parquet.int32(v, n, null);
+        long[] v = longs;
+        int[] o = order;
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (int k = 0; k < n; k++) {
+            long x = a[o[from + k]] & 0xFFFF;
+            v[k] = x;
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        parquet.int32Widened(v, n, null, min, max);
     }
 
     private void uint8(byte[] a, int from, int n) throws IOException {
-        int[] v = ints, o = order;
-        for (int k = 0; k < n; k++) v[k] = a[o[from + k]] & 0xFF;
-        parquet.int32(v, n, null);
+        long[] v = longs;
+        int[] o = order;
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (int k = 0; k < n; k++) {
+            long x = a[o[from + k]] & 0xFF;
+            v[k] = x;
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        parquet.int32Widened(v, n, null, min, max);
     }
 
     /** Unsigned 32-bit numbers (AS numbers), 0 stored as NULL. */
     private void uint32OrNull(int[] a, int from, int n) throws IOException {
-        int[] v = ints, o = order;
+        long[] v = longs;
+        int[] o = order;
         byte[] d = defs;
         int m = 0;
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
         for (int k = 0; k < n; k++) {
             int x = a[o[from + k]];
             d[k] = (byte) (x != 0 ? 1 : 0);
-            v[m] = x;
-            m += x != 0 ? 1 : 0;
+            long u = x & 0xFFFFFFFFL;
+            v[m] = u;
+            if (x != 0) {
+                min = Math.min(min, u);
+                max = Math.max(max, u);
+                m++;
+            }
         }
-        parquet.int32(v, m, m == n ? null : d);
+        parquet.int32Widened(v, m, m == n ? null : d, min, max);
     }
 
     private void bool(byte[] a, int from, int n) throws IOException {
@@ -431,27 +509,68 @@ public final class StoreWriter implements FlowTap {
             else strings(strings[column == NAME ? 0 : 1], from, n);
             return;
         }
+        if (attribute) {
+            attributeCodes(dict, n);
+            return;
+        }
         int[] v = ints, o = order, codes = dict.codes;
         byte[] d = defs;
         int m = 0;
-        if (attribute) {
-            int[] slots = groupAttributions;
-            for (int k = 0; k < n; k++) {
-                int s = slots[k];
-                int c = s == 0 ? 0 : codes[s - 1];
-                d[k] = (byte) (c != 0 ? 1 : 0);
-                v[m] = c - 1;
-                m += c != 0 ? 1 : 0;
-            }
-        } else {
-            for (int k = 0; k < n; k++) {
-                int c = codes[o[from + k]];
-                d[k] = (byte) (c != 0 ? 1 : 0);
-                v[m] = c - 1;
-                m += c != 0 ? 1 : 0;
-            }
+        for (int k = 0; k < n; k++) {
+            int c = codes[o[from + k]];
+            d[k] = (byte) (c != 0 ? 1 : 0);
+            v[m] = c - 1;
+            m += c != 0 ? 1 : 0;
         }
         parquet.dictionary(v, m, dict.bytes, dict.values.size(), m == n ? null : d);
+    }
+
+    /**
+     * An attribution column of the row group, dictionary-coded: its chunk indices are worked out
+     * once per distinct attribution of the group (in the order {@link ParquetWriter#dictionary}
+     * would number them per row, so the file is the same), then looked up per row.
+     */
+    private void attributeCodes(Dictionary dict, int n) throws IOException {
+        int[] codes = dict.codes, slots = groupSlots, index = slotIndex;
+        int size = dict.values.size() + 1;
+        if (chunkIndex.length < size) {
+            chunkIndex = unused(Math.max(size, chunkIndex.length * 2));
+            chunkUsed = new int[chunkIndex.length];
+        }
+        int[] chunk = chunkIndex, used = chunkUsed;
+        int u = 0;
+        boolean nulls = false;
+        for (int j = 0; j < groupSlotCount; j++) {
+            int s = slots[j];
+            int c = s == 0 ? 0 : codes[s - 1]; // the column's batch code, 1-based; 0 is NULL
+            int x = -1;
+            if (c != 0) {
+                x = chunk[c];
+                if (x < 0) {
+                    x = chunk[c] = u;
+                    used[u++] = c - 1;
+                }
+            } else {
+                nulls = true;
+            }
+            index[s] = x;
+        }
+        for (int j = 0; j < u; j++) chunk[used[j] + 1] = -1;
+        int[] v = ints, rows = groupAttributions;
+        if (!nulls) { // most columns of most groups: no definition levels to work out
+            for (int k = 0; k < n; k++) v[k] = index[rows[k]];
+            parquet.dictionaryCoded(v, n, dict.bytes, used, u, null);
+            return;
+        }
+        byte[] d = defs;
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            int x = index[rows[k]];
+            d[k] = (byte) (x >= 0 ? 1 : 0);
+            v[m] = x;
+            m += x >= 0 ? 1 : 0;
+        }
+        parquet.dictionaryCoded(v, m, dict.bytes, used, u, m == n ? null : d);
     }
 
     private void strings(String[] a, int from, int n) throws IOException {
@@ -497,6 +616,12 @@ public final class StoreWriter implements FlowTap {
             case 6 -> a.serviceCountry();
             default -> throw new IllegalArgumentException("no attribution column " + k);
         };
+    }
+
+    private static int[] unused(int length) {
+        int[] a = new int[length];
+        Arrays.fill(a, -1);
+        return a;
     }
 
     private static byte[][] utf8(List<String> names) {

@@ -503,6 +503,13 @@ class FlowStoreTest {
      */
     @Test
     void attributionColumnsReadBackPerRowWhetherSharedFreshOrPlain(@TempDir Path dir) throws Exception {
+        attributionsReadBack(dir.resolve("s"), 0);
+        // Row groups of 64 rows: each group codes its own attributions, some of a batch's not in it.
+        attributionsReadBack(dir.resolve("small-groups"), 64);
+    }
+
+    /** @param rowGroupRows 0 for the default */
+    private static void attributionsReadBack(Path store, int rowGroupRows) throws Exception {
         Attribution[] pool = new Attribution[300];
         for (int j = 0; j < pool.length; j++) {
             String cc = new String[] {"CN", "US", "RU"}[j % 3];
@@ -523,13 +530,13 @@ class FlowStoreTest {
                     null, NameSource.NONE);
             flows.add(new EnrichedFlow(f, Direction.OUTBOUND, true, s, r, 443, null, a, Obfuscation.TLS));
         }
-        Path store = dir.resolve("s");
         try (FlowStore st = FlowStore.create(store, PROFILE, 1000)) {
-            StoreWriter w = writer(st, "a");
+            StoreWriter w = rowGroupRows == 0 ? st.newWriter() : st.newWriter(rowGroupRows, 1 << 20);
+            w.file(new InputFile(Path.of("a"), InputFormat.IPFIX, false, 0));
             for (EnrichedFlow e : flows) w.accept(e);
             st.finish();
         }
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+        if (rowGroupRows == 0) try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT regexp_extract(file_name, 'part-0-(\\d)', 1), path_in_schema, encodings"
                      + " FROM parquet_metadata('" + store + "/*/*.parquet') WHERE path_in_schema IN ('remote_country',"
                      + " 'remote_city') ORDER BY ALL")) {

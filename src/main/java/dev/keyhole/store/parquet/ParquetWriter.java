@@ -174,7 +174,23 @@ public final class ParquetWriter {
     /** The next column, INT64: {@code n} values. */
     public void int64(long[] v, int n, byte[] defs) throws IOException {
         Field f = next(Field.Physical.INT64);
-        numbers(f, chunk(f, n, defs), v, n, defs, false);
+        Chunk c = chunk(f, n, defs);
+        long min = 0, max = 0;
+        if (n > 0) {
+            min = f.unsigned() ? extremeUnsigned(v, n, -1) : extreme(v, n, -1);
+            max = f.unsigned() ? extremeUnsigned(v, n, 1) : extreme(v, n, 1);
+        }
+        numbers(f, c, v, n, defs, false, min, max);
+    }
+
+    /**
+     * {@link #int64} with the values' least and greatest (in the column's order, unsigned for
+     * UINT_64) already known: a caller that gathers the values anyway finds them in the same loop,
+     * instead of two more passes over the chunk here.
+     */
+    public void int64(long[] v, int n, byte[] defs, long min, long max) throws IOException {
+        Field f = next(Field.Physical.INT64);
+        numbers(f, chunk(f, n, defs), v, n, defs, false, min, max);
     }
 
     /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
@@ -186,7 +202,17 @@ public final class ParquetWriter {
         // Unsigned ones widened as unsigned, so one signed comparison gives min and max for both.
         if (f.unsigned()) for (int i = 0; i < n; i++) w[i] = v[i] & 0xFFFFFFFFL;
         else for (int i = 0; i < n; i++) w[i] = v[i];
-        numbers(f, c, w, n, defs, true);
+        long min = n > 0 ? extreme(w, n, -1) : 0, max = n > 0 ? extreme(w, n, 1) : 0;
+        numbers(f, c, w, n, defs, true, min, max);
+    }
+
+    /**
+     * {@link #int32} from values already widened to longs (UINT_32 ones zero-extended), with their
+     * least and greatest known: the caller's gather loop does the widening and finds both.
+     */
+    public void int32Widened(long[] w, int n, byte[] defs, long min, long max) throws IOException {
+        Field f = next(Field.Physical.INT32);
+        numbers(f, chunk(f, n, defs), w, n, defs, true, min, max);
     }
 
     /**
@@ -194,13 +220,13 @@ public final class ParquetWriter {
      * {@link NumberDictionary#MAX} distinct values (and no more than one per 8 rows), else
      * DELTA_BINARY_PACKED. Both take far fewer bytes than PLAIN for flow data (constant columns,
      * small counters, times in arrival order), so there is less to compress and write.
+     * {@code min} and {@code max} (ignored when n is 0) are the statistics.
      */
-    private void numbers(Field f, Chunk c, long[] v, int n, byte[] defs, boolean int32) throws IOException {
+    private void numbers(Field f, Chunk c, long[] v, int n, byte[] defs, boolean int32, long min, long max) throws IOException {
         int bytes = int32 ? 4 : 8;
         if (n > 0) {
-            boolean unsigned = !int32 && f.unsigned();
-            c.min = le(unsigned ? extremeUnsigned(v, n, -1) : extreme(v, n, -1), bytes);
-            c.max = le(unsigned ? extremeUnsigned(v, n, 1) : extreme(v, n, 1), bytes);
+            c.min = le(min, bytes);
+            c.max = le(max, bytes);
         }
         if (mapped.length < n) mapped = new int[Math.max(n, rowGroupRows)];
         int limit = Math.min(NumberDictionary.MAX, Math.max(1, n / 8));
@@ -211,7 +237,7 @@ public final class ParquetWriter {
             if (int32) for (int j = 0; j < u; j++) body.i32((int) values[j]);
             else body.i64s(values, 0, u);
             page(c, DICTIONARY_PAGE, u, PLAIN);
-            codes(f, c, defs, n, u);
+            codes(f, c, defs, mapped, n, u);
             return;
         }
         int rows = group.rows, perPage = Math.max(1, pageBytes / bytes), k = 0;
@@ -244,15 +270,15 @@ public final class ParquetWriter {
         return e;
     }
 
-    /** The data pages of a dictionary-encoded chunk: {@link #mapped}{@code [0..n)}, codes below u. */
-    private void codes(Field f, Chunk c, byte[] defs, int n, int u) throws IOException {
+    /** The data pages of a dictionary-encoded chunk: {@code values[0..n)}, codes below u. */
+    private void codes(Field f, Chunk c, byte[] defs, int[] values, int n, int u) throws IOException {
         int width = Hybrid.width(u - 1);
         int rows = group.rows, perPage = Math.max(1, pageBytes / 4), k = 0;
         for (int r = 0; r < rows; ) {
             int end = Math.min(rows, r + perPage);
             int cnt = levels(f, defs, r, end);
             body.u8(width);
-            Hybrid.encode(body, mapped, k, k + cnt, width);
+            Hybrid.encode(body, values, k, k + cnt, width);
             k += cnt;
             dataPage(c, end - r, RLE_DICTIONARY);
             r = end;
@@ -331,21 +357,43 @@ public final class ParquetWriter {
                 }
                 mapped[i] = m;
             }
-            byte[] min = dictionary[used[0]], max = min;
-            body.reset();
-            for (int j = 0; j < u; j++) {
-                byte[] b = dictionary[used[j]];
-                body.i32(b.length);
-                body.bytes(b, 0, b.length);
-                if (Arrays.compareUnsigned(b, min) < 0) min = b;
-                if (Arrays.compareUnsigned(b, max) > 0) max = b;
-            }
-            stringStats(c, min, max);
         } finally {
             for (int j = 0; j < u; j++) remap[used[j]] = -1;
         }
+        dictionaryPage(c, dictionary, used, u);
+        codes(f, c, defs, mapped, n, u);
+    }
+
+    /**
+     * {@link #dictionary} for a caller that has made the chunk's codes itself: {@code codes[0..n)}
+     * below {@code u}, code j standing for {@code dictionary[used[j]]}, numbered in order of first use
+     * as {@link #dictionary} numbers them (the files come out the same). The store codes its
+     * attribution columns once per distinct attribution this way rather than once per row.
+     */
+    public void dictionaryCoded(int[] codes, int n, byte[][] dictionary, int[] used, int u, byte[] defs) throws IOException {
+        if (n == 0) {
+            strings(new String[0], 0, defs);
+            return;
+        }
+        Field f = next(Field.Physical.BYTE_ARRAY);
+        Chunk c = chunk(f, n, defs);
+        dictionaryPage(c, dictionary, used, u);
+        codes(f, c, defs, codes, n, u);
+    }
+
+    /** The dictionary page of entries {@code dictionary[used[0..u)]}, and the chunk's statistics. */
+    private void dictionaryPage(Chunk c, byte[][] dictionary, int[] used, int u) throws IOException {
+        byte[] min = dictionary[used[0]], max = min;
+        body.reset();
+        for (int j = 0; j < u; j++) {
+            byte[] b = dictionary[used[j]];
+            body.i32(b.length);
+            body.bytes(b, 0, b.length);
+            if (Arrays.compareUnsigned(b, min) < 0) min = b;
+            if (Arrays.compareUnsigned(b, max) > 0) max = b;
+        }
+        stringStats(c, min, max);
         page(c, DICTIONARY_PAGE, u, PLAIN);
-        codes(f, c, defs, n, u);
     }
 
     /** The next column, BYTE_ARRAY, PLAIN: {@code n} non-null strings, written as UTF-8. */
