@@ -1,5 +1,9 @@
 package dev.keyhole.store.parquet;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Parquet's DELTA_BINARY_PACKED encoding for INT32 and INT64 values: a header (block size 128, 4
  * miniblocks of 32, the value count, the first value zigzag-varint), then per block the smallest
@@ -9,6 +13,7 @@ package dev.keyhole.store.parquet;
  */
 final class Delta {
     static final int BLOCK = 128, MINIBLOCKS = 4, MINI = BLOCK / MINIBLOCKS;
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final long[] deltas = new long[BLOCK];
 
@@ -64,17 +69,19 @@ final class Delta {
     /** 32 values of {@code width} bits from {@code d[lo..hi)}, zeros past hi: 4 * width bytes. */
     private static void pack(Buf out, long[] d, int lo, int hi, int width) {
         if (width == 0) return;
+        for (int k = hi; k < lo + MINI; k++) d[k] = 0; // a last, partial miniblock
         out.ensure(4 * width + 8);
         byte[] a = out.a;
         int p = out.n;
         long acc = 0;
         int bits = 0;
         for (int k = lo; k < lo + MINI; k++) {
-            long x = k < hi ? d[k] : 0;
+            long x = d[k];
             acc |= x << bits;
             int total = bits + width;
             if (total >= 64) {
-                for (int s = 0; s < 64; s += 8) a[p++] = (byte) (acc >>> s);
+                LONG.set(a, p, acc);
+                p += 8;
                 int used = 64 - bits; // bits of x already in acc
                 acc = used == 64 ? 0 : x >>> used;
                 bits = total - 64;
