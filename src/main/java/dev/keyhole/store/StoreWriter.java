@@ -403,7 +403,8 @@ public final class StoreWriter implements FlowTap {
 
     // The gathers below also find the chunk's least and greatest value (its statistics): the loop
     // waits on its indexed loads anyway, and two more passes over the chunk took 0.5 s of CPU a
-    // 20 M-flow store (docs/store.md).
+    // 20 M-flow store (docs/store.md). One loop per primitive array type on purpose: a shared one
+    // would box the values or make a call per value.
 
     private void int64(long[] a, int from, int n) throws IOException {
         long[] v = longs;
