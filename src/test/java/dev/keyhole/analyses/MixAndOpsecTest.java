@@ -48,6 +48,37 @@ class MixAndOpsecTest {
                 Obfuscation.PLAIN);
     }
 
+    /**
+     * A service gets a change row between two periods when its share is at least 1 % in either,
+     * with a zero count where it is absent; the rows come sorted by service id.
+     */
+    @Test
+    void serviceChangesCoverServicesOverTheBarInEitherPeriodSortedById() {
+        AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));
+        ActivityMixAnalysis mix = new ActivityMixAnalysis(ctx);
+        String a = "2017-05-02T03:00:00Z", b = "2018-05-02T03:00:00Z";
+        // Period a, 1,000 flows: zeta 900, tiny 9 (0.9 %), alpha 10 (1.0 %), 81 services of one flow each.
+        for (int k = 0; k < 900; k++) mix.accept(Flows.out(a, "zeta", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        for (int k = 0; k < 9; k++) mix.accept(Flows.out(a, "tiny", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        for (int k = 0; k < 10; k++) mix.accept(Flows.out(a, "alpha", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        for (int k = 0; k < 81; k++) mix.accept(Flows.out(a, "as:" + (64600 + k), Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        // Period b, 1,000 flows: zeta 950, tiny 5, middle 45 (new, 4.5 %).
+        for (int k = 0; k < 950; k++) mix.accept(Flows.out(b, "zeta", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        for (int k = 0; k < 5; k++) mix.accept(Flows.out(b, "tiny", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        for (int k = 0; k < 45; k++) mix.accept(Flows.out(b, "middle", Category.OTHER, Origin.OTHER, Obfuscation.PLAIN, 10));
+        Findings f = new Findings();
+        mix.finish(f);
+        List<ActivityMix.ShareChange> services = f.activityMix.changes().stream()
+                .filter(c -> c.dimension().equals("service")).toList();
+        assertThat(services).extracting(ActivityMix.ShareChange::key).containsExactly("alpha", "middle", "zeta");
+        assertThat(services.get(0).shareFrom()).isEqualTo(0.01);
+        assertThat(services.get(0).shareTo()).isEqualTo(0.0);
+        assertThat(services.get(1).shareFrom()).isEqualTo(0.0);
+        assertThat(services.get(1).shareTo()).isEqualTo(0.045);
+        assertThat(services.get(2).shareFrom()).isEqualTo(0.9);
+        assertThat(services.get(2).shareTo()).isEqualTo(0.95);
+    }
+
     @Test
     void sharesPerPeriodAndMonthAndMergeEqualsSinglePass() {
         AnalysisContext ctx = new AnalysisContext(PatternOfLifeAnalysisTest.profile(PERIODS));

@@ -319,13 +319,14 @@ public final class ActivityMixAnalysis implements Analysis<ActivityMixAnalysis> 
                 if (f1 + f2 > 0) l.add(change("origin", o.id(), a, b, f1, x.total.flows, f2, y.total.flows));
             }
             Map<String, Counter2> xs = x.services(), ys = y.services();
-            java.util.TreeSet<String> svc = new java.util.TreeSet<>(xs.keySet());
-            svc.addAll(ys.keySet());
+            // Only services over the bar in either period, sorted by id: a bucket can hold thousands
+            // of ASN-named services, and sorting all of them for each pair of periods was most of finish().
+            java.util.TreeSet<String> svc = new java.util.TreeSet<>();
+            xs.forEach((s, c) -> { if (share(c.flows, x.total.flows) >= MIN_SERVICE_SHARE_FOR_CHANGE) svc.add(s); });
+            ys.forEach((s, c) -> { if (share(c.flows, y.total.flows) >= MIN_SERVICE_SHARE_FOR_CHANGE) svc.add(s); });
             for (String s : svc) {
-                long f1 = xs.getOrDefault(s, new Counter2()).flows;
-                long f2 = ys.getOrDefault(s, new Counter2()).flows;
-                if (share(f1, x.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE
-                        && share(f2, y.total.flows) < MIN_SERVICE_SHARE_FOR_CHANGE) continue;
+                Counter2 c1 = xs.get(s), c2 = ys.get(s);
+                long f1 = c1 == null ? 0 : c1.flows, f2 = c2 == null ? 0 : c2.flows;
                 l.add(change("service", s, a, b, f1, x.total.flows, f2, y.total.flows));
             }
         }
