@@ -173,14 +173,13 @@ public final class ParquetWriter {
 
     /** The next column, INT64: {@code n} values. */
     public void int64(long[] v, int n, byte[] defs) throws IOException {
-        Field f = next(Field.Physical.INT64);
-        Chunk c = chunk(f, n, defs);
+        boolean unsigned = next(Field.Physical.INT64).unsigned();
         long min = 0, max = 0;
-        if (n > 0) {
-            min = f.unsigned() ? extremeUnsigned(v, n, -1) : extreme(v, n, -1);
-            max = f.unsigned() ? extremeUnsigned(v, n, 1) : extreme(v, n, 1);
+        if (n > 0 && n <= v.length) { // a wrong n is reported by chunk(), not as an index error here
+            min = unsigned ? extremeUnsigned(v, n, -1) : extreme(v, n, -1);
+            max = unsigned ? extremeUnsigned(v, n, 1) : extreme(v, n, 1);
         }
-        numbers(f, c, v, n, defs, false, min, max);
+        int64(v, n, defs, min, max);
     }
 
     /**
@@ -195,15 +194,18 @@ public final class ParquetWriter {
 
     /** The next column, INT32: {@code n} values (UINT_32 ones as the int of the same bits). */
     public void int32(int[] v, int n, byte[] defs) throws IOException {
-        Field f = next(Field.Physical.INT32);
-        Chunk c = chunk(f, n, defs);
-        if (wide.length < n) wide = new long[Math.max(n, rowGroupRows)];
-        long[] w = wide;
-        // Unsigned ones widened as unsigned, so one signed comparison gives min and max for both.
-        if (f.unsigned()) for (int i = 0; i < n; i++) w[i] = v[i] & 0xFFFFFFFFL;
-        else for (int i = 0; i < n; i++) w[i] = v[i];
-        long min = n > 0 ? extreme(w, n, -1) : 0, max = n > 0 ? extreme(w, n, 1) : 0;
-        numbers(f, c, w, n, defs, true, min, max);
+        boolean unsigned = next(Field.Physical.INT32).unsigned();
+        long min = 0, max = 0;
+        if (n > 0 && n <= v.length) { // a wrong n is reported by chunk(), not as an index error here
+            if (wide.length < n) wide = new long[Math.max(n, rowGroupRows)];
+            long[] w = wide;
+            // Unsigned ones widened as unsigned, so one signed comparison gives min and max for both.
+            if (unsigned) for (int i = 0; i < n; i++) w[i] = v[i] & 0xFFFFFFFFL;
+            else for (int i = 0; i < n; i++) w[i] = v[i];
+            min = extreme(w, n, -1);
+            max = extreme(w, n, 1);
+        }
+        int32Widened(wide, n, defs, min, max);
     }
 
     /**
