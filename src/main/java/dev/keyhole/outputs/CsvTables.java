@@ -78,14 +78,25 @@ public final class CsvTables {
 
         ActivityMix am = f.activityMix;
         ActivityMix.Monthly m = am == null ? null : am.monthly();
-        ts.add(categories("activity_by_category.csv", "period", am == null ? null : am.byCategory()));
-        ts.add(services("activity_by_service.csv", "period", am == null ? null : am.byService()));
-        ts.add(companies("activity_by_company.csv", "period", am == null ? null : am.byCompany()));
-        ts.add(origins("activity_by_origin.csv", "period", am == null ? null : am.byOrigin()));
-        ts.add(categories("activity_monthly_by_category.csv", "month", m == null ? null : m.byCategory()));
-        ts.add(services("activity_monthly_by_service.csv", "month", m == null ? null : m.byService()));
-        ts.add(companies("activity_monthly_by_company.csv", "month", m == null ? null : m.byCompany()));
-        ts.add(origins("activity_monthly_by_origin.csv", "month", m == null ? null : m.byOrigin()));
+        Table byCategory = categories("activity_by_category.csv", "period", am == null ? null : am.byCategory());
+        Table byService = services("activity_by_service.csv", "period", am == null ? null : am.byService());
+        Table byCompany = companies("activity_by_company.csv", "period", am == null ? null : am.byCompany());
+        Table byOrigin = origins("activity_by_origin.csv", "period", am == null ? null : am.byOrigin());
+        ts.addAll(List.of(byCategory, byService, byCompany, byOrigin));
+        // When the periods are the months, the monthly lists are the same lists: their rows are
+        // formatted once and written under the "month" header.
+        ts.add(am != null && m != null && m.byCategory() == am.byCategory()
+                ? byCategory.withHeader("activity_monthly_by_category.csv", "month")
+                : categories("activity_monthly_by_category.csv", "month", m == null ? null : m.byCategory()));
+        ts.add(am != null && m != null && m.byService() == am.byService()
+                ? byService.withHeader("activity_monthly_by_service.csv", "month")
+                : services("activity_monthly_by_service.csv", "month", m == null ? null : m.byService()));
+        ts.add(am != null && m != null && m.byCompany() == am.byCompany()
+                ? byCompany.withHeader("activity_monthly_by_company.csv", "month")
+                : companies("activity_monthly_by_company.csv", "month", m == null ? null : m.byCompany()));
+        ts.add(am != null && m != null && m.byOrigin() == am.byOrigin()
+                ? byOrigin.withHeader("activity_monthly_by_origin.csv", "month")
+                : origins("activity_monthly_by_origin.csv", "month", m == null ? null : m.byOrigin()));
 
         Table changes = new Table("activity_changes.csv", "dimension", "key", "from", "to", "share_from",
                 "share_to", "delta", "z", "p_value", "significant");
@@ -217,24 +228,42 @@ public final class CsvTables {
     static final class Table {
         final String file;
         final List<String> header;
-        final List<List<String>> rows = new ArrayList<>();
+        final List<List<String>> rows;
+        // the rows as CSV text, kept once rendered for the tables that share them
+        private final String[] body;
 
         Table(String file, String... header) {
+            this(file, Arrays.asList(header), new ArrayList<>(), new String[1]);
+        }
+
+        private Table(String file, List<String> header, List<List<String>> rows, String[] body) {
             this.file = file;
-            this.header = Arrays.asList(header);
+            this.header = header;
+            this.rows = rows;
+            this.body = body;
+        }
+
+        /** This table's rows (the same, not a copy) in {@code file}, with {@code firstColumn} as its first heading. */
+        Table withHeader(String file, String firstColumn) {
+            List<String> h = new ArrayList<>(header);
+            h.set(0, firstColumn);
+            return new Table(file, h, rows, body);
         }
 
         void row(Object... cells) {
             List<String> r = new ArrayList<>(cells.length);
             for (Object c : cells) r.add(cell(c));
             rows.add(r);
+            body[0] = null;
         }
 
         String render() {
-            StringBuilder sb = new StringBuilder();
-            sb.append(String.join(",", header)).append("\r\n");
-            for (List<String> r : rows) sb.append(String.join(",", r)).append("\r\n");
-            return sb.toString();
+            if (body[0] == null) {
+                StringBuilder sb = new StringBuilder();
+                for (List<String> r : rows) sb.append(String.join(",", r)).append("\r\n");
+                body[0] = sb.toString();
+            }
+            return String.join(",", header) + "\r\n" + body[0];
         }
     }
 }

@@ -74,6 +74,38 @@ class CsvTablesTest {
         assertThat(j.get("text")).contains("from 4% to 8% of conversations, while");
     }
 
+    /**
+     * With the months as the periods the monthly lists are the period lists themselves: their rows
+     * are formatted once and written under both headers; otherwise each table has its own rows.
+     */
+    @Test
+    void monthlyTablesHoldTheMonthlyRowsWhetherOrNotTheyAreThePeriodLists() throws IOException {
+        Findings separate = SampleFindings.build(true);
+        var am = separate.activityMix;
+        assertThat(am.monthly().byService()).isNotSameAs(am.byService());
+        CsvTables.write(separate, dir.resolve("separate"));
+        for (String t : List.of("category", "service", "company", "origin")) {
+            String periods = Files.readString(dir.resolve("separate/activity_by_" + t + ".csv"));
+            String months = Files.readString(dir.resolve("separate/activity_monthly_by_" + t + ".csv"));
+            assertThat(months).as(t).startsWith("month," + t + ",").isNotEqualTo(periods.replaceFirst("^period", "month"));
+        }
+        assertThat(Files.readString(dir.resolve("separate/activity_monthly_by_service.csv")).lines().count())
+                .isEqualTo(am.monthly().byService().size() + 1);
+
+        Findings shared = SampleFindings.build(true);
+        var m = shared.activityMix.monthly();
+        shared.activityMix = new dev.keyhole.findings.ActivityMix(m.byCategory(), m.byService(), m.byCompany(),
+                m.byOrigin(), m, shared.activityMix.changes());
+        CsvTables.write(shared, dir.resolve("shared"));
+        for (String t : List.of("category", "service", "company", "origin")) {
+            String periods = Files.readString(dir.resolve("shared/activity_by_" + t + ".csv"));
+            String months = Files.readString(dir.resolve("shared/activity_monthly_by_" + t + ".csv"));
+            assertThat(periods).as(t).startsWith("period," + t + ",");
+            assertThat(months).as(t).isEqualTo(periods.replaceFirst("^period", "month"))
+                    .isEqualTo(Files.readString(dir.resolve("separate/activity_monthly_by_" + t + ".csv")));
+        }
+    }
+
     @Test
     void attackerTextIsQuotedAndFormulaGuarded() throws IOException {
         CsvTables.write(SampleFindings.build(true), dir);
