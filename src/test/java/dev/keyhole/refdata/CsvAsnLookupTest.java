@@ -172,6 +172,18 @@ class CsvAsnLookupTest {
         assertThat(again.fromSnapshot()).isFalse();
         assertThat(again.lookup(Ip.parse("8.8.8.8"))).isEqualTo(parsed.lookup(Ip.parse("8.8.8.8")));
         assertThat(CsvAsnLookup.load(List.of(v4, v6), snaps).fromSnapshot()).isTrue();
+        // The same size with one byte changed (an AS number, a range, an organisation's name): the
+        // checksum catches it, so the file is parsed again, not read with a wrong answer.
+        whole = Files.readAllBytes(bin);
+        for (int at : new int[] {whole.length / 3, whole.length / 2, whole.length - 1}) {
+            byte[] flipped = whole.clone();
+            flipped[at] ^= 0x10;
+            Files.write(bin, flipped);
+            CsvAsnLookup reparsed = CsvAsnLookup.load(List.of(v4, v6), snaps);
+            assertThat(reparsed.fromSnapshot()).as("byte %d changed", at).isFalse();
+            assertThat(reparsed.lookup(Ip.parse("8.8.8.8"))).isEqualTo(parsed.lookup(Ip.parse("8.8.8.8")));
+            assertThat(Files.readAllBytes(bin)).as("rewritten").isEqualTo(whole);
+        }
 
         // Changed data: parsed again, with the new answer.
         Files.writeString(v4, V4.replace("15169,Google LLC", "15169,Google LLC (renamed)"));
