@@ -1,5 +1,6 @@
 package dev.keyhole.outputs;
 
+import dev.keyhole.findings.ActivityMix;
 import dev.keyhole.findings.Findings;
 import dev.keyhole.findings.PatternOfLife;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,35 @@ class FindingsJsonTest {
         // Streamed through a temporary sibling that is gone once the file is in place.
         try (var files = Files.list(file.getParent())) {
             assertThat(files).containsExactly(file);
+        }
+    }
+
+    /**
+     * The activity mix's rows are written by hand-written serializers: the text must be exactly what
+     * Jackson's own record serialization gives, pretty and compact, with NULL texts, non-finite
+     * numbers, hostile and non-BMP text.
+     */
+    @Test
+    void theHandWrittenRowSerializersWriteWhatJacksonWrites() throws IOException {
+        Findings f = SampleFindings.build(true);
+        var am = f.activityMix;
+        List<ActivityMix.ServiceShare> services = new java.util.ArrayList<>(am.byService());
+        services.add(new ActivityMix.ServiceShare("2018-01", "as:4837", null, null, null, null, 0, 0, Double.NaN,
+                Double.POSITIVE_INFINITY));
+        services.add(new ActivityMix.ServiceShare("p\"1\u2028", "\uD83D\uDE00", "</script>\u0001", "co, \"x\"", "vpn",
+                "other", Long.MAX_VALUE, -1, -0.0, 1e-300));
+        List<ActivityMix.CompanyShare> companies = new java.util.ArrayList<>(am.byCompany());
+        companies.add(new ActivityMix.CompanyShare(null, null, 1, 2, Double.NaN, 0.5));
+        List<ActivityMix.ShareChange> changes = new java.util.ArrayList<>(am.changes());
+        changes.add(new ActivityMix.ShareChange("service", null, "a", null, Double.NEGATIVE_INFINITY, 1.0 / 3, 0,
+                Double.NaN, 1.2e-240, false));
+        f.activityMix = new ActivityMix(am.byCategory(), services, companies, am.byOrigin(),
+                new ActivityMix.Monthly(am.monthly().byCategory(), services, companies, am.monthly().byOrigin()), changes);
+        var jackson = FindingsJson.mapper(false);
+        for (boolean pretty : new boolean[] {true, false}) {
+            String ours = FindingsJson.toJson(f, pretty);
+            assertThat(ours).as("pretty %s", pretty).isEqualTo(FindingsJson.text(jackson, f, pretty))
+                    .contains("\"as:4837\"", "\"pValue\"", "co, \\\"x\\\"");
         }
     }
 
