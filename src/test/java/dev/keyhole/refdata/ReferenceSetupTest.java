@@ -111,6 +111,29 @@ class ReferenceSetupTest {
         assertThat(npmRuns()).isEqualTo(2);
     }
 
+    /**
+     * Whatever the packages' licence texts hold (indicators of other formats, escapes, words that read
+     * as booleans or numbers elsewhere, text outside the BMP), the manifest reads back exactly and a
+     * complete cache is not set up again.
+     */
+    @Test
+    void theManifestReadsBackExactlyWhateverItsTextsHold() throws IOException {
+        ReferenceSetup setup = new ReferenceSetup(cache, fakeNpm(0), log);
+        RefManifest m = setup.ensure();
+        String odd = "SEE: #{}[],&*!|>'\"%@` \t\n\\ \u00fcn\u00ef \uD83D\uDE00 \u0001 ~ - ? yes";
+        List<RefManifest.PackageEntry> pkgs = new java.util.ArrayList<>();
+        for (RefManifest.PackageEntry p : m.packages()) {
+            pkgs.add(new RefManifest.PackageEntry(p.name(), p.version(), odd,
+                    List.of("on", "null", "1e3", "0x1F", "2026-01-01", "~", odd), p.files()));
+        }
+        RefManifest written = new RefManifest(m.schema(), m.createdAt(), pkgs);
+        new ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValue(cache.resolve(ReferenceSetup.MANIFEST).toFile(), written);
+        assertThat(setup.installed()).isEqualTo(written);
+        assertThat(setup.ensure()).isEqualTo(written);
+        assertThat(npmRuns()).isEqualTo(1);
+    }
+
     @Test
     void referenceDataOpensTheCacheAndDescribesIt() throws IOException {
         ReferenceSetup setup = new ReferenceSetup(cache, fakeNpm(0), log);
