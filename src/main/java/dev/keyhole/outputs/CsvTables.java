@@ -83,20 +83,14 @@ public final class CsvTables {
         Table byCompany = companies("activity_by_company.csv", "period", am == null ? null : am.byCompany());
         Table byOrigin = origins("activity_by_origin.csv", "period", am == null ? null : am.byOrigin());
         ts.addAll(List.of(byCategory, byService, byCompany, byOrigin));
-        // When the periods are the months, the monthly lists are the same lists: their rows are
-        // formatted once and written under the "month" header.
-        ts.add(am != null && m != null && m.byCategory() == am.byCategory()
-                ? byCategory.withHeader("activity_monthly_by_category.csv", "month")
-                : categories("activity_monthly_by_category.csv", "month", m == null ? null : m.byCategory()));
-        ts.add(am != null && m != null && m.byService() == am.byService()
-                ? byService.withHeader("activity_monthly_by_service.csv", "month")
-                : services("activity_monthly_by_service.csv", "month", m == null ? null : m.byService()));
-        ts.add(am != null && m != null && m.byCompany() == am.byCompany()
-                ? byCompany.withHeader("activity_monthly_by_company.csv", "month")
-                : companies("activity_monthly_by_company.csv", "month", m == null ? null : m.byCompany()));
-        ts.add(am != null && m != null && m.byOrigin() == am.byOrigin()
-                ? byOrigin.withHeader("activity_monthly_by_origin.csv", "month")
-                : origins("activity_monthly_by_origin.csv", "month", m == null ? null : m.byOrigin()));
+        ts.add(monthly(byCategory, am == null ? null : am.byCategory(), m == null ? null : m.byCategory(),
+                CsvTables::categories));
+        ts.add(monthly(byService, am == null ? null : am.byService(), m == null ? null : m.byService(),
+                CsvTables::services));
+        ts.add(monthly(byCompany, am == null ? null : am.byCompany(), m == null ? null : m.byCompany(),
+                CsvTables::companies));
+        ts.add(monthly(byOrigin, am == null ? null : am.byOrigin(), m == null ? null : m.byOrigin(),
+                CsvTables::origins));
 
         Table changes = new Table("activity_changes.csv", "dimension", "key", "from", "to", "share_from",
                 "share_to", "delta", "z", "p_value", "significant");
@@ -143,6 +137,22 @@ public final class CsvTables {
         }
         ts.add(js);
         return ts;
+    }
+
+    /** Builds a table of {@code rows} in {@code file} with {@code time} as the first column's heading. */
+    private interface TableOf<T> {
+        Table of(String file, String time, List<T> rows);
+    }
+
+    /**
+     * The monthly table beside {@code periods} (activity_monthly_by_… for activity_by_…). When the
+     * periods are the months, the monthly list is the period list itself: its rows, formatted once,
+     * are written under the "month" heading.
+     */
+    private static <T> Table monthly(Table periods, List<T> periodRows, List<T> monthRows, TableOf<T> build) {
+        String file = periods.file.replace("activity_by_", "activity_monthly_by_");
+        return monthRows != null && monthRows == periodRows ? periods.withHeader(file, "month")
+                : build.of(file, "month", monthRows);
     }
 
     private static Table categories(String file, String time, List<CategoryShare> rows) {

@@ -134,54 +134,55 @@ public final class FindingsJson {
      */
     private static SimpleModule activityRows() {
         SimpleModule m = new SimpleModule("keyhole-activity-rows");
-        m.addSerializer(ActivityMix.ServiceShare.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(ActivityMix.ServiceShare r, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartObject(r);
-                g.writeStringField("period", r.period());
-                g.writeStringField("service", r.service());
-                g.writeStringField("name", r.name());
-                g.writeStringField("company", r.company());
-                g.writeStringField("category", r.category());
-                g.writeStringField("origin", r.origin());
-                g.writeNumberField("flows", r.flows());
-                g.writeNumberField("bytes", r.bytes());
-                number(g, "share", r.share());
-                number(g, "byteShare", r.byteShare());
-                g.writeEndObject();
-            }
+        row(m, ActivityMix.ServiceShare.class, (r, g) -> {
+            g.writeStringField("period", r.period());
+            g.writeStringField("service", r.service());
+            g.writeStringField("name", r.name());
+            g.writeStringField("company", r.company());
+            g.writeStringField("category", r.category());
+            g.writeStringField("origin", r.origin());
+            g.writeNumberField("flows", r.flows());
+            g.writeNumberField("bytes", r.bytes());
+            number(g, "share", r.share());
+            number(g, "byteShare", r.byteShare());
         });
-        m.addSerializer(ActivityMix.CompanyShare.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(ActivityMix.CompanyShare r, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartObject(r);
-                g.writeStringField("period", r.period());
-                g.writeStringField("company", r.company());
-                g.writeNumberField("flows", r.flows());
-                g.writeNumberField("bytes", r.bytes());
-                number(g, "share", r.share());
-                number(g, "byteShare", r.byteShare());
-                g.writeEndObject();
-            }
+        row(m, ActivityMix.CompanyShare.class, (r, g) -> {
+            g.writeStringField("period", r.period());
+            g.writeStringField("company", r.company());
+            g.writeNumberField("flows", r.flows());
+            g.writeNumberField("bytes", r.bytes());
+            number(g, "share", r.share());
+            number(g, "byteShare", r.byteShare());
         });
-        m.addSerializer(ActivityMix.ShareChange.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(ActivityMix.ShareChange r, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartObject(r);
-                g.writeStringField("dimension", r.dimension());
-                g.writeStringField("key", r.key());
-                g.writeStringField("from", r.from());
-                g.writeStringField("to", r.to());
-                number(g, "shareFrom", r.shareFrom());
-                number(g, "shareTo", r.shareTo());
-                number(g, "delta", r.delta());
-                number(g, "z", r.z());
-                number(g, "pValue", r.pValue());
-                g.writeBooleanField("significant", r.significant());
-                g.writeEndObject();
-            }
+        row(m, ActivityMix.ShareChange.class, (r, g) -> {
+            g.writeStringField("dimension", r.dimension());
+            g.writeStringField("key", r.key());
+            g.writeStringField("from", r.from());
+            g.writeStringField("to", r.to());
+            number(g, "shareFrom", r.shareFrom());
+            number(g, "shareTo", r.shareTo());
+            number(g, "delta", r.delta());
+            number(g, "z", r.z());
+            number(g, "pValue", r.pValue());
+            g.writeBooleanField("significant", r.significant());
         });
         return m;
+    }
+
+    /** A row's fields, between the object's braces. */
+    private interface Fields<T> {
+        void write(T row, JsonGenerator g) throws IOException;
+    }
+
+    private static <T> void row(SimpleModule m, Class<T> type, Fields<T> fields) {
+        m.addSerializer(type, new JsonSerializer<T>() {
+            @Override
+            public void serialize(T r, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeStartObject(r);
+                fields.write(r, g);
+                g.writeEndObject();
+            }
+        });
     }
 
     /** A double as the mapper writes one: null when not finite (JSON has no NaN). */
