@@ -185,9 +185,14 @@ public final class FindingsJson {
         });
     }
 
-    /** A double as the mapper writes one: null when not finite (JSON has no NaN). */
+    /** A double field as the mapper writes one ({@link #finiteOrNull}). */
     private static void number(JsonGenerator g, String field, double v) throws IOException {
         g.writeFieldName(field);
+        finiteOrNull(g, v);
+    }
+
+    /** A double, or null when not finite: JSON has no NaN. */
+    private static void finiteOrNull(JsonGenerator g, double v) throws IOException {
         if (Double.isFinite(v)) g.writeNumber(v);
         else g.writeNull();
     }
@@ -196,8 +201,8 @@ public final class FindingsJson {
         JsonSerializer<Double> ser = new JsonSerializer<>() {
             @Override
             public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
-                if (v == null || !Double.isFinite(v)) g.writeNull();
-                else g.writeNumber(v);
+                if (v == null) g.writeNull();
+                else finiteOrNull(g, v);
             }
         };
         JsonDeserializer<Double> de = new JsonDeserializer<>() {
